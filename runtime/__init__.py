@@ -1,0 +1,16 @@
+"""Handbook runtime: load → validate → resolve overlays → model → interpret."""
+
+from __future__ import annotations
+
+from runtime.errors import HandbookError, RuleError, RuleErrors
+
+__all__ = ["HandbookError", "RuleError", "RuleErrors", "load"]
+
+
+def __getattr__(name: str) -> object:
+    # `runtime.load` is imported lazily so that light modules (store, timeexpr) stay cheap to import.
+    if name == "load":
+        from runtime.pipeline import load
+
+        return load
+    raise AttributeError(name)

@@ -1,0 +1,40 @@
+"""`handbook` console command: one module per sub-command, registered below."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module defines `register(subparsers)`; the sub-parser's `func(args) -> int` runs it.
+# Append a module here to add a sub-command; modules are imported lazily per run.
+COMMANDS: list[str] = [
+    "runtime.cli.cmd_check",
+    "runtime.cli.cmd_bench",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(prog="handbook", description="Handbook rules and documents")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    sys.stdout.flush()
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

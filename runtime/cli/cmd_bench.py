@@ -1,0 +1,43 @@
+"""`handbook bench store|clocks`: measurements printed as one JSON line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `bench` with its `store` and `clocks` sub-commands."""
+    p = sub.add_parser("bench", help="measure store and clock speed")
+    bsub = p.add_subparsers(dest="bench_command", required=True)
+
+    ps = bsub.add_parser("store", help="insert/query speed of the record store vs SQLite")
+    ps.add_argument("--records", type=int, default=10_000)
+    ps.add_argument("--json", action="store_true", help="print one JSON line")
+    ps.set_defaults(func=_store)
+
+    pc = bsub.add_parser("clocks", help="time to evaluate every clock of N open cases")
+    pc.add_argument("--cases", type=int, default=10_000)
+    pc.add_argument("--json", action="store_true", help="print one JSON line")
+    pc.set_defaults(func=_clocks)
+
+
+def _emit(result: dict[str, object], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        for key, value in result.items():
+            print(f"{key:>18}: {value}")
+    return 0
+
+
+def _store(args: argparse.Namespace) -> int:
+    from runtime.store.bench import run as run_store_bench
+
+    return _emit(run_store_bench(args.records), args.json)
+
+
+def _clocks(args: argparse.Namespace) -> int:
+    from runtime.engine.bench import run as run_clock_bench
+
+    return _emit(run_clock_bench(args.cases), args.json)
