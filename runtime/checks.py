@@ -1,0 +1,452 @@
+"""Stage 4b, cross-checks on a resolved view: references, graphs, cycles, time sanity.
+
+Each check is a small named function `check_xxx(view) -> Iterator[RuleError]` in the manner of
+Home Assistant's config validators; `run_checks` runs them all and collects every error. A view
+checks only its `subjects` (the rules it owns or overlays) so a tree with many properties is
+checked in time linear in its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runtime import model as m
+from runtime.errors import KeyPath, RuleError
+from runtime.expr import Condition, unknown_names
+
+Key = tuple[str, str]
+
+
+@dataclass
+class View:
+    """A resolved handbook plus what to check in it."""
+
+    hb: m.Handbook
+    subjects: set[Key]
+    template_dirs: tuple[Path, ...] = ()
+    departments: set[str] = field(default_factory=set)
+
+    def wants(self, kind: str, rule_id: str) -> bool:
+        """Whether this view should check the rule."""
+        return (kind, rule_id) in self.subjects
+
+    def error(self, kind: str, rule_id: str, path: KeyPath, code: str, msg: str) -> RuleError:
+        """An error located through provenance at `path` of a rule."""
+        loc = self.hb.where(kind, rule_id, path) or m.Loc("<unknown>", 1, 1)
+        return RuleError(loc.file, loc.line, loc.col, code, msg, path)
+
+    def index(self, kind: str, rule_id: str, list_key: str, item_id: str) -> int:
+        """Position of the item with `item_id` in a rule's list (for precise key paths)."""
+        raw = self.hb.raw.get((kind, rule_id), {})
+        for i, item in enumerate(raw.get(list_key) or []):
+            if isinstance(item, dict) and str(item.get("id", item.get("no"))) == item_id:
+                return i
+        return 0
+
+
+def _fields_of(form: m.Form | None) -> set[str]:
+    if form is None:
+        return set()
+    return set(form.schema.get("properties", {}))
+
+
+def check_role_references(v: View) -> Iterator[RuleError]:
+    """reports-to, department, and each duty's procedures and forms must exist."""
+    hb = v.hb
+    for role in hb.roles.values():
+        if not v.wants("role", role.id):
+            continue
+        raw_reports = hb.raw.get(("role", role.id), {}).get("reports-to")
+        for i, boss in enumerate(role.reports_to):
+            if boss not in hb.roles:
+                path: KeyPath = ("reports-to", i) if isinstance(raw_reports, list) else (
+                    "reports-to",)
+                yield v.error("role", role.id, path, "E022", f"unknown role {boss!r}")
+        if role.department and v.departments and role.department not in v.departments:
+            yield v.error("role", role.id, ("department",), "E023",
+                          f"unknown department {role.department!r}")
+        for i, duty in enumerate(role.duties):
+            for j, proc in enumerate(duty.procedures):
+                if proc not in hb.procedures:
+                    yield v.error("role", role.id, ("duties", i, "procedures", j), "E024",
+                                  f"unknown procedure {proc!r}")
+            for j, form in enumerate(duty.forms):
+                if form not in hb.forms:
+                    yield v.error("role", role.id, ("duties", i, "forms", j), "E025",
+                                  f"unknown form {form!r}")
+
+
+def check_reports_to_cycles(v: View) -> Iterator[RuleError]:
+    """No role may (indirectly) report to itself."""
+    hb = v.hb
+    reported: set[frozenset[str]] = set()
+    for start in hb.roles.values():
+        if not v.wants("role", start.id):
+            continue
+        # Depth-first walk up the reporting lines, remembering the trail to name the cycle.
+        stack: list[tuple[str, tuple[str, ...]]] = [(start.id, (start.id,))]
+        seen: set[str] = set()
+        while stack:
+            rid, trail = stack.pop()
+            role = hb.roles.get(rid)
+            if role is None:
+                continue
+            for boss in role.reports_to:
+                if boss == start.id:
+                    cycle = frozenset(trail)
+                    if cycle not in reported:
+                        reported.add(cycle)
+                        chain = " → ".join((*trail, boss))
+                        yield v.error("role", start.id, ("reports-to",), "E070",
+                                      f"reports-to cycle: {chain}")
+                elif boss not in seen:
+                    seen.add(boss)
+                    stack.append((boss, (*trail, boss)))
+
+
+def _role_refs(v: View, proc: m.Procedure) -> Iterator[tuple[KeyPath, str]]:
+    pid = proc.id
+    for i, r in enumerate(proc.responsibilities):
+        yield ("responsibilities", i, "role"), r.role
+    raw = v.hb.raw.get(("procedure", pid), {})
+    for step in proc.steps:
+        si = v.index("procedure", pid, "steps", step.id)
+        raw_roles = (raw.get("steps") or [{}])[si].get("roles") if raw.get("steps") else None
+        for j, r in enumerate(step.roles):
+            path: KeyPath = ("steps", si, "roles", j) if isinstance(raw_roles, list) else (
+                "steps", si, "roles")
+            yield path, r
+        for j, r in enumerate(step.notify):
+            yield ("steps", si, "notify", j), r
+    for clock in proc.clocks:
+        ci = v.index("procedure", pid, "clocks", clock.id)
+        for j, e in enumerate(clock.escalate):
+            yield ("clocks", ci, "escalate", j, "role"), e.role
+    for fu in proc.follow_ups:
+        fi = v.index("procedure", pid, "follow-ups", fu.id)
+        yield ("follow-ups", fi, "role"), fu.role
+    for i, rec in enumerate(proc.records):
+        if rec.keeper:
+            yield ("records", i, "keeper"), rec.keeper
+
+
+def _form_refs(v: View, proc: m.Procedure) -> Iterator[tuple[KeyPath, str]]:
+    pid = proc.id
+    if proc.form:
+        yield ("form",), proc.form
+    for step in proc.steps:
+        si = v.index("procedure", pid, "steps", step.id)
+        if step.form:
+            yield ("steps", si, "form"), step.form
+        for j, f in enumerate(step.requires):
+            yield ("steps", si, "requires", j), f
+    for clock in proc.clocks:
+        if clock.evidence:
+            yield ("clocks", v.index("procedure", pid, "clocks", clock.id), "evidence"), (
+                clock.evidence)
+    for fu in proc.follow_ups:
+        if fu.form:
+            yield ("follow-ups", v.index("procedure", pid, "follow-ups", fu.id), "form"), fu.form
+    for i, rec in enumerate(proc.records):
+        yield ("records", i, "form"), rec.form
+
+
+def _step_refs(v: View, proc: m.Procedure) -> Iterator[tuple[KeyPath, str]]:
+    pid = proc.id
+    yield ("start",), proc.start
+    for step in proc.steps:
+        si = v.index("procedure", pid, "steps", step.id)
+        for j, t in enumerate(step.next):
+            yield ("steps", si, "next", j, "to"), t.to
+    for clock in proc.clocks:
+        ci = v.index("procedure", pid, "clocks", clock.id)
+        yield ("clocks", ci, "from"), clock.start.step
+        for j, p in enumerate(clock.stop):
+            yield ("clocks", ci, "to", j) if len(clock.stop) > 1 else ("clocks", ci, "to"), p.step
+        for j, s in enumerate(clock.pause_in):
+            yield ("clocks", ci, "pause-in", j), s
+    for fu in proc.follow_ups:
+        fi = v.index("procedure", pid, "follow-ups", fu.id)
+        yield ("follow-ups", fi, "after"), fu.after.step
+        if fu.required_before:
+            yield ("follow-ups", fi, "required-before"), fu.required_before
+
+
+def check_procedure_references(v: View) -> Iterator[RuleError]:
+    """Roles, forms, steps and form sections named by a procedure must exist."""
+    hb = v.hb
+    for proc in hb.procedures.values():
+        if not v.wants("procedure", proc.id):
+            continue
+        for path, rid in _role_refs(v, proc):
+            if rid not in hb.roles:
+                yield v.error("procedure", proc.id, path, "E022", f"unknown role {rid!r}")
+        for path, fid in _form_refs(v, proc):
+            if fid not in hb.forms:
+                yield v.error("procedure", proc.id, path, "E025", f"unknown form {fid!r}")
+        step_ids = {s.id for s in proc.steps}
+        for path, sid in _step_refs(v, proc):
+            if sid not in step_ids:
+                yield v.error("procedure", proc.id, path, "E026", f"unknown step {sid!r}")
+        seen: set[str] = set()
+        for i, step in enumerate(proc.steps):
+            if step.id in seen:
+                yield v.error("procedure", proc.id, ("steps", i, "id"), "E021",
+                              f"duplicate step id {step.id!r}")
+            seen.add(step.id)
+        form = hb.forms.get(proc.form) if proc.form else None
+        if form is not None:
+            sections = {s.id for s in form.sections}
+            for step in proc.steps:
+                if step.section and step.section not in sections:
+                    si = v.index("procedure", proc.id, "steps", step.id)
+                    yield v.error("procedure", proc.id, ("steps", si, "section"), "E028",
+                                  f"form {form.id!r} has no section {step.section!r}")
+        elif any(s.section for s in proc.steps):
+            yield v.error("procedure", proc.id, ("steps",), "E028",
+                          "steps name form sections but the procedure names no form")
+
+
+def check_procedure_graph(v: View) -> Iterator[RuleError]:
+    """Every step reachable from the start, every non-terminal step has a way out, all can end."""
+    for proc in v.hb.procedures.values():
+        if not v.wants("procedure", proc.id):
+            continue
+        steps = {s.id: s for s in proc.steps}
+        if proc.start not in steps:
+            continue  # reported as an unknown step
+        succ = {s.id: [t.to for t in s.next if t.to in steps] for s in proc.steps}
+        reach = _closure([proc.start], succ)
+        pred: dict[str, list[str]] = {sid: [] for sid in steps}
+        for sid, outs in succ.items():
+            for to in outs:
+                pred[to].append(sid)
+        can_end = _closure([s.id for s in proc.steps if s.terminal], pred)
+        if not any(s.terminal for s in proc.steps):
+            yield v.error("procedure", proc.id, ("steps",), "E032",
+                          "no terminal step: mark the closing step with terminal: true")
+        for step in proc.steps:
+            si = v.index("procedure", proc.id, "steps", step.id)
+            path: KeyPath = ("steps", si)
+            if step.id not in reach:
+                yield v.error("procedure", proc.id, path, "E030",
+                              f"step {step.id!r} is unreachable from start {proc.start!r}")
+            if not step.terminal and not step.next:
+                yield v.error("procedure", proc.id, path, "E031",
+                              f"step {step.id!r} has no way out: add next: or terminal: true")
+            elif step.terminal and step.next:
+                yield v.error("procedure", proc.id, (*path, "next"), "E033",
+                              f"terminal step {step.id!r} must not have next steps")
+            elif step.id in reach and step.id not in can_end and step.next:
+                yield v.error("procedure", proc.id, path, "E032",
+                              f"no path from step {step.id!r} reaches a terminal step")
+            defaults = [j for j, t in enumerate(step.next) if t.when is None]
+            if step.next and step.next[-1].when is not None and not step.terminal:
+                yield v.error("procedure", proc.id, (*path, "next"), "E035",
+                              f"step {step.id!r}: the last way out must have no condition "
+                              "(the default), so a case can never get stuck")
+            if len(defaults) > 1 or (defaults and defaults[-1] != len(step.next) - 1):
+                yield v.error("procedure", proc.id, (*path, "next", defaults[0]), "E035",
+                              "only the last way out may be unconditional")
+
+
+def _closure(starts: Iterable[str], edges: dict[str, list[str]]) -> set[str]:
+    seen = set(starts)
+    todo = list(seen)
+    while todo:
+        for nxt in edges.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _check_condition(v: View, kind: str, rid: str, path: KeyPath, cond: Condition | None,
+                     known: set[str], what: str) -> Iterator[RuleError]:
+    if cond is None:
+        return
+    for name in unknown_names(cond, known):
+        yield v.error(kind, rid, path, "E051", f"condition names {name!r}, which is not a "
+                      f"field of {what}")
+
+
+def check_conditions(v: View) -> Iterator[RuleError]:
+    """Every name in a condition is a field of the relevant form (or a context name)."""
+    hb = v.hb
+    for proc in hb.procedures.values():
+        if not v.wants("procedure", proc.id):
+            continue
+        form = hb.forms.get(proc.form) if proc.form else None
+        known = _fields_of(form)
+        for step in proc.steps:
+            if step.form:
+                known |= _fields_of(hb.forms.get(step.form))
+        what = f"form {proc.form!r}" if proc.form else "the procedure (it names no form)"
+        for step in proc.steps:
+            si = v.index("procedure", proc.id, "steps", step.id)
+            for j, t in enumerate(step.next):
+                yield from _check_condition(v, "procedure", proc.id, ("steps", si, "next", j,
+                                            "when"), t.when, known, what)
+        for clock in proc.clocks:
+            ci = v.index("procedure", proc.id, "clocks", clock.id)
+            yield from _check_condition(v, "procedure", proc.id, ("clocks", ci, "when"),
+                                        clock.when, known, what)
+        for fu in proc.follow_ups:
+            fi = v.index("procedure", proc.id, "follow-ups", fu.id)
+            yield from _check_condition(v, "procedure", proc.id, ("follow-ups", fi, "when"),
+                                        fu.when, known, what)
+    from runtime.expr import compile_condition
+
+    for form in hb.forms.values():
+        if not v.wants("form", form.id):
+            continue
+        fields = _fields_of(form)
+        fields_ui = form.ui.get("fields") or {}
+        for name, hints in fields_ui.items():
+            if name not in fields:
+                yield v.error("form", form.id, ("ui", "fields", name), "E052",
+                              f"ui hints for {name!r}, which is not a field of the schema")
+            if not isinstance(hints, dict):
+                continue
+            for key in ("visible-if", "required-if"):
+                src = hints.get(key)
+                if not isinstance(src, str):
+                    continue
+                try:
+                    cond = compile_condition(src)
+                except Exception:
+                    continue  # syntax errors are reported by the parser
+                yield from _check_condition(v, "form", form.id, ("ui", "fields", name, key),
+                                            cond, fields, f"form {form.id!r}")
+            cf = hints.get("choices-from")
+            if isinstance(cf, dict) and cf.get("field") not in fields:
+                yield v.error("form", form.id, ("ui", "fields", name, "choices-from", "field"),
+                              "E052", f"choices-from names {cf.get('field')!r}, not a field")
+        for i, section in enumerate(form.sections):
+            for j, fname in enumerate(section.fields):
+                if fname not in fields:
+                    yield v.error("form", form.id, ("ui", "sections", i, "fields", j), "E052",
+                                  f"section {section.id!r} lists {fname!r}, not a schema field")
+
+
+def check_form_templates(v: View) -> Iterator[RuleError]:
+    """A form's print template must exist under one of the template directories."""
+    if not v.template_dirs:
+        return
+    for form in v.hb.forms.values():
+        if not v.wants("form", form.id) or not form.template:
+            continue
+        if not any((d / form.template).is_file() for d in v.template_dirs):
+            yield v.error("form", form.id, ("print", "template"), "E027",
+                          f"print template {form.template!r} not found")
+
+
+def check_time_sanity(v: View) -> Iterator[RuleError]:
+    """Warnings before the limit, follow-ups before archiving, escalations that fit."""
+    hb = v.hb
+    for proc in hb.procedures.values():
+        if not v.wants("procedure", proc.id):
+            continue
+        retention = {r.form: r.retention for r in proc.records if r.retention}
+        for clock in proc.clocks:
+            ci = v.index("procedure", proc.id, "clocks", clock.id)
+            if clock.warn_before and _minutes(clock.warn_before) >= _minutes(clock.within):
+                yield v.error("procedure", proc.id, ("clocks", ci, "warn-before"), "E080",
+                              f"warning {clock.warn_before} is not before the limit "
+                              f"{clock.within}")
+        for fu in proc.follow_ups:
+            fi = v.index("procedure", proc.id, "follow-ups", fu.id)
+            kept = retention.get(proc.form or "") if proc.form else None
+            if kept is not None and _minutes(fu.delay) >= _minutes(kept):
+                yield v.error("procedure", proc.id, ("follow-ups", fi, "delay"), "E080",
+                              f"follow-up after {fu.delay} falls after the case record is "
+                              f"archived ({kept})")
+
+
+def _minutes(d: object) -> float:
+    # Working time is compared as if 8 h a working day: good enough for ordering checks.
+    amount = float(getattr(d, "amount", 0))
+    unit = str(getattr(d, "unit", "minutes"))
+    working = bool(getattr(d, "working", False))
+    per = {"minutes": 1, "hours": 60, "days": 480 if working else 1440, "weeks": 10080,
+           "months": 43200, "years": 525600}
+    return amount * per.get(unit, 1)
+
+
+def check_other_references(v: View) -> Iterator[RuleError]:
+    """Schedules, trainings, calendars, service hours and document control name real things."""
+    hb = v.hb
+    for sched in hb.schedules.values():
+        if not v.wants("schedule", sched.id):
+            continue
+        for item in sched.items:
+            ii = v.index("schedule", sched.id, "items", item.id)
+            raw = hb.raw.get(("schedule", sched.id), {}).get("items") or []
+            owner_is_list = ii < len(raw) and isinstance(raw[ii].get("owner"), list)
+            for j, owner in enumerate(item.owners):
+                if owner not in hb.roles:
+                    path: KeyPath = ("items", ii, "owner", j) if owner_is_list else (
+                        "items", ii, "owner")
+                    yield v.error("schedule", sched.id, path, "E022", f"unknown role {owner!r}")
+            if item.form and item.form not in hb.forms:
+                yield v.error("schedule", sched.id, ("items", ii, "form"), "E025",
+                              f"unknown form {item.form!r}")
+    for tr in hb.trainings.values():
+        if not v.wants("training", tr.id):
+            continue
+        for j, r in enumerate(tr.roles):
+            if r not in hb.roles:
+                yield v.error("training", tr.id, ("roles", j), "E022", f"unknown role {r!r}")
+        for i, q in enumerate(tr.quiz):
+            for j, r in enumerate(q.roles):
+                if r not in hb.roles:
+                    yield v.error("training", tr.id, ("quiz", i, "roles", j), "E022",
+                                  f"unknown role {r!r}")
+    owner: tuple[str, str, m.Company | m.Property]
+    if hb.property is not None and v.wants("property", hb.property.id):
+        owner = ("property", hb.property.id, hb.property)
+    elif hb.property is None and v.wants("company", hb.company.meta.id):
+        owner = ("company", hb.company.meta.id, hb.company)
+    else:
+        return
+    kind, rid, obj = owner
+    if obj.calendar and obj.calendar not in hb.calendars:
+        yield v.error(kind, rid, ("calendar",), "E029", f"unknown calendar {obj.calendar!r}")
+    for i, sh in enumerate(obj.service_hours):
+        if sh.role and sh.role not in hb.roles:
+            yield v.error(kind, rid, ("service-hours", i, "role"), "E022",
+                          f"unknown role {sh.role!r}")
+    for i, dep in enumerate(obj.departments):
+        if dep.head and dep.head not in hb.roles:
+            yield v.error(kind, rid, ("departments", i, "head"), "E022",
+                          f"unknown role {dep.head!r}")
+    if isinstance(obj, m.Company):
+        dc = obj.document_control
+        for key, roles in (("drafted-by", dc.drafters), ("reviewed-by", dc.reviewers),
+                           ("approved-by", dc.approvers)):
+            for j, r in enumerate(roles):
+                if r not in hb.roles:
+                    yield v.error(kind, rid, ("document-control", key, j), "E022",
+                                  f"unknown role {r!r}")
+
+
+CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
+    check_role_references,
+    check_reports_to_cycles,
+    check_procedure_references,
+    check_procedure_graph,
+    check_conditions,
+    check_form_templates,
+    check_time_sanity,
+    check_other_references,
+)
+
+
+def run_checks(view: View) -> list[RuleError]:
+    """Run every check on a view; returns all errors found."""
+    out: list[RuleError] = []
+    for check in CHECKS:
+        out.extend(check(view))
+    return out

@@ -1,0 +1,81 @@
+"""`handbook check`, `handbook stats` and `handbook schemas`: validate and count the rules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, check
+
+
+def _tree_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", type=Path, default=DEFAULT_RULES, help="rules directory")
+    p.add_argument("--forms", type=Path, default=DEFAULT_FORMS, help="forms directory")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `check`, `stats` and `schemas`."""
+    p = sub.add_parser("check", help="validate every rule and form; exit 1 listing each problem")
+    _tree_args(p)
+    p.add_argument("--property", help="check only what this property's view uses")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=_check)
+
+    s = sub.add_parser("stats", help="count roles, duties, procedures, forms ...")
+    _tree_args(s)
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=_stats)
+
+    w = sub.add_parser("schemas", help="write runtime/schemas/*.schema.json for editors")
+    w.add_argument("--write", action="store_true", help="rewrite the committed schema files")
+    w.set_defaults(func=_schemas)
+
+
+def _check(args: argparse.Namespace) -> int:
+    result = check(args.rules, args.forms, args.property)
+    errors = [e for e in result.errors if e.severity == "error"]
+    warnings = [e for e in result.errors if e.severity != "error"]
+    if args.format == "json":
+        print(json.dumps({"ok": not errors, "content_hash": result.content_hash,
+                          "files": len(result.files),
+                          "errors": [e.as_dict() for e in result.errors]},
+                         ensure_ascii=False, indent=2))
+    else:
+        for e in result.errors:
+            print(e.cli_line())
+        if errors:
+            print(f"{len(errors)} error(s), {len(warnings)} warning(s) in "
+                  f"{len({e.file for e in errors})} file(s)", file=sys.stderr)
+        else:
+            st = result.stats
+            print(f"ok: {len(result.files)} files, {st.properties} properties, {st.roles} roles, "
+                  f"{st.procedures} procedures, {st.forms} forms, {len(warnings)} warning(s)")
+    return 1 if errors else 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    result = check(args.rules, args.forms)
+    data = asdict(result.stats)
+    if args.json:
+        print(json.dumps(data))
+    else:
+        for key, value in data.items():
+            print(f"{key:>15}: {value}")
+    return 0 if result.ok else 1
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from runtime.schemas import KINDS, render, schema_file, write_all
+
+    if args.write:
+        for path in write_all():
+            print(path)
+        return 0
+    stale = [k for k in KINDS if not schema_file(k).is_file()
+             or schema_file(k).read_text(encoding="utf-8") != render(k)]
+    for kind in stale:
+        print(f"stale: {schema_file(kind)} (run `handbook schemas --write`)")
+    return 1 if stale else 0

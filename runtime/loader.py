@@ -1,0 +1,361 @@
+"""Stage 1, load: rule files → plain data that remembers the line of every key.
+
+YAML is composed into nodes and constructed here by hand rather than by PyYAML's constructor so
+that: every mapping and list remembers where each entry stood (LocDict / LocList); a duplicate
+key is an error; any tag beyond the plain YAML types (`!!python/object`, custom `!tags`) is an
+error and is never executed; and the YAML 1.1 traps are closed (`14:30` is not the integer 870,
+`no` is not False, `2026-01-01` stays the text the author wrote).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from runtime.errors import KeyPath, RuleError
+from runtime.model import Loc
+
+MAX_NODES = 200_000  # guards against alias bombs ("billion laughs")
+MAX_FILE_BYTES = 2_000_000
+
+
+class LocDict(dict[str, Any]):
+    """A dict that remembers the location of itself and of each of its keys."""
+
+    loc: Loc
+    locs: dict[str, Loc]
+
+    def __init__(self, *args: Any, loc: Loc | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.loc = loc or Loc("<generated>", 0, 0)
+        self.locs = {}
+
+
+class LocList(list[Any]):
+    """A list that remembers the location of itself and of each item."""
+
+    loc: Loc
+    locs: list[Loc]
+
+    def __init__(self, *args: Any, loc: Loc | None = None) -> None:
+        super().__init__(*args)
+        self.loc = loc or Loc("<generated>", 0, 0)
+        self.locs = []
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2-like implicit typing: no sexagesimal numbers, no yes/no booleans, no dates."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|0o[0-7_]+)$"),
+    list("-+0123456789"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)|\.[0-9_]+(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+
+class _ComposeLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    _Resolver,
+):
+    """Only composes nodes; construction is ours."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+
+
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+class _LoadFailed(Exception):
+    def __init__(self, error: RuleError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass
+class RawDoc:
+    """One loaded rule file: its kind, id, data (LocDict) and file-relative location."""
+
+    file: str
+    data: LocDict
+    text_hash: str
+
+    @property
+    def kind(self) -> str:
+        """The declared `kind:` (empty when missing)."""
+        value = self.data.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def id(self) -> str:
+        """The declared `id:` (empty when missing)."""
+        value = self.data.get("id")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def scope(self) -> str | None:
+        """The property this rule belongs to, or None for the company base."""
+        if self.kind == "property":
+            return self.id or None
+        value = self.data.get("property")
+        return value if isinstance(value, str) else None
+
+
+@dataclass
+class LoadResult:
+    """Every document that loaded, plus every error met while loading."""
+
+    docs: list[RawDoc] = field(default_factory=list)
+    errors: list[RuleError] = field(default_factory=list)
+    content_hash: str = ""
+
+
+class _Builder:
+    """Turns a composed node tree into LocDict/LocList/scalars, checking as it goes."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.count = 0
+
+    def loc(self, node: Node) -> Loc:
+        return Loc(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def fail(self, node: Node, code: str, message: str, path: KeyPath) -> _LoadFailed:
+        loc = self.loc(node)
+        return _LoadFailed(RuleError(self.file, loc.line, loc.col, code, message, path))
+
+    def build(self, node: Node, path: KeyPath) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(node, "E004", "document too large (alias expansion?)", path)
+        tag = node.tag
+        if tag not in _PLAIN_TAGS:
+            raise self.fail(
+                node, "E003", f"tag {tag!r} is not allowed: rule files hold plain data only", path
+            )
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            out = LocList(loc=self.loc(node))
+            for i, item in enumerate(node.value):
+                out.append(self.build(item, (*path, i)))
+                out.locs.append(self.loc(item))
+            return out
+        assert isinstance(node, ScalarNode)
+        return self._scalar(node, path)
+
+    def _mapping(self, node: MappingNode, path: KeyPath) -> LocDict:
+        out = LocDict(loc=self.loc(node))
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self.fail(key_node, "E003", "merge keys (<<) are not supported", path)
+            if not isinstance(key_node, ScalarNode):
+                raise self.fail(key_node, "E005", "mapping keys must be plain text", path)
+            key = self._scalar(key_node, path)
+            key = "null" if key is None else str(key).lower() if isinstance(key, bool) else key
+            key = str(key)
+            if key in out:
+                first = out.locs[key]
+                raise self.fail(
+                    key_node,
+                    "E002",
+                    f"duplicate key {key!r} (first defined at line {first.line})",
+                    (*path, key),
+                )
+            out[key] = self.build(value_node, (*path, key))
+            out.locs[key] = self.loc(key_node)
+        return out
+
+    def _scalar(self, node: ScalarNode, path: KeyPath) -> Any:
+        tag, value = node.tag, node.value
+        if tag not in _PLAIN_TAGS:
+            raise self.fail(node, "E003", f"tag {tag!r} is not allowed", path)
+        if tag == _STR:
+            return value
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return value.lower() == "true"
+        if tag == "tag:yaml.org,2002:int":
+            try:
+                return int(value.replace("_", ""), 0)
+            except ValueError as exc:
+                raise self.fail(node, "E001", f"bad integer {value!r}", path) from exc
+        if tag == "tag:yaml.org,2002:float":
+            try:
+                return float(value.replace("_", ""))
+            except ValueError as exc:
+                raise self.fail(node, "E001", f"bad number {value!r}", path) from exc
+        raise self.fail(node, "E003", f"tag {tag!r} is not allowed", path)  # pragma: no cover
+
+
+def parse_text(text: str, file: str) -> LocDict:
+    """Parse one YAML document; raises `_LoadFailed` (wrapping a RuleError) on any problem."""
+    loader = _ComposeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        col = mark.column + 1 if mark else 1
+        reason = exc.problem or "YAML error"
+        if "expected a single document" in str(exc):
+            reason = "one rule per file: found a second YAML document"
+        raise _LoadFailed(RuleError(file, line, col, "E001", f"YAML syntax error: {reason}")) from exc
+    except yaml.YAMLError as exc:
+        raise _LoadFailed(RuleError(file, 1, 1, "E001", f"YAML error: {exc}")) from exc
+    finally:
+        loader.dispose()
+    if node is None:
+        raise _LoadFailed(RuleError(file, 1, 1, "E006", "empty file: expected a rule mapping"))
+    data = _Builder(file).build(node, ())
+    if not isinstance(data, LocDict):
+        raise _LoadFailed(
+            RuleError(file, node.start_mark.line + 1, 1, "E006", "a rule file must be a mapping")
+        )
+    return data
+
+
+def load_text(text: str, file: str) -> tuple[LocDict | None, RuleError | None]:
+    """Parse one document; returns (data, None) or (None, error). Never raises."""
+    try:
+        return parse_text(text, file), None
+    except _LoadFailed as failed:
+        return None, failed.error
+    except RecursionError:
+        return None, RuleError(file, 1, 1, "E004", "document nested too deeply")
+
+
+def iter_rule_files(*roots: Path) -> Iterator[Path]:
+    """Every .yaml/.yml file under the roots, sorted for stable output."""
+    for root in roots:
+        if root.is_file():
+            yield root
+            continue
+        if not root.is_dir():
+            continue
+        yield from sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"})
+
+
+def display_path(path: Path, base: Path | None) -> str:
+    """The path shown in errors: relative to `base` when possible, with forward slashes."""
+    if base is not None:
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def load_files(paths: Iterable[Path], base: Path | None = None) -> LoadResult:
+    """Load every file, collecting all errors; the content hash covers every byte read."""
+    result = LoadResult()
+    digest = hashlib.sha256()
+    for path in paths:
+        shown = display_path(path, base)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            result.errors.append(RuleError(shown, 1, 1, "E007", f"cannot read file: {exc}"))
+            continue
+        digest.update(shown.encode() + b"\0" + raw + b"\0")
+        if len(raw) > MAX_FILE_BYTES:
+            result.errors.append(RuleError(shown, 1, 1, "E004", "file larger than 2 MB"))
+            continue
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            result.errors.append(
+                RuleError(shown, 1, 1, "E001", f"not UTF-8 text (byte {exc.start})")
+            )
+            continue
+        data, error = load_text(text, shown)
+        if error is not None:
+            result.errors.append(error)
+            continue
+        assert data is not None
+        result.docs.append(RawDoc(shown, data, hashlib.sha256(raw).hexdigest()))
+    result.content_hash = digest.hexdigest()
+    return result
+
+
+def to_plain(value: Any) -> Any:
+    """Strip location wrappers: LocDict → dict, LocList → list (for JSON and diffing)."""
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def loc_at(data: Any, path: KeyPath) -> Loc | None:
+    """The location of the value at `path` inside loaded data (nearest known ancestor)."""
+    best: Loc | None = getattr(data, "loc", None)
+    node = data
+    for part in path:
+        if isinstance(node, LocDict) and isinstance(part, str) and part in node:
+            best = node.locs.get(part, best)
+            node = node[part]
+        elif isinstance(node, LocList) and isinstance(part, int) and 0 <= part < len(node):
+            best = node.locs[part] if part < len(node.locs) else best
+            node = node[part]
+        else:
+            break
+    return best
+
+
+def flatten_locs(data: Any, prefix: KeyPath = ()) -> dict[KeyPath, Loc]:
+    """Every key path of loaded data mapped to its location (the provenance table)."""
+    out: dict[KeyPath, Loc] = {}
+    if isinstance(data, LocDict):
+        out[prefix] = data.loc
+        for key, value in data.items():
+            out.update(flatten_locs(value, (*prefix, key)))
+            if key in data.locs:  # the key's own line beats its value's (block values start below)
+                out[(*prefix, key)] = data.locs[key]
+    elif isinstance(data, LocList):
+        out[prefix] = data.loc
+        for i, value in enumerate(data):
+            out.update(flatten_locs(value, (*prefix, i)))
+            if i < len(data.locs):
+                out.setdefault((*prefix, i), data.locs[i])
+    return out

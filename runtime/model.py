@@ -1,0 +1,568 @@
+"""Typed, immutable objects of a resolved rule set (the `model` stage of the pipeline).
+
+Everything here is a frozen dataclass built by `runtime.parsers` from validated YAML; callers
+(engine, forms, app) read these and never the raw YAML. Every object carries `src`, the file and
+line its value came from after overlays (a property override points at the property file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from types import MappingProxyType
+from typing import Any, Literal
+
+from runtime.expr import Condition
+from runtime.timeexpr import Duration, Recurrence
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a value came from: a rule file (relative to the project root) and a 1-based line."""
+
+    file: str
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+NOWHERE = Loc("<generated>", 0, 0)
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _empty() -> Mapping[str, Any]:
+    return EMPTY
+
+
+@dataclass(frozen=True)
+class Meta:
+    """The header every rule file carries: identity, version and document control."""
+
+    kind: str
+    id: str
+    title: str
+    version: str
+    effective: str
+    drafted_by: str
+    reviewed_by: str
+    approved_by: str
+    property: str | None  # None: company base; else the property this rule belongs to
+    src: Loc
+    title_en: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A KPI target such as 投诉处理率 100% or 收缴率 98%."""
+
+    name: str
+    value: float
+    unit: str = "%"
+    comparison: Literal[">=", "<=", "="] = ">="
+    note: str | None = None
+
+    def __str__(self) -> str:
+        op = {">=": "≥", "<=": "≤", "=": "="}[self.comparison]
+        value = int(self.value) if float(self.value).is_integer() else self.value
+        return f"{self.name} {op} {value}{self.unit}"
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One numbered duty of a role or department."""
+
+    no: int
+    text: str
+    src: Loc
+    frequency: str | None = None  # free text as the handbook says it (每日, 每周, 随时)
+    schedule: Recurrence | None = None
+    time_limit: Duration | None = None
+    targets: tuple[Target, ...] = ()
+    procedures: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A shift pattern or working-hours block of a role (行政班 08:30-17:30, 三班三运转)."""
+
+    name: str
+    start: time | None = None
+    end: time | None = None
+    days: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Headcount:
+    """定编: total, optional per-phase numbers (一期 15 人, 二期 55 人) and a note."""
+
+    count: int | None = None
+    phases: Mapping[str, int] = field(default_factory=_empty)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Qualifications:
+    """任职资格: education, experience, certificates and other requirements."""
+
+    education: str | None = None
+    experience: str | None = None
+    certificates: tuple[str, ...] = ()
+    other: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Role:
+    """岗位: a position with its reporting line, duties, authorities and qualifications."""
+
+    meta: Meta
+    department: str | None
+    reports_to: tuple[str, ...]
+    level: Literal["management", "operational"]
+    headcount: Headcount
+    shifts: tuple[Shift, ...]
+    summary: str | None
+    duties: tuple[Duty, ...]
+    authorities: tuple[str, ...]
+    qualifications: Qualifications
+    sees_personal_data: bool = False  # may see unmasked phone / ID numbers
+
+    @property
+    def id(self) -> str:
+        """The role id."""
+        return self.meta.id
+
+    @property
+    def title(self) -> str:
+        """The role's display title."""
+        return self.meta.title
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """职责: what one role is responsible for in a procedure."""
+
+    role: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A way out of a step: go to `to` when `when` holds (no condition: the default)."""
+
+    to: str
+    when: Condition | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a procedure."""
+
+    id: str
+    title: str
+    roles: tuple[str, ...]
+    src: Loc
+    instructions: str | None = None
+    section: str | None = None  # the section of the case form this step fills
+    form: str | None = None  # a separate form whose record this step creates (派工单)
+    time_limit: Duration | None = None
+    next: tuple[Transition, ...] = ()
+    terminal: bool = False
+    requires: tuple[str, ...] = ()  # forms whose record must exist before the step completes
+    notify: tuple[str, ...] = ()  # roles told when the step is entered
+
+
+@dataclass(frozen=True)
+class ClockPoint:
+    """Where a clock starts or stops: a step being entered or completed."""
+
+    step: str
+    event: Literal["enter", "complete"] = "enter"
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Who is told when a clock breaches (or warns), and how long they have."""
+
+    role: str
+    within: Duration | None = None
+    on: Literal["breach", "warning"] = "breach"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A time limit across steps: from `start` to any of `stop`, within a duration."""
+
+    id: str
+    title: str
+    start: ClockPoint
+    stop: tuple[ClockPoint, ...]
+    within: Duration
+    src: Loc
+    working_time: bool = False
+    pause_in: tuple[str, ...] = ()
+    warn_before: Duration | None = None
+    when: Condition | None = None
+    escalate: tuple[Escalation, ...] = ()
+    evidence: str | None = None  # form whose record proves the stop (e.g. a report sent)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A task created after a step, e.g. "call back one week after resolution"."""
+
+    id: str
+    title: str
+    after: ClockPoint
+    delay: Duration
+    role: str
+    src: Loc
+    form: str | None = None
+    required_before: str | None = None  # step that may not complete until the record exists
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
+class RecordKeeping:
+    """A quality record a procedure keeps, with its retention period and keeper."""
+
+    form: str
+    retention: Duration | None
+    keeper: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """作业规程: purpose, scope, responsibilities, steps, clocks, follow-ups and records."""
+
+    meta: Meta
+    purpose: str
+    scope: str
+    responsibilities: tuple[Responsibility, ...]
+    form: str | None
+    start: str
+    steps: tuple[Step, ...]
+    clocks: tuple[Clock, ...]
+    follow_ups: tuple[FollowUp, ...]
+    records: tuple[RecordKeeping, ...]
+    category: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The procedure id."""
+        return self.meta.id
+
+    @property
+    def title(self) -> str:
+        """The procedure's display title."""
+        return self.meta.title
+
+    def step(self, step_id: str) -> Step:
+        """The step with this id (KeyError when absent)."""
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Every role named by a step, in first-use order."""
+        seen: dict[str, None] = {}
+        for s in self.steps:
+            for r in s.roles:
+                seen.setdefault(r, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class ScheduleItem:
+    """One recurring task of a work calendar (工作行程)."""
+
+    id: str
+    title: str
+    owners: tuple[str, ...]
+    recurrence: Recurrence
+    src: Loc
+    output: str | None = None
+    form: str | None = None
+    targets: tuple[Target, ...] = ()
+    holiday: Literal["keep", "previous-working-day", "next-working-day", "skip"] = (
+        "previous-working-day"
+    )
+    participants: tuple[str, ...] = ()
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """工作行程: a set of recurring tasks."""
+
+    meta: Meta
+    items: tuple[ScheduleItem, ...]
+
+    @property
+    def id(self) -> str:
+        """The schedule id."""
+        return self.meta.id
+
+
+@dataclass(frozen=True)
+class FormSection:
+    """A titled group of fields in a form; procedure steps fill sections."""
+
+    id: str
+    title: str
+    fields: tuple[str, ...]
+    title_en: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """表: a JSON Schema for the data plus UI hints and a print template."""
+
+    meta: Meta
+    schema: Mapping[str, Any]
+    ui: Mapping[str, Any]
+    sections: tuple[FormSection, ...]
+    template: str | None
+    number_prefix: str
+    retention: Duration | None
+    personal_fields: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """The form id."""
+        return self.meta.id
+
+    @property
+    def title(self) -> str:
+        """The form's display title."""
+        return self.meta.title
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Top-level field names, in schema order."""
+        return tuple(self.schema.get("properties", {}))
+
+
+@dataclass(frozen=True)
+class YearOverride:
+    """One year's State Council schedule, replacing the package's data for that year."""
+
+    holidays: Mapping[str, str] = field(default_factory=_empty)  # ISO date -> name
+    workdays: tuple[str, ...] = ()  # make-up working days (调休上班)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working hours, working weekdays and holidays of a company or property."""
+
+    meta: Meta
+    working_hours: tuple[tuple[time, time], ...]
+    working_weekdays: tuple[int, ...]
+    country: str | None
+    holidays: Mapping[str, str]
+    workdays: tuple[str, ...]
+    overrides: Mapping[int, YearOverride]
+
+    @property
+    def id(self) -> str:
+        """The calendar id."""
+        return self.meta.id
+
+
+@dataclass(frozen=True)
+class TrainingSection:
+    """A titled list of points (仪容仪表, 礼貌用语...)."""
+
+    id: str
+    title: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScriptLine:
+    """One line of a phone script: what to do or say, with an optional time rule."""
+
+    text: str
+    say: str | None = None
+    time_limit: Duration | None = None
+
+
+@dataclass(frozen=True)
+class Script:
+    """A phone or counter script (客服话术)."""
+
+    id: str
+    title: str
+    lines: tuple[ScriptLine, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One quiz question with its choices and answer."""
+
+    id: str
+    question: str
+    choices: tuple[str, ...]
+    answer: str
+    explanation: str | None = None
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Training:
+    """培训: etiquette sections, courteous phrases, phone scripts and quiz questions."""
+
+    meta: Meta
+    sections: tuple[TrainingSection, ...]
+    scripts: tuple[Script, ...]
+    quiz: tuple[Question, ...]
+    roles: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """The training id."""
+        return self.meta.id
+
+    @property
+    def item_count(self) -> int:
+        """Points, script lines and quiz questions: the `training_items` statistic."""
+        return (
+            sum(len(s.items) for s in self.sections)
+            + sum(len(s.lines) for s in self.scripts)
+            + len(self.quiz)
+        )
+
+
+@dataclass(frozen=True)
+class Department:
+    """部门 with its numbered duties."""
+
+    id: str
+    title: str
+    duties: tuple[Duty, ...]
+    head: str | None = None
+    src: Loc = NOWHERE
+
+
+@dataclass(frozen=True)
+class DocumentControl:
+    """Which roles may draft, review and approve rule changes (编制 / 审核 / 批准)."""
+
+    drafters: tuple[str, ...]
+    reviewers: tuple[str, ...]
+    approvers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServiceHours:
+    """Who answers residents when: 08:30–17:30 service centre, 21:00–08:30 fire-control centre."""
+
+    start: time
+    end: time
+    role: str | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Company:
+    """The company base every property inherits."""
+
+    meta: Meta
+    calendar: str | None
+    document_control: DocumentControl
+    departments: tuple[Department, ...]
+    service_hours: tuple[ServiceHours, ...] = ()
+
+
+@dataclass(frozen=True)
+class Property:
+    """A management office (管理处) with its differences from the company base."""
+
+    meta: Meta
+    property_type: str
+    calendar: str | None
+    service_hours: tuple[ServiceHours, ...]
+    departments: tuple[Department, ...]
+    overlay_count: int = 0
+    address: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The property id."""
+        return self.meta.id
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts reported by `handbook stats` (exactly these keys in its JSON)."""
+
+    roles: int = 0
+    duties: int = 0
+    procedures: int = 0
+    steps: int = 0
+    clocks: int = 0
+    schedules: int = 0
+    schedule_items: int = 0
+    forms: int = 0
+    fields: int = 0
+    properties: int = 0
+    training_items: int = 0
+
+
+@dataclass(frozen=True)
+class Handbook:
+    """The resolved rule set for one property (or the company base when `property` is None)."""
+
+    company: Company
+    property: Property | None
+    roles: Mapping[str, Role]
+    procedures: Mapping[str, Procedure]
+    schedules: Mapping[str, Schedule]
+    forms: Mapping[str, Form]
+    calendars: Mapping[str, Calendar]
+    trainings: Mapping[str, Training]
+    properties: Mapping[str, Property]  # every property of the tree, for pickers
+    content_hash: str
+    provenance: Mapping[tuple[str, str], Mapping[tuple[str | int, ...], Loc]] = field(
+        default_factory=dict
+    )
+    raw: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def scope(self) -> str | None:
+        """The property id this view resolves, or None for the company base."""
+        return self.property.meta.id if self.property else None
+
+    @property
+    def calendar(self) -> Calendar | None:
+        """The effective calendar: the property's, else the company's."""
+        cal_id = (self.property.calendar if self.property else None) or self.company.calendar
+        return self.calendars.get(cal_id) if cal_id else None
+
+    def where(self, kind: str, rule_id: str, path: tuple[str | int, ...] = ()) -> Loc | None:
+        """Provenance: the file and line the resolved value at `path` of a rule came from."""
+        locs = self.provenance.get((kind, rule_id))
+        if locs is None:
+            return None
+        probe = tuple(path)
+        while True:
+            if probe in locs:
+                return locs[probe]
+            if not probe:
+                return None
+            probe = probe[:-1]
+
+    def roles_reporting_to(self, role_id: str) -> tuple[Role, ...]:
+        """Direct reports of a role."""
+        return tuple(r for r in self.roles.values() if role_id in r.reports_to)

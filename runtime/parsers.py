@@ -1,0 +1,574 @@
+"""Stage 4, model: one parser per rule kind, from validated (and overlaid) data to model objects.
+
+Parsers run after the JSON Schema check, so shapes are right; they still never trust the data
+blindly (a parser must not crash on a rule that failed the schema) and they report what only
+they can see: durations, recurrences and conditions that do not parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from types import MappingProxyType
+from typing import Any, TypeVar, cast
+
+from runtime import model as m
+from runtime.errors import KeyPath, RuleError
+from runtime.expr import Condition, ExpressionError, compile_condition
+from runtime.loader import LocDict, loc_at
+from runtime.timeexpr import Duration, Recurrence, parse_duration, parse_recurrence
+
+T = TypeVar("T")
+WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+@dataclass
+class Ctx:
+    """A parse of one rule document: its data, file and the errors found so far."""
+
+    data: LocDict
+    file: str
+    errors: list[RuleError] = field(default_factory=list)
+
+    def loc(self, path: KeyPath) -> m.Loc:
+        """Location of `path` in this document (nearest known ancestor)."""
+        return loc_at(self.data, path) or m.Loc(self.file, 1, 1)
+
+    def error(self, path: KeyPath, code: str, message: str) -> None:
+        """Record one error at `path`."""
+        loc = self.loc(path)
+        self.errors.append(RuleError(loc.file, loc.line, loc.col, code, message, path))
+
+    def duration(self, value: Any, path: KeyPath) -> Duration | None:
+        """Parse an optional duration, reporting E040 when it does not parse."""
+        if value is None:
+            return None
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.error(path, "E040", f"bad duration {value!r}: {exc}")
+            return None
+
+    def recurrence(self, value: Any, path: KeyPath) -> Recurrence | None:
+        """Parse an optional recurrence, reporting E041 when it does not parse."""
+        if value is None:
+            return None
+        try:
+            return parse_recurrence(str(value))
+        except ValueError as exc:
+            self.error(path, "E041", f"bad recurrence {value!r}: {exc}")
+            return None
+
+    def condition(self, value: Any, path: KeyPath) -> Condition | None:
+        """Compile an optional condition, reporting E050 on a syntax error."""
+        if value is None:
+            return None
+        try:
+            return compile_condition(str(value))
+        except ExpressionError as exc:
+            self.error(path, "E050", str(exc))
+            return None
+
+
+def _d(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in _l(value))
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _hhmm(value: Any) -> time | None:
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    hh, mm = value.split(":", 1)
+    try:
+        hour, minute = int(hh), int(mm)
+    except ValueError:
+        return None
+    if hour == 24 and minute == 0:
+        return time(23, 59, 59)
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        return None
+    return time(hour, minute)
+
+
+def _point(value: Any) -> m.ClockPoint:
+    if isinstance(value, dict):
+        event = "complete" if value.get("event") == "complete" else "enter"
+        return m.ClockPoint(str(value.get("step", "")), cast(Any, event))
+    return m.ClockPoint(str(value or ""))
+
+
+def parse_meta(ctx: Ctx) -> m.Meta:
+    """The header common to every kind."""
+    d = ctx.data
+    scope = d.get("id") if d.get("kind") == "property" else d.get("property")
+    return m.Meta(
+        kind=str(d.get("kind", "")),
+        id=str(d.get("id", "")),
+        title=str(d.get("title", "")),
+        version=str(d.get("version", "")),
+        effective=str(d.get("effective", "")),
+        drafted_by=str(d.get("drafted-by", "")),
+        reviewed_by=str(d.get("reviewed-by", "")),
+        approved_by=str(d.get("approved-by", "")),
+        property=_opt(scope),
+        src=d.loc,
+        title_en=_opt(d.get("title-en")),
+        description=_opt(d.get("description")),
+    )
+
+
+def _targets(items: Any) -> tuple[m.Target, ...]:
+    out = []
+    for t in _l(items):
+        t = _d(t)
+        try:
+            value = float(t.get("value", 0))
+        except (TypeError, ValueError):
+            value = 0.0
+        out.append(
+            m.Target(
+                name=str(t.get("name", "")),
+                value=value,
+                unit=str(t.get("unit", "%")),
+                comparison=cast(Any, t.get("comparison", ">=")),
+                note=_opt(t.get("note")),
+            )
+        )
+    return tuple(out)
+
+
+def parse_duties(ctx: Ctx, items: Any, path: KeyPath) -> tuple[m.Duty, ...]:
+    """Numbered duties of a role or department."""
+    out = []
+    for i, raw in enumerate(_l(items)):
+        d = _d(raw)
+        p = (*path, i)
+        out.append(
+            m.Duty(
+                no=int(d.get("no", i + 1)) if isinstance(d.get("no"), int) else i + 1,
+                text=str(d.get("text", "")),
+                src=ctx.loc(p),
+                frequency=_opt(d.get("frequency")),
+                schedule=ctx.recurrence(d.get("schedule"), (*p, "schedule")),
+                time_limit=ctx.duration(d.get("time-limit"), (*p, "time-limit")),
+                targets=_targets(d.get("targets")),
+                procedures=_ids(d.get("procedures")),
+                forms=_ids(d.get("forms")),
+                id=_opt(d.get("id")),
+            )
+        )
+    return tuple(out)
+
+
+def _departments(ctx: Ctx, items: Any) -> tuple[m.Department, ...]:
+    out = []
+    for i, raw in enumerate(_l(items)):
+        d = _d(raw)
+        out.append(
+            m.Department(
+                id=str(d.get("id", "")),
+                title=str(d.get("title", "")),
+                duties=parse_duties(ctx, d.get("duties"), ("departments", i, "duties")),
+                head=_opt(d.get("head")),
+                src=ctx.loc(("departments", i)),
+            )
+        )
+    return tuple(out)
+
+
+def _service_hours(items: Any) -> tuple[m.ServiceHours, ...]:
+    out = []
+    for raw in _l(items):
+        d = _d(raw)
+        start, end = _hhmm(d.get("start")), _hhmm(d.get("end"))
+        if start is None or end is None:
+            continue
+        out.append(m.ServiceHours(start, end, _opt(d.get("role")), _opt(d.get("note"))))
+    return tuple(out)
+
+
+def parse_company(ctx: Ctx) -> m.Company:
+    """kind: company."""
+    d = ctx.data
+    dc = _d(d.get("document-control"))
+    return m.Company(
+        meta=parse_meta(ctx),
+        calendar=_opt(d.get("calendar")),
+        document_control=m.DocumentControl(
+            drafters=_ids(dc.get("drafted-by")),
+            reviewers=_ids(dc.get("reviewed-by")),
+            approvers=_ids(dc.get("approved-by")),
+        ),
+        departments=_departments(ctx, d.get("departments")),
+        service_hours=_service_hours(d.get("service-hours")),
+    )
+
+
+def parse_property(ctx: Ctx) -> m.Property:
+    """kind: property (its overlays are applied by the overlay stage, not here)."""
+    d = ctx.data
+    return m.Property(
+        meta=parse_meta(ctx),
+        property_type=str(d.get("property-type", "residential")),
+        calendar=_opt(d.get("calendar")),
+        service_hours=_service_hours(d.get("service-hours")),
+        departments=_departments(ctx, d.get("departments")),
+        overlay_count=len(_l(d.get("overlays"))),
+        address=_opt(d.get("address")),
+    )
+
+
+def parse_role(ctx: Ctx) -> m.Role:
+    """kind: role."""
+    d = ctx.data
+    hc = d.get("headcount")
+    if isinstance(hc, int):
+        headcount = m.Headcount(count=hc)
+    else:
+        hcd = _d(hc)
+        phases = {str(k): int(v) for k, v in _d(hcd.get("phases")).items() if isinstance(v, int)}
+        count = hcd.get("count")
+        headcount = m.Headcount(
+            count=count if isinstance(count, int) else None,
+            phases=MappingProxyType(phases),
+            note=_opt(hcd.get("note")),
+        )
+    q = _d(d.get("qualifications"))
+    shifts = tuple(
+        m.Shift(
+            name=str(_d(s).get("name", "")),
+            start=_hhmm(_d(s).get("start")),
+            end=_hhmm(_d(s).get("end")),
+            days=_opt(_d(s).get("days")),
+            note=_opt(_d(s).get("note")),
+        )
+        for s in _l(d.get("shifts"))
+    )
+    return m.Role(
+        meta=parse_meta(ctx),
+        department=_opt(d.get("department")),
+        reports_to=_ids(d.get("reports-to")),
+        level=cast(Any, d.get("level", "operational")),
+        headcount=headcount,
+        shifts=shifts,
+        summary=_opt(d.get("summary")),
+        duties=parse_duties(ctx, d.get("duties"), ("duties",)),
+        authorities=tuple(str(a) for a in _l(d.get("authorities"))),
+        qualifications=m.Qualifications(
+            education=_opt(q.get("education")),
+            experience=_opt(q.get("experience")),
+            certificates=tuple(str(c) for c in _l(q.get("certificates"))),
+            other=tuple(str(c) for c in _l(q.get("other"))),
+        ),
+        sees_personal_data=bool(d.get("sees-personal-data", False)),
+    )
+
+
+def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:
+    out = []
+    for i, raw in enumerate(_l(items)):
+        s = _d(raw)
+        p: KeyPath = ("steps", i)
+        nxt = []
+        for j, t in enumerate(_l(s.get("next"))):
+            t = _d(t)
+            nxt.append(
+                m.Transition(
+                    to=str(t.get("to", "")),
+                    when=ctx.condition(t.get("when"), (*p, "next", j, "when")),
+                    label=_opt(t.get("label")),
+                )
+            )
+        out.append(
+            m.Step(
+                id=str(s.get("id", "")),
+                title=str(s.get("title", "")),
+                roles=_ids(s.get("roles")),
+                src=ctx.loc(p),
+                instructions=_opt(s.get("instructions")),
+                section=_opt(s.get("section")),
+                form=_opt(s.get("form")),
+                time_limit=ctx.duration(s.get("time-limit"), (*p, "time-limit")),
+                next=tuple(nxt),
+                terminal=bool(s.get("terminal", False)),
+                requires=_ids(s.get("requires")),
+                notify=_ids(s.get("notify")),
+            )
+        )
+    return tuple(out)
+
+
+def _clocks(ctx: Ctx, items: Any) -> tuple[m.Clock, ...]:
+    out = []
+    for i, raw in enumerate(_l(items)):
+        c = _d(raw)
+        p: KeyPath = ("clocks", i)
+        within = ctx.duration(c.get("within"), (*p, "within"))
+        if within is None:
+            continue
+        stops = c.get("to")
+        stop_points = tuple(_point(x) for x in (stops if isinstance(stops, list) else [stops]))
+        basis = c.get("basis")
+        working = within.working if basis is None else basis == "working"
+        escalate = []
+        for j, e in enumerate(_l(c.get("escalate"))):
+            e = _d(e)
+            escalate.append(
+                m.Escalation(
+                    role=str(e.get("role", "")),
+                    within=ctx.duration(e.get("within"), (*p, "escalate", j, "within")),
+                    on=cast(Any, e.get("on", "breach")),
+                    note=_opt(e.get("note")),
+                )
+            )
+        out.append(
+            m.Clock(
+                id=str(c.get("id", "")),
+                title=str(c.get("title", "")),
+                start=_point(c.get("from")),
+                stop=stop_points,
+                within=within,
+                src=ctx.loc(p),
+                working_time=working,
+                pause_in=_ids(c.get("pause-in")),
+                warn_before=ctx.duration(c.get("warn-before"), (*p, "warn-before")),
+                when=ctx.condition(c.get("when"), (*p, "when")),
+                escalate=tuple(escalate),
+                evidence=_opt(c.get("evidence")),
+            )
+        )
+    return tuple(out)
+
+
+def _follow_ups(ctx: Ctx, items: Any) -> tuple[m.FollowUp, ...]:
+    out = []
+    for i, raw in enumerate(_l(items)):
+        f = _d(raw)
+        p: KeyPath = ("follow-ups", i)
+        delay = ctx.duration(f.get("delay"), (*p, "delay"))
+        if delay is None:
+            continue
+        out.append(
+            m.FollowUp(
+                id=str(f.get("id", "")),
+                title=str(f.get("title", "")),
+                after=_point(f.get("after")),
+                delay=delay,
+                role=str(f.get("role", "")),
+                src=ctx.loc(p),
+                form=_opt(f.get("form")),
+                required_before=_opt(f.get("required-before")),
+                when=ctx.condition(f.get("when"), (*p, "when")),
+            )
+        )
+    return tuple(out)
+
+
+def parse_procedure(ctx: Ctx) -> m.Procedure:
+    """kind: procedure."""
+    d = ctx.data
+    steps = _steps(ctx, d.get("steps"))
+    records = []
+    for i, raw in enumerate(_l(d.get("records"))):
+        r = _d(raw)
+        records.append(
+            m.RecordKeeping(
+                form=str(r.get("form", "")),
+                retention=ctx.duration(r.get("retention"), ("records", i, "retention")),
+                keeper=_opt(r.get("keeper")),
+                note=_opt(r.get("note")),
+            )
+        )
+    return m.Procedure(
+        meta=parse_meta(ctx),
+        purpose=str(d.get("purpose", "")),
+        scope=str(d.get("scope", "")),
+        responsibilities=tuple(
+            m.Responsibility(str(_d(r).get("role", "")), str(_d(r).get("text", "")))
+            for r in _l(d.get("responsibilities"))
+        ),
+        form=_opt(d.get("form")),
+        start=str(d.get("start") or (steps[0].id if steps else "")),
+        steps=steps,
+        clocks=_clocks(ctx, d.get("clocks")),
+        follow_ups=_follow_ups(ctx, d.get("follow-ups")),
+        records=tuple(records),
+        category=_opt(d.get("category")),
+    )
+
+
+def parse_schedule(ctx: Ctx) -> m.Schedule:
+    """kind: schedule."""
+    items = []
+    for i, raw in enumerate(_l(ctx.data.get("items"))):
+        it = _d(raw)
+        p: KeyPath = ("items", i)
+        rec = ctx.recurrence(it.get("recurrence"), (*p, "recurrence"))
+        if rec is None:
+            continue
+        items.append(
+            m.ScheduleItem(
+                id=str(it.get("id", "")),
+                title=str(it.get("title", "")),
+                owners=_ids(it.get("owner")),
+                recurrence=rec,
+                src=ctx.loc(p),
+                output=_opt(it.get("output")),
+                form=_opt(it.get("form")),
+                targets=_targets(it.get("targets")),
+                holiday=cast(Any, it.get("holiday", "previous-working-day")),
+                participants=tuple(str(x) for x in _l(it.get("participants"))),
+                notes=_opt(it.get("notes")),
+            )
+        )
+    return m.Schedule(meta=parse_meta(ctx), items=tuple(items))
+
+
+def parse_form(ctx: Ctx) -> m.Form:
+    """kind: form."""
+    d = ctx.data
+    ui = _d(d.get("ui"))
+    sections = tuple(
+        m.FormSection(
+            id=str(_d(s).get("id", "")),
+            title=str(_d(s).get("title", "")),
+            fields=tuple(str(f) for f in _l(_d(s).get("fields"))),
+            title_en=_opt(_d(s).get("title-en")),
+        )
+        for s in _l(ui.get("sections"))
+    )
+    fields_ui = _d(ui.get("fields"))
+    for name, hints in fields_ui.items():
+        for key in ("visible-if", "required-if"):
+            ctx.condition(_d(hints).get(key), ("ui", "fields", name, key))
+    personal = tuple(n for n, h in fields_ui.items() if _d(h).get("personal"))
+    prefix = d.get("number-prefix") or "".join(w[0] for w in str(d.get("id", "R")).split("-"))
+    return m.Form(
+        meta=parse_meta(ctx),
+        schema=d.get("schema") or {},
+        ui=ui,
+        sections=sections,
+        template=_opt(_d(d.get("print")).get("template")),
+        number_prefix=str(prefix).upper(),
+        retention=ctx.duration(d.get("retention"), ("retention",)),
+        personal_fields=personal,
+    )
+
+
+def parse_calendar(ctx: Ctx) -> m.Calendar:
+    """kind: calendar."""
+    d = ctx.data
+    hours = []
+    for i, raw in enumerate(_l(d.get("working-hours"))):
+        start, end = _hhmm(_d(raw).get("start")), _hhmm(_d(raw).get("end"))
+        if start is None or end is None or start >= end:
+            ctx.error(("working-hours", i), "E042", "working hours need start < end (HH:MM)")
+            continue
+        hours.append((start, end))
+    days = tuple(WEEKDAYS[x] for x in _l(d.get("working-days")) if x in WEEKDAYS) or (
+        0, 1, 2, 3, 4,
+    )
+    overrides = {}
+    for year, raw in _d(d.get("years")).items():
+        y = _d(raw)
+        try:
+            overrides[int(year)] = m.YearOverride(
+                holidays=MappingProxyType({str(k): str(v) for k, v in _d(y.get("holidays")).items()}),
+                workdays=tuple(str(x) for x in _l(y.get("workdays"))),
+            )
+        except ValueError:
+            ctx.error(("years", year), "E042", f"year {year!r} is not a number")
+    country = d.get("country", "CN")
+    return m.Calendar(
+        meta=parse_meta(ctx),
+        working_hours=tuple(hours),
+        working_weekdays=days,
+        country=_opt(country),
+        holidays=MappingProxyType({str(k): str(v) for k, v in _d(d.get("holidays")).items()}),
+        workdays=tuple(str(x) for x in _l(d.get("workdays"))),
+        overrides=MappingProxyType(overrides),
+    )
+
+
+def parse_training(ctx: Ctx) -> m.Training:
+    """kind: training."""
+    d = ctx.data
+    sections = tuple(
+        m.TrainingSection(
+            id=str(_d(s).get("id", "")),
+            title=str(_d(s).get("title", "")),
+            items=tuple(str(x) for x in _l(_d(s).get("items"))),
+        )
+        for s in _l(d.get("sections"))
+    )
+    scripts = []
+    for i, raw in enumerate(_l(d.get("scripts"))):
+        s = _d(raw)
+        lines = tuple(
+            m.ScriptLine(
+                text=str(_d(ln).get("text", "")),
+                say=_opt(_d(ln).get("say")),
+                time_limit=ctx.duration(
+                    _d(ln).get("time-limit"), ("scripts", i, "lines", j, "time-limit")
+                ),
+            )
+            for j, ln in enumerate(_l(s.get("lines")))
+        )
+        scripts.append(m.Script(str(s.get("id", "")), str(s.get("title", "")), lines))
+    quiz = []
+    for i, raw in enumerate(_l(d.get("quiz"))):
+        q = _d(raw)
+        choices = tuple(str(c) for c in _l(q.get("choices")))
+        answer = str(q.get("answer", ""))
+        if choices and answer not in choices:
+            ctx.error(("quiz", i, "answer"), "E043", f"answer {answer!r} is not one of the choices")
+        quiz.append(
+            m.Question(
+                id=str(q.get("id", "")),
+                question=str(q.get("question", "")),
+                choices=choices,
+                answer=answer,
+                explanation=_opt(q.get("explanation")),
+                roles=_ids(q.get("roles")),
+            )
+        )
+    return m.Training(
+        meta=parse_meta(ctx),
+        sections=sections,
+        scripts=tuple(scripts),
+        quiz=tuple(quiz),
+        roles=_ids(d.get("roles")),
+    )
+
+
+PARSERS: dict[str, Callable[[Ctx], Any]] = {
+    "company": parse_company,
+    "property": parse_property,
+    "role": parse_role,
+    "procedure": parse_procedure,
+    "schedule": parse_schedule,
+    "form": parse_form,
+    "calendar": parse_calendar,
+    "training": parse_training,
+}
+
+
+def parse(kind: str, data: LocDict, file: str) -> tuple[Any, list[RuleError]]:
+    """Parse one document of a known kind; returns (model object, errors)."""
+    ctx = Ctx(data, file)
+    obj = PARSERS[kind](ctx)
+    return obj, ctx.errors

@@ -1,0 +1,610 @@
+"""JSON Schemas (draft-07, for editor completion) of every rule kind.
+
+The schemas are defined here once, in Python, so the header and shared definitions are not
+copied eight times; `handbook schemas --write` regenerates `runtime/schemas/<kind>.schema.json`
+and a test keeps the committed files in sync. Every property has a Chinese `description`
+(shown by the editor on hover) and `docs/RULES.md` documents every key (also tested).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SCHEMA_DIR = Path(__file__).parent
+KINDS = ("company", "property", "role", "procedure", "schedule", "form", "calendar", "training")
+
+ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+FIELD = r"^[a-z][a-z0-9_]*$"
+SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+HHMM = r"^([01]\d|2[0-4]):[0-5]\d$"
+
+
+def _s(desc: str, **kw: Any) -> dict[str, Any]:
+    return {"description": desc, **kw}
+
+
+def _obj(desc: str, props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": "object",
+        "description": desc,
+        "properties": props,
+        "additionalProperties": False,
+    }
+    if required:
+        out["required"] = required
+    return out
+
+
+def _arr(desc: str, items: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    return {"type": "array", "description": desc, "items": items, **kw}
+
+
+TEXT = {"type": "string", "minLength": 1}
+IDREF = {"type": "string", "pattern": ID}
+IDLIST = {"type": "array", "items": IDREF}
+ONE_OR_MORE_IDS = {"oneOf": [IDREF, IDLIST]}
+
+DEFS: dict[str, Any] = {
+    "id": _s("标识 (英文短横线小写, 如 front-desk)", type="string", pattern=ID),
+    "text": _s("文本", type="string", minLength=1),
+    "duration": _s(
+        "时长: 15m, 1h, 24h, 7d, 1w, 3 months, 2y, '2 working days', '4 working hours'",
+        type="string",
+        minLength=1,
+    ),
+    "recurrence": _s(
+        "周期: daily 08:00, 'every Friday 14:30', 'monthly by day 25', "
+        "'quarterly by day 25 of month 3', 'yearly in December'",
+        type="string",
+        minLength=1,
+    ),
+    "condition": _s(
+        "条件表达式 (Jinja2 表达式, 引用表单字段), 如 category == 'engineering'",
+        type="string",
+        minLength=1,
+    ),
+    "hhmm": _s("时刻 HH:MM (加引号)", type="string", pattern=HHMM),
+    "target": _obj(
+        "考核指标 (如 投诉处理率 100%)",
+        {
+            "name": _s("指标名称", **TEXT),
+            "value": _s("目标值", type="number"),
+            "unit": _s("单位, 默认 %", type="string"),
+            "comparison": _s("比较: >= (默认), <=, =", enum=[">=", "<=", "="]),
+            "note": _s("说明", type="string"),
+        },
+        ["name", "value"],
+    ),
+    "duty": _obj(
+        "一条编号职责",
+        {
+            "no": _s("编号 (与手册一致)", type="integer", minimum=1),
+            "id": _s("可选标识, 供覆盖引用", type="string", pattern=ID),
+            "text": _s("职责内容 (手册原文)", **TEXT),
+            "frequency": _s("频率原文 (每日、每周、每月25日前)", type="string"),
+            "schedule": {"$ref": "#/definitions/recurrence"},
+            "time-limit": {"$ref": "#/definitions/duration"},
+            "targets": _arr("考核指标", {"$ref": "#/definitions/target"}),
+            "procedures": _s("相关作业规程 id", **IDLIST),
+            "forms": _s("使用的表单 id", **IDLIST),
+        },
+        ["no", "text"],
+    ),
+    "department": _obj(
+        "部门及其职责",
+        {
+            "id": {"$ref": "#/definitions/id"},
+            "title": _s("部门名称", **TEXT),
+            "head": _s("部门负责岗位 id", **IDREF),
+            "duties": _arr("部门职责", {"$ref": "#/definitions/duty"}),
+        },
+        ["id", "title"],
+    ),
+    "service-hours": _obj(
+        "服务时段: 谁在何时接待住户",
+        {
+            "start": {"$ref": "#/definitions/hhmm"},
+            "end": {"$ref": "#/definitions/hhmm"},
+            "role": _s("负责岗位 id", **IDREF),
+            "note": _s("说明", type="string"),
+        },
+        ["start", "end"],
+    ),
+    "step-point": {
+        "description": "步骤 id (进入该步骤时), 或 {step, event: enter|complete}",
+        "oneOf": [
+            IDREF,
+            _obj(
+                "步骤事件",
+                {
+                    "step": _s("步骤 id", **IDREF),
+                    "event": _s("enter 进入 / complete 完成", enum=["enter", "complete"]),
+                },
+                ["step"],
+            ),
+        ],
+    },
+}
+
+HEADER: dict[str, Any] = {
+    "$schema": _s("编辑器用的 schema 声明", type="string"),
+    "id": {"$ref": "#/definitions/id"},
+    "title": _s("标题 (中文)", **TEXT),
+    "title-en": _s("英文标题 (英文界面)", type="string"),
+    "description": _s("说明", type="string"),
+    "version": _s("版本号 (语义化版本, 如 1.2.0)", type="string", pattern=SEMVER),
+    "effective": _s("生效日期 YYYY-MM-DD", type="string", pattern=DATE),
+    "drafted-by": _s("编制", **TEXT),
+    "reviewed-by": _s("审核", **TEXT),
+    "approved-by": _s("批准", **TEXT),
+    "property": _s("所属管理处 id (不填即公司通用)", **IDREF),
+}
+HEADER_REQUIRED = [
+    "kind", "id", "title", "version", "effective", "drafted-by", "reviewed-by", "approved-by"
+]
+
+
+def _rule(kind: str, desc: str, props: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": f"https://handbook.local/schemas/{kind}.schema.json",
+        "title": f"Handbook {kind} rule",
+        "description": desc,
+        "type": "object",
+        "properties": {"kind": _s("规则类型", const=kind), **HEADER, **props},
+        "required": HEADER_REQUIRED + required,
+        "additionalProperties": False,
+        "definitions": DEFS,
+    }
+    return schema
+
+
+OVERLAY = _obj(
+    "对公司规则的一处覆盖 (按规则 id)",
+    {
+        "rule": _s("被覆盖的规则 id", **IDREF),
+        "kind": _s("被覆盖规则的类型 (id 重名时必填)", enum=list(KINDS)),
+        "note": _s("为何不同 (给培训看)", type="string"),
+        "set": _s(
+            "修改: 路径 → 新值, 路径如 steps[resolve].time-limit 或 clocks[handle].within",
+            type="object",
+            minProperties=1,
+        ),
+        "add": _s("增加: 列表路径 → 要追加的条目列表, 如 duties: [...]", type="object", minProperties=1),
+        "remove": _arr("删除: 条目路径列表, 如 duties[6], steps[mediation]", TEXT, minItems=1),
+    },
+    ["rule"],
+)
+
+STEP = _obj(
+    "程序步骤",
+    {
+        "id": {"$ref": "#/definitions/id"},
+        "title": _s("步骤名称", **TEXT),
+        "title-en": _s("英文名称", type="string"),
+        "roles": _s("负责岗位 id (一个或多个)", **ONE_OR_MORE_IDS),
+        "instructions": _s("作业要求 (手册原文)", type="string"),
+        "section": _s("本步骤填写的案件表单分区 id", **IDREF),
+        "form": _s("本步骤另行填写的表单 id (如 派工单)", **IDREF),
+        "time-limit": {"$ref": "#/definitions/duration"},
+        "next": _arr(
+            "下一步 (按顺序判断, 无 when 者为默认)",
+            _obj(
+                "去向",
+                {
+                    "to": _s("下一步骤 id", **IDREF),
+                    "when": {"$ref": "#/definitions/condition"},
+                    "label": _s("分支说明 (流程图上显示)", type="string"),
+                },
+                ["to"],
+            ),
+        ),
+        "terminal": _s("终止步骤 (结案/归档)", type="boolean"),
+        "requires": _s("完成本步骤前必须已有记录的表单 id", **IDLIST),
+        "notify": _s("进入本步骤时通知的岗位 id", **IDLIST),
+    },
+    ["id", "title", "roles"],
+)
+
+CLOCK = _obj(
+    "时限计时器: 从某步骤到另一步骤须在规定时间内",
+    {
+        "id": {"$ref": "#/definitions/id"},
+        "title": _s("名称 (如 24小时内处理)", **TEXT),
+        "from": {"$ref": "#/definitions/step-point"},
+        "to": {
+            "description": "停止于哪一步 (一个或多个)",
+            "oneOf": [{"$ref": "#/definitions/step-point"},
+                      {"type": "array", "items": {"$ref": "#/definitions/step-point"},
+                       "minItems": 1}],
+        },
+        "within": {"$ref": "#/definitions/duration"},
+        "basis": _s("计时方式: wall 自然时间 / working 工作时间", enum=["wall", "working"]),
+        "pause-in": _s("在这些步骤中暂停计时", **IDLIST),
+        "warn-before": {"$ref": "#/definitions/duration"},
+        "when": {"$ref": "#/definitions/condition"},
+        "escalate": _arr(
+            "超时升级",
+            _obj(
+                "升级",
+                {
+                    "role": _s("升级到的岗位 id", **IDREF),
+                    "within": {"$ref": "#/definitions/duration"},
+                    "on": _s("breach 超时 / warning 预警", enum=["breach", "warning"]),
+                    "note": _s("说明", type="string"),
+                },
+                ["role"],
+            ),
+        ),
+        "evidence": _s("证明已完成的记录表单 id", **IDREF),
+    },
+    ["id", "title", "from", "to", "within"],
+)
+
+FOLLOW_UP = _obj(
+    "后续任务 (如 处理完一周后回访)",
+    {
+        "id": {"$ref": "#/definitions/id"},
+        "title": _s("名称", **TEXT),
+        "after": {"$ref": "#/definitions/step-point"},
+        "delay": {"$ref": "#/definitions/duration"},
+        "role": _s("执行岗位 id", **IDREF),
+        "form": _s("须填写的记录表单 id", **IDREF),
+        "required-before": _s("该记录完成前不得完成的步骤 id", **IDREF),
+        "when": {"$ref": "#/definitions/condition"},
+    },
+    ["id", "title", "after", "delay", "role"],
+)
+
+FIELD_UI = {
+    "type": "object",
+    "description": "字段的界面提示",
+    "properties": {
+        "widget": _s(
+            "控件: text, textarea, select, radio, multiselect, checkbox, integer, number, date,"
+            " time, datetime, phone, unit, file, photo, rows, section, computed",
+            type="string",
+        ),
+        "help": _s("帮助文字", type="string"),
+        "placeholder": _s("占位提示", type="string"),
+        "labels": _s("选项显示名: 取值 → 中文", type="object", additionalProperties={"type": "string"}),
+        "labels-en": _s("选项英文名", type="object", additionalProperties={"type": "string"}),
+        "title-en": _s("字段英文名", type="string"),
+        "visible-if": {"$ref": "#/definitions/condition"},
+        "required-if": {"$ref": "#/definitions/condition"},
+        "default": _s(
+            "默认值: now, today, current-user, current-property, case:<字段>, 或固定值"
+        ),
+        "readonly": _s("只读", type="boolean"),
+        "compute": _s("计算字段的表达式", type="string"),
+        "choices-from": _obj(
+            "选项随另一字段变化",
+            {
+                "field": _s("依据的字段", type="string", pattern=FIELD),
+                "map": _s("依据字段取值 → 可选项列表", type="object"),
+            },
+            ["field", "map"],
+        ),
+        "unit": _s("单位 (如 元、人、%)", type="string"),
+        "personal": _s("个人信息 (电话、身份证号): 无权限的岗位看到打码", type="boolean"),
+        "fields": _s("嵌套字段 (分组或可重复行) 的界面提示", type="object"),
+    },
+    "additionalProperties": False,
+}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "company": _rule(
+        "company",
+        "公司基础规则: 各管理处继承",
+        {
+            "calendar": _s("公司工作日历 id", **IDREF),
+            "document-control": _obj(
+                "文件控制: 哪些岗位可以编制、审核、批准规则变更",
+                {
+                    "drafted-by": _s("可编制的岗位 id", **IDLIST),
+                    "reviewed-by": _s("可审核的岗位 id", **IDLIST),
+                    "approved-by": _s("可批准的岗位 id", **IDLIST),
+                },
+                ["drafted-by", "reviewed-by", "approved-by"],
+            ),
+            "departments": _arr("部门", {"$ref": "#/definitions/department"}),
+            "service-hours": _arr("服务时段", {"$ref": "#/definitions/service-hours"}),
+        },
+        ["document-control"],
+    ),
+    "property": _rule(
+        "property",
+        "管理处 (项目): 继承公司规则, 以覆盖声明差异",
+        {
+            "property-type": _s(
+                "物业类型", enum=["residential", "apartment", "office", "mall", "mixed"]
+            ),
+            "address": _s("地址", type="string"),
+            "calendar": _s("本管理处工作日历 id", **IDREF),
+            "service-hours": _arr("服务时段", {"$ref": "#/definitions/service-hours"}),
+            "departments": _arr("本管理处部门", {"$ref": "#/definitions/department"}),
+            "overlays": _arr("对公司规则的覆盖", OVERLAY),
+        },
+        ["property-type"],
+    ),
+    "role": _rule(
+        "role",
+        "岗位: 职责、权限、任职资格",
+        {
+            "department": _s("所属部门 id", **IDREF),
+            "reports-to": _s("直接上级岗位 id (一个或多个)", **ONE_OR_MORE_IDS),
+            "level": _s("管理级别: management 管理层 / operational 操作层",
+                        enum=["management", "operational"]),
+            "headcount": {
+                "description": "定编人数: 整数, 或 {count, phases, note}",
+                "oneOf": [
+                    {"type": "integer", "minimum": 0},
+                    _obj(
+                        "分期定编",
+                        {
+                            "count": _s("人数", type="integer", minimum=0),
+                            "phases": _s("各期人数", type="object",
+                                         additionalProperties={"type": "integer", "minimum": 0}),
+                            "note": _s("说明", type="string"),
+                        },
+                    ),
+                ],
+            },
+            "shifts": _arr(
+                "班次 / 工作时间",
+                _obj(
+                    "班次",
+                    {
+                        "name": _s("班次名称 (行政班、三班三运转)", **TEXT),
+                        "start": {"$ref": "#/definitions/hhmm"},
+                        "end": {"$ref": "#/definitions/hhmm"},
+                        "days": _s("适用日期 (如 周一至周五)", type="string"),
+                        "note": _s("说明", type="string"),
+                    },
+                    ["name"],
+                ),
+            ),
+            "summary": _s("岗位概述 (在谁的领导下负责什么)", type="string"),
+            "duties": _arr("岗位职责 (编号)", {"$ref": "#/definitions/duty"}),
+            "authorities": _arr("权限", TEXT),
+            "qualifications": _obj(
+                "任职资格",
+                {
+                    "education": _s("学历", type="string"),
+                    "experience": _s("工作经验", type="string"),
+                    "certificates": _arr("资质证书", TEXT),
+                    "other": _arr("其他要求", TEXT),
+                },
+            ),
+            "sees-personal-data": _s("可查看未打码的个人信息", type="boolean"),
+        },
+        ["level"],
+    ),
+    "procedure": _rule(
+        "procedure",
+        "作业规程: 目的、适用范围、职责、程序 (步骤、时限、升级、回访、记录)",
+        {
+            "category": _s("类别 (complaint, help-request, duty, service...)", type="string"),
+            "purpose": _s("目的", **TEXT),
+            "scope": _s("适用范围", **TEXT),
+            "responsibilities": _arr(
+                "职责",
+                _obj("岗位职责", {"role": _s("岗位 id", **IDREF), "text": _s("职责", **TEXT)},
+                     ["role", "text"]),
+            ),
+            "form": _s("案件表单 id (登记表)", **IDREF),
+            "start": _s("起始步骤 id (默认第一步)", **IDREF),
+            "steps": _arr("程序步骤", STEP, minItems=1),
+            "clocks": _arr("时限", CLOCK),
+            "follow-ups": _arr("后续任务", FOLLOW_UP),
+            "records": _arr(
+                "质量记录及保存期",
+                _obj(
+                    "记录",
+                    {
+                        "form": _s("表单 id", **IDREF),
+                        "retention": {"$ref": "#/definitions/duration"},
+                        "keeper": _s("保管岗位 id", **IDREF),
+                        "note": _s("说明", type="string"),
+                    },
+                    ["form"],
+                ),
+            ),
+        },
+        ["purpose", "scope", "steps"],
+    ),
+    "schedule": _rule(
+        "schedule",
+        "工作行程: 周期性工作",
+        {
+            "items": _arr(
+                "行程条目",
+                _obj(
+                    "周期任务",
+                    {
+                        "id": {"$ref": "#/definitions/id"},
+                        "title": _s("工作内容", **TEXT),
+                        "owner": _s("负责岗位 id (一个或多个)", **ONE_OR_MORE_IDS),
+                        "recurrence": {"$ref": "#/definitions/recurrence"},
+                        "output": _s("应输出的成果 (报告、记录)", type="string"),
+                        "form": _s("输出使用的表单 id", **IDREF),
+                        "targets": _arr("指标", {"$ref": "#/definitions/target"}),
+                        "holiday": _s(
+                            "遇节假日: previous-working-day 提前 / next-working-day 顺延 / "
+                            "keep 照常 / skip 跳过",
+                            enum=["keep", "previous-working-day", "next-working-day", "skip"],
+                        ),
+                        "participants": _arr("参加人员/岗位", TEXT),
+                        "notes": _s("备注", type="string"),
+                    },
+                    ["id", "title", "owner", "recurrence"],
+                ),
+                minItems=1,
+            ),
+        },
+        ["items"],
+    ),
+    "form": _rule(
+        "form",
+        "表单: JSON Schema (2020-12) 数据定义 + 界面提示 + 打印模板",
+        {
+            "number-prefix": _s("记录编号前缀 (如 TS)", type="string", pattern=r"^[A-Z]{1,6}$"),
+            "retention": {"$ref": "#/definitions/duration"},
+            "schema": _s("数据定义 (JSON Schema draft 2020-12, type: object)", type="object",
+                         required=["type", "properties"]),
+            "ui": _obj(
+                "界面提示",
+                {
+                    "sections": _arr(
+                        "分区 (步骤按分区填写)",
+                        _obj(
+                            "分区",
+                            {
+                                "id": {"$ref": "#/definitions/id"},
+                                "title": _s("分区标题", **TEXT),
+                                "title-en": _s("英文标题", type="string"),
+                                "fields": _arr("字段名 (按显示顺序)",
+                                               {"type": "string", "pattern": FIELD}),
+                            },
+                            ["id", "title", "fields"],
+                        ),
+                    ),
+                    "fields": _s("字段名 → 界面提示", type="object",
+                                 additionalProperties=FIELD_UI),
+                },
+            ),
+            "print": _obj(
+                "打印",
+                {
+                    "template": _s("Jinja2 打印模板文件 (forms/templates/ 下)", type="string"),
+                    "orientation": _s("纸张方向", enum=["portrait", "landscape"]),
+                    "signatures": _arr("签名栏 (如 经办人、主管)", TEXT),
+                },
+            ),
+        },
+        ["schema"],
+    ),
+    "calendar": _rule(
+        "calendar",
+        "工作日历: 工作时间、节假日与调休",
+        {
+            "working-hours": _arr(
+                "每日工作时段 (午休为两段之间)",
+                _obj("时段", {"start": {"$ref": "#/definitions/hhmm"},
+                             "end": {"$ref": "#/definitions/hhmm"}}, ["start", "end"]),
+                minItems=1,
+            ),
+            "working-days": _arr(
+                "工作的星期 (mon..sun)",
+                {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+            ),
+            "country": _s("法定节假日来源 (holidays 包国家代码, 如 CN; null 不用)",
+                          type=["string", "null"]),
+            "holidays": _s("额外休息日: 日期 → 名称", type="object",
+                           additionalProperties={"type": "string"}),
+            "workdays": _arr("额外工作日 (调休上班)", {"type": "string", "pattern": DATE}),
+            "years": _s(
+                "按年覆盖 (国务院公布后填写): 年 → {holidays, workdays}",
+                type="object",
+                additionalProperties=_obj(
+                    "某年安排",
+                    {
+                        "holidays": _s("放假日期 → 名称", type="object",
+                                       additionalProperties={"type": "string"}),
+                        "workdays": _arr("调休上班日期", {"type": "string", "pattern": DATE}),
+                    },
+                ),
+            ),
+        },
+        ["working-hours"],
+    ),
+    "training": _rule(
+        "training",
+        "培训资料: 礼仪、礼貌用语、电话话术、测验题",
+        {
+            "roles": _s("适用岗位 id", **IDLIST),
+            "sections": _arr(
+                "要点分节",
+                _obj(
+                    "分节",
+                    {
+                        "id": {"$ref": "#/definitions/id"},
+                        "title": _s("标题", **TEXT),
+                        "items": _arr("要点", TEXT, minItems=1),
+                    },
+                    ["id", "title", "items"],
+                ),
+            ),
+            "scripts": _arr(
+                "话术",
+                _obj(
+                    "话术",
+                    {
+                        "id": {"$ref": "#/definitions/id"},
+                        "title": _s("标题", **TEXT),
+                        "lines": _arr(
+                            "话术步骤",
+                            _obj(
+                                "一句",
+                                {
+                                    "text": _s("要求", **TEXT),
+                                    "say": _s("标准用语", type="string"),
+                                    "time-limit": {"$ref": "#/definitions/duration"},
+                                },
+                                ["text"],
+                            ),
+                            minItems=1,
+                        ),
+                    },
+                    ["id", "title", "lines"],
+                ),
+            ),
+            "quiz": _arr(
+                "测验题",
+                _obj(
+                    "题目",
+                    {
+                        "id": {"$ref": "#/definitions/id"},
+                        "question": _s("题干", **TEXT),
+                        "choices": _arr("选项", TEXT, minItems=2),
+                        "answer": _s("正确答案 (须为选项之一)", **TEXT),
+                        "explanation": _s("解析", type="string"),
+                        "roles": _s("适用岗位 id", **IDLIST),
+                    },
+                    ["id", "question", "choices", "answer"],
+                ),
+            ),
+        },
+        [],
+    ),
+}
+
+
+@lru_cache(maxsize=None)
+def schema_for(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a rule kind (KeyError for an unknown kind)."""
+    return SCHEMAS[kind]
+
+
+def schema_file(kind: str) -> Path:
+    """Where the committed JSON Schema of a kind lives."""
+    return SCHEMA_DIR / f"{kind}.schema.json"
+
+
+def render(kind: str) -> str:
+    """The JSON text of a kind's schema, as committed."""
+    return json.dumps(SCHEMAS[kind], ensure_ascii=False, indent=2) + "\n"
+
+
+def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
+    """Write every schema file; returns the paths written."""
+    written = []
+    for kind in KINDS:
+        path = directory / f"{kind}.schema.json"
+        path.write_text(render(kind), encoding="utf-8")
+        written.append(path)
+    return written
