@@ -195,7 +195,7 @@ def test_add_to(start: datetime, text: str, expected: datetime) -> None:
 
 
 def test_add_to_refuses_working_time() -> None:
-    with pytest.raises(ValueError, match="WorkCalendar.add"):
+    with pytest.raises(ValueError, match=r"WorkCalendar\.add"):
         parse_duration("2 working days").add_to(datetime(2026, 1, 5))
 
 
