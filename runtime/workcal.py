@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from runtime.timeexpr import Duration
 
@@ -43,6 +43,7 @@ __all__ = [
     "CalendarWarning",
     "WorkCalendar",
     "YearOverride",
+    "china_exact_years",
 ]
 
 AdjustPolicy = Literal["keep", "previous-working-day", "next-working-day", "skip"]
@@ -177,6 +178,18 @@ def _local(dt: datetime) -> datetime:
     return dt.astimezone(_LOCAL).replace(tzinfo=None)
 
 
+def _as_date(value: object) -> date:
+    """A date from a date or an ISO `YYYY-MM-DD` string (ValueError otherwise)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (write YYYY-MM-DD)") from None
+
+
 def _time_us(t: time, is_end: bool) -> int:
     us = _offset(datetime.combine(date.min, t))
     # An end of 00:00 means midnight at the end of the day (a period like 18:00–00:00).
@@ -208,6 +221,34 @@ class WorkCalendar:
         self._years: dict[int, _YearData] = {}
         self._day_cache: dict[int, bool] = {}
         self._year_lists: dict[int, list[int]] = {}
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> WorkCalendar:
+        """Build from any object with the rule model's calendar attributes.
+
+        Reads `working_hours`, `working_weekdays`, `country`, `holidays`, `workdays` and
+        `overrides` (year -> object with `holidays` and `workdays`); dates may be `date`s or
+        ISO strings. Missing attributes take the constructor's defaults; empty working hours
+        mean 08:30-17:30. Raises ValueError naming the first bad date.
+        """
+        overrides = {
+            int(year): YearOverride(
+                holidays={_as_date(k): str(v) for k, v in dict(ov.holidays).items()},
+                workdays=frozenset(_as_date(x) for x in ov.workdays),
+            )
+            for year, ov in dict(getattr(spec, "overrides", None) or {}).items()
+        }
+        return cls(
+            working_hours=tuple(getattr(spec, "working_hours", ()) or ())
+            or ((time(8, 30), time(17, 30)),),
+            working_weekdays=tuple(getattr(spec, "working_weekdays", ()) or ()) or (0, 1, 2, 3, 4),
+            holidays={
+                _as_date(k): str(v) for k, v in dict(getattr(spec, "holidays", None) or {}).items()
+            },
+            workdays=[_as_date(x) for x in getattr(spec, "workdays", None) or ()],
+            country=getattr(spec, "country", "CN"),
+            overrides=overrides,
+        )
 
     # ------------------------------------------------------------------ validation
 

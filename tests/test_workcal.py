@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -550,6 +551,29 @@ def test_aware_datetimes_are_converted_to_local_time(cal: WorkCalendar) -> None:
 def test_bad_configuration(kwargs: dict[str, object], fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
         WorkCalendar(**kwargs)  # type: ignore[arg-type]
+
+
+def test_from_spec_reads_the_rule_model_shape() -> None:
+    # Shaped like runtime.model.Calendar: ISO-string dates, tuples, a per-year override object.
+    override = SimpleNamespace(holidays={"2027-01-01": "元旦"}, workdays=("2027-01-02",))
+    spec = SimpleNamespace(
+        working_hours=((time(9), time(12)), (time(13), time(18))),
+        working_weekdays=(0, 1, 2, 3, 4, 5),
+        country="CN",
+        holidays={"2026-03-04": "公司周年庆"},
+        workdays=("2026-10-03",),
+        overrides={2027: override},
+    )
+    cal = WorkCalendar.from_spec(spec)
+    assert cal.day_start == time(9) and cal.minutes_per_day == 480
+    assert cal.is_working_day(date(2026, 3, 7))  # Saturday in a six-day week
+    assert not cal.is_working_day(date(2026, 3, 4))
+    assert cal.is_working_day(date(2026, 10, 3))
+    assert cal.is_exact_year(2027) and cal.is_working_day(date(2027, 1, 2))
+    defaults = WorkCalendar.from_spec(SimpleNamespace(working_hours=(), country=None))
+    assert defaults.day_start == time(8, 30) and defaults.minutes_per_day == 540
+    with pytest.raises(ValueError, match="'2026-02-30' is not a date"):
+        WorkCalendar.from_spec(SimpleNamespace(holidays={"2026-02-30": "x"}))
 
 
 def test_touching_periods_merge_and_day_bounds() -> None:
