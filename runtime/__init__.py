@@ -8,7 +8,7 @@ __all__ = ["HandbookError", "RuleError", "RuleErrors", "load"]
 
 
 def __getattr__(name: str) -> object:
-    # `runtime.load` is imported lazily so that light modules (store, timeexpr) stay cheap to import.
+    # Imported lazily so that light modules (store, timeexpr) stay cheap to import.
     if name == "load":
         from runtime.pipeline import load
 

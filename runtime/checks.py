@@ -108,8 +108,8 @@ def check_reports_to_cycles(v: View) -> Iterator[RuleError]:
 
 def _role_refs(v: View, proc: m.Procedure) -> Iterator[tuple[KeyPath, str]]:
     pid = proc.id
-    for i, r in enumerate(proc.responsibilities):
-        yield ("responsibilities", i, "role"), r.role
+    for i, resp in enumerate(proc.responsibilities):
+        yield ("responsibilities", i, "role"), resp.role
     raw = v.hb.raw.get(("procedure", pid), {})
     for step in proc.steps:
         si = v.index("procedure", pid, "steps", step.id)
@@ -404,14 +404,13 @@ def check_other_references(v: View) -> Iterator[RuleError]:
                 if r not in hb.roles:
                     yield v.error("training", tr.id, ("quiz", i, "roles", j), "E022",
                                   f"unknown role {r!r}")
-    owner: tuple[str, str, m.Company | m.Property]
+    obj: m.Company | m.Property
     if hb.property is not None and v.wants("property", hb.property.id):
-        owner = ("property", hb.property.id, hb.property)
+        kind, rid, obj = "property", hb.property.id, hb.property
     elif hb.property is None and v.wants("company", hb.company.meta.id):
-        owner = ("company", hb.company.meta.id, hb.company)
+        kind, rid, obj = "company", hb.company.meta.id, hb.company
     else:
         return
-    kind, rid, obj = owner
     if obj.calendar and obj.calendar not in hb.calendars:
         yield v.error(kind, rid, ("calendar",), "E029", f"unknown calendar {obj.calendar!r}")
     for i, sh in enumerate(obj.service_hours):
@@ -423,6 +422,10 @@ def check_other_references(v: View) -> Iterator[RuleError]:
             yield v.error(kind, rid, ("departments", i, "head"), "E022",
                           f"unknown role {dep.head!r}")
     if isinstance(obj, m.Company):
+        for key in ("administer", "train", "dashboard", "all-properties"):
+            for j, r in enumerate(getattr(obj.access, key.replace("-", "_"))):
+                if r not in hb.roles:
+                    yield v.error(kind, rid, ("access", key, j), "E022", f"unknown role {r!r}")
         dc = obj.document_control
         for key, roles in (("drafted-by", dc.drafters), ("reviewed-by", dc.reviewers),
                            ("approved-by", dc.approvers)):

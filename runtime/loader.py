@@ -186,7 +186,9 @@ class _Builder:
     def _mapping(self, node: MappingNode, path: KeyPath) -> LocDict:
         out = LocDict(loc=self.loc(node))
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == "tag:yaml.org,2002:merge" or (
+                isinstance(key_node, ScalarNode) and key_node.value == "<<" and not key_node.style
+            ):
                 raise self.fail(key_node, "E003", "merge keys (<<) are not supported", path)
             if not isinstance(key_node, ScalarNode):
                 raise self.fail(key_node, "E005", "mapping keys must be plain text", path)
@@ -230,9 +232,14 @@ class _Builder:
 
 def parse_text(text: str, file: str) -> LocDict:
     """Parse one YAML document; raises `_LoadFailed` (wrapping a RuleError) on any problem."""
-    loader = _ComposeLoader(text)
+    loader: _ComposeLoader | None = None
     try:
+        loader = _ComposeLoader(text)  # the reader rejects control characters here already
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        line, col = _position(text, exc.position)
+        reason = f"character {exc.character!r} is not allowed in YAML"
+        raise _LoadFailed(RuleError(file, line, col, "E001", reason)) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -240,11 +247,13 @@ def parse_text(text: str, file: str) -> LocDict:
         reason = exc.problem or "YAML error"
         if "expected a single document" in str(exc):
             reason = "one rule per file: found a second YAML document"
-        raise _LoadFailed(RuleError(file, line, col, "E001", f"YAML syntax error: {reason}")) from exc
+        error = RuleError(file, line, col, "E001", f"YAML syntax error: {reason}")
+        raise _LoadFailed(error) from exc
     except yaml.YAMLError as exc:
         raise _LoadFailed(RuleError(file, 1, 1, "E001", f"YAML error: {exc}")) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise _LoadFailed(RuleError(file, 1, 1, "E006", "empty file: expected a rule mapping"))
     data = _Builder(file).build(node, ())
@@ -253,6 +262,11 @@ def parse_text(text: str, file: str) -> LocDict:
             RuleError(file, node.start_mark.line + 1, 1, "E006", "a rule file must be a mapping")
         )
     return data
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def load_text(text: str, file: str) -> tuple[LocDict | None, RuleError | None]:

@@ -7,6 +7,7 @@ line its value came from after overlays (a property override points at the prope
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
@@ -465,6 +466,21 @@ class DocumentControl:
 
 
 @dataclass(frozen=True)
+class Access:
+    """Which roles may use which app capabilities (staff work is open to every role)."""
+
+    administer: tuple[str, ...] = ()
+    train: tuple[str, ...] = ()
+    dashboard: tuple[str, ...] = ()
+    all_properties: tuple[str, ...] = ()
+
+    def allows(self, capability: str, roles: tuple[str, ...] | list[str] | set[str]) -> bool:
+        """Whether any of `roles` has `capability` (administer, train, dashboard, ...)."""
+        allowed = getattr(self, capability.replace("-", "_"), ())
+        return any(r in allowed for r in roles)
+
+
+@dataclass(frozen=True)
 class ServiceHours:
     """Who answers residents when: 08:30–17:30 service centre, 21:00–08:30 fire-control centre."""
 
@@ -483,6 +499,7 @@ class Company:
     document_control: DocumentControl
     departments: tuple[Department, ...]
     service_hours: tuple[ServiceHours, ...] = ()
+    access: Access = field(default_factory=Access)
 
 
 @dataclass(frozen=True)
@@ -539,12 +556,12 @@ class Handbook:
     )
     raw: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
 
-    @property
+    @builtins.property
     def scope(self) -> str | None:
         """The property id this view resolves, or None for the company base."""
         return self.property.meta.id if self.property else None
 
-    @property
+    @builtins.property
     def calendar(self) -> Calendar | None:
         """The effective calendar: the property's, else the company's."""
         cal_id = (self.property.calendar if self.property else None) or self.company.calendar

@@ -64,7 +64,8 @@ def _find(items: list[Any], sel: str) -> int:
 
 def _descend(doc: Any, segments: list[Segment]) -> tuple[Any, KeyPath]:
     """Walk all segments; returns the value reached and its positional key path."""
-    node, path = doc, ()
+    node: Any = doc
+    path: KeyPath = ()
     for seg in segments:
         if not isinstance(node, dict) or seg.key not in node:
             raise OverlayPathError(f"no key {seg.key!r} at {_fmt(path) or 'top level'}")

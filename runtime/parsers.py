@@ -215,6 +215,12 @@ def parse_company(ctx: Ctx) -> m.Company:
         ),
         departments=_departments(ctx, d.get("departments")),
         service_hours=_service_hours(d.get("service-hours")),
+        access=m.Access(
+            administer=_ids(_d(d.get("access")).get("administer")),
+            train=_ids(_d(d.get("access")).get("train")),
+            dashboard=_ids(_d(d.get("access")).get("dashboard")),
+            all_properties=_ids(_d(d.get("access")).get("all-properties")),
+        ),
     )
 
 

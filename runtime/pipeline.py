@@ -386,6 +386,7 @@ def check(
     if view is None:
         extra = RuleError(str(rules_dir), 1, 1, "E022", f"unknown property {property!r}")
         return Compiled(result.content_hash, [extra], result.views, result.stats, result.files)
-    used = {loc.file for key in view.raw for loc in [view.raw[key].loc]}
-    errors = [e for e in result.errors if e.file in used or e.file not in result.files]
+    used = {view.where(kind, rid, ()) for kind, rid in view.raw}
+    used_files = {loc.file for loc in used if loc is not None}
+    errors = [e for e in result.errors if e.file in used_files or e.file not in result.files]
     return Compiled(result.content_hash, errors, result.views, result.stats, result.files)

@@ -19,7 +19,7 @@ from runtime.model import Loc
 from runtime.schemas import KINDS, schema_for
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(kind: str) -> Draft7Validator:
     return Draft7Validator(schema_for(kind))
 

@@ -9,7 +9,7 @@ and a test keeps the committed files in sync. Every property has a Chinese `desc
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -313,6 +313,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ),
             "departments": _arr("部门", {"$ref": "#/definitions/department"}),
             "service-hours": _arr("服务时段", {"$ref": "#/definitions/service-hours"}),
+            "access": _obj(
+                "应用权限: 哪些岗位可以使用哪些功能 (员工功能对所有岗位开放)",
+                {
+                    "administer": _s("管理规则与用户的岗位 id", **IDLIST),
+                    "train": _s("培训功能 (测验进度、阅读确认进度) 的岗位 id", **IDLIST),
+                    "dashboard": _s("查看统计看板的岗位 id", **IDLIST),
+                    "all-properties": _s("可查看所有管理处案件的岗位 id", **IDLIST),
+                },
+            ),
         },
         ["document-control"],
     ),
@@ -584,7 +593,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_for(kind: str) -> dict[str, Any]:
     """The JSON Schema of a rule kind (KeyError for an unknown kind)."""
     return SCHEMAS[kind]

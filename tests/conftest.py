@@ -1,0 +1,217 @@
+"""Shared fixtures: the shipped tree, and a small temporary rules tree to break on purpose."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+FORMS = ROOT / "forms"
+
+HEADER = """\
+version: 1.0.0
+effective: 2026-01-01
+drafted-by: 综合部
+reviewed-by: 品质部
+approved-by: 总经理
+"""
+
+MINI_TREE: dict[str, str] = {
+    "rules/company.yaml": """\
+        kind: company
+        id: company
+        title: 测试公司
+        {header}
+        calendar: cal
+        document-control:
+          drafted-by: [boss]
+          reviewed-by: [boss]
+          approved-by: [boss]
+        departments:
+          - {{id: service-centre, title: 客户服务中心, head: boss}}
+        """,
+    "rules/calendar.yaml": """\
+        kind: calendar
+        id: cal
+        title: 日历
+        {header}
+        working-hours:
+          - {{start: "08:30", end: "17:30"}}
+        """,
+    "rules/roles/boss.yaml": """\
+        kind: role
+        id: boss
+        title: 主管
+        {header}
+        department: service-centre
+        level: management
+        duties:
+          - no: 1
+            text: 审批投诉处理意见。
+            procedures: [complaint]
+        """,
+    "rules/roles/clerk.yaml": """\
+        kind: role
+        id: clerk
+        title: 前台
+        {header}
+        department: service-centre
+        reports-to: boss
+        level: operational
+        duties:
+          - no: 1
+            text: 登记投诉。
+            time-limit: 1h
+        """,
+    "rules/procedures/complaint.yaml": """\
+        kind: procedure
+        id: complaint
+        title: 投诉处理
+        {header}
+        purpose: 处理投诉。
+        scope: 全体。
+        form: register
+        steps:
+          - id: receive
+            title: 登记
+            roles: [clerk]
+            section: intake
+            next:
+              - to: approve
+                when: serious
+              - to: close
+          - id: approve
+            title: 审批
+            roles: boss
+            time-limit: 2h
+            next:
+              - to: close
+          - id: close
+            title: 结案
+            roles: [clerk]
+            terminal: true
+        clocks:
+          - id: handle
+            title: 24小时内处理
+            from: receive
+            to: close
+            within: 24h
+            escalate:
+              - role: boss
+                within: 2h
+        follow-ups:
+          - id: callback
+            title: 一周后回访
+            after: {{step: close, event: complete}}
+            delay: 7d
+            role: clerk
+        """,
+    "rules/schedules/routine.yaml": """\
+        kind: schedule
+        id: routine
+        title: 例行工作
+        {header}
+        items:
+          - id: meeting
+            title: 部门工作例会
+            owner: boss
+            recurrence: every Friday 14:30
+        """,
+    "rules/training/script.yaml": """\
+        kind: training
+        id: script
+        title: 话术
+        {header}
+        scripts:
+          - id: phone
+            title: 接听电话
+            lines:
+              - text: 三声之内接听
+        """,
+    "rules/properties/east/property.yaml": """\
+        kind: property
+        id: east
+        title: 东区管理处
+        {header}
+        property-type: residential
+        overlays:
+          - rule: complaint
+            set:
+              clocks[handle].within: 12h
+            add:
+              steps[approve].next: []
+          - rule: clerk
+            add:
+              duties:
+                - no: 2
+                  text: 每周上报周工作信息表。
+        """,
+    "rules/properties/west/property.yaml": """\
+        kind: property
+        id: west
+        title: 西区管理处
+        {header}
+        property-type: office
+        """,
+    "forms/register.yaml": """\
+        kind: form
+        id: register
+        title: 登记表
+        {header}
+        schema:
+          type: object
+          required: [content]
+          properties:
+            content: {{type: string, title: 内容}}
+            serious: {{type: boolean, title: 严重}}
+            phone: {{type: string, title: 电话}}
+        ui:
+          sections:
+            - {{id: intake, title: 登记, fields: [content, serious, phone]}}
+          fields:
+            phone: {{personal: true, visible-if: "not serious"}}
+        """,
+}
+
+
+def _write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = textwrap.dedent(text)
+        body = body.replace("{header}", HEADER.strip()).replace("{{", "{").replace("}}", "}")
+        path.write_text(body, encoding="utf-8")
+    return root
+
+
+MakeTree = Callable[..., Path]
+
+
+@pytest.fixture
+def make_tree(tmp_path: Path) -> MakeTree:
+    """Write the small rules tree (with optional replacements/additions) and return its root."""
+
+    def make(files: dict[str, str | None] | None = None) -> Path:
+        tree: dict[str, str] = dict(MINI_TREE)
+        for rel, text in (files or {}).items():
+            if text is None:
+                tree.pop(rel, None)
+            else:
+                tree[rel] = text
+        return _write_tree(tmp_path / "tree", tree)
+
+    return make
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped rules/ and forms/ to break on purpose."""
+    dest = tmp_path / "copy"
+    shutil.copytree(RULES, dest / "rules")
+    shutil.copytree(FORMS, dest / "forms")
+    return dest
