@@ -1,0 +1,62 @@
+"""Record store: TinyDB tables on an append-only, checksummed journal (never loses a write).
+
+Callers use the `Repository` interface (`open_store(path)` / `open_memory_store()`), so a
+server database can replace this engine without touching them. Records of filled forms
+live on top of it in `runtime.store.records`.
+
+On-disk format — one directory per database, every file UTF-8 JSON a person can read:
+
+    snapshot.json          full state at some point: {"format": "handbook-store/1",
+                           "generation": G, "seq": S, "last_ids": {...}, "tables":
+                           {"records": {"1": {...}, ...}}} — one document per line.
+    journal-<G>.jsonl      everything committed after that snapshot, one transaction per
+                           line: {"crc":"1a2b3c4d","seq":S+1,"ops":[{"op":"put","t":"records",
+                           "id":7,"doc":{...}}, {"op":"del",...}, {"op":"clear",...}]}
+    lock                   empty; fcntl.flock'ed (exclusive to write, shared to catch up).
+
+Writes. A transaction (one insert/update, or a `with store.transaction():` block) is applied
+in memory, encoded as one journal line, appended with O_APPEND and fdatasync'ed before the
+call returns — durable like SQLite with synchronous=FULL. The CRC-32 covers the line with
+its "crc" member removed; `seq` numbers lines consecutively. A crash mid-append leaves an
+unfinished or mis-checksummed last line: it was never acknowledged, so readers ignore it
+and the next writer truncates it away. A bad line followed by valid ones is real damage:
+the store refuses to open and leaves the files as they are.
+
+Concurrency. Threads share one Store (a re-entrant mutex). Processes coordinate through
+the lock file: whoever takes it first replays the lines other processes appended since its
+last read offset (and notices a compaction by the snapshot's inode), so every process sees
+every write and ids, allocated under the exclusive lock, never collide.
+
+Compaction (automatic when the journal outgrows max(8 MiB, snapshot size), or
+`store.compact()`): under the exclusive lock write snapshot.json.tmp with generation G+1,
+fsync it, rename it over snapshot.json, fsync the directory, create journal-<G+1>.jsonl,
+fsync the directory, delete the old journal. A crash before the rename leaves the old
+snapshot + journal (complete); after it, the new snapshot alone holds every write and the
+stale journal and temp file are cleaned up on the next open.
+
+Indexes are in memory only, rebuilt on open: equality on kind, status, form_id, property,
+assignee_role, assignee_user, case_id and number in every table, ordered on due_at, plus
+any `store.ensure_index(table, field, ordered=...)`.
+"""
+
+from __future__ import annotations
+
+from runtime.store.repository import (
+    Criteria,
+    Doc,
+    DocId,
+    Repository,
+    Store,
+    open_memory_store,
+    open_store,
+)
+
+__all__ = [
+    "Criteria",
+    "Doc",
+    "DocId",
+    "Repository",
+    "Store",
+    "open_memory_store",
+    "open_store",
+]

@@ -1,0 +1,275 @@
+"""In-memory indexes over one table: equality (value -> ids) and ordered (datetime/number -> ids).
+
+Indexes are rebuilt from the documents whenever a process loads the store; they are never
+written to disk, so the data files stay the only source of truth.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from runtime.errors import StoreError
+
+MISSING: Any = object()
+
+# Naive datetimes are local property time (Asia/Shanghai, UTC+8, no DST) across the runtime;
+# aware values are converted to that wall clock so "due before T" compares like with like.
+_LOCAL = timezone(timedelta(hours=8))
+_EPOCH = datetime(1970, 1, 1)
+
+
+def get_path(doc: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (`data.unit`) or MISSING when any step is absent."""
+    if "." not in path:
+        return doc.get(path, MISSING)
+    cur: Any = doc
+    for part in path.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            return MISSING
+        cur = cur[part]
+    return cur
+
+
+def order_key(value: Any) -> float | None:
+    """Sort key of a datetime-like value: ISO text, datetime, date or number; None if not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(_LOCAL).replace(tzinfo=None)
+        return (value - _EPOCH).total_seconds()
+    if isinstance(value, date):
+        return (datetime(value.year, value.month, value.day) - _EPOCH).total_seconds()
+    return None
+
+
+def bound_key(value: Any, what: str) -> float | None:
+    """Sort key of a query bound; a bound that is no datetime or number is a caller error."""
+    if value is None:
+        return None
+    key = order_key(value)
+    if key is None:
+        raise StoreError(f"{what}: {value!r} is not a date, datetime or number")
+    return key
+
+
+def eq_keys(value: Any) -> list[Any]:
+    """Hashable index keys of a stored value; a list yields one key per scalar element."""
+    if isinstance(value, list):
+        return [k for item in value for k in eq_keys(item) if not isinstance(item, list)]
+    if value is None or value is MISSING or isinstance(value, dict):
+        return []  # None/missing/objects are answered by scanning, never by the index
+    if isinstance(value, bool):
+        return [("bool", value)]  # keep True apart from 1 (Python hashes them equal)
+    return [value]
+
+
+def query_key(value: Any) -> Any:
+    """The index key a scalar query value looks up, or MISSING when it must be scanned."""
+    if value is None or isinstance(value, dict | list):
+        return MISSING
+    if isinstance(value, bool):
+        return ("bool", value)
+    try:
+        hash(value)
+    except TypeError:
+        return MISSING
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return bool(a == b)
+
+
+def value_matches(stored: Any, wanted: Any) -> bool:
+    """Equality semantics shared by index lookups and scans.
+
+    A set/tuple/frozenset of wanted values means "any of"; a scalar matches a stored list
+    that contains it; None matches null and missing; everything else is plain equality.
+    """
+    if isinstance(wanted, set | frozenset | tuple):
+        return any(value_matches(stored, w) for w in wanted)
+    if wanted is None:
+        return stored is None or stored is MISSING
+    if stored is MISSING:
+        return False
+    if isinstance(stored, list) and not isinstance(wanted, list):
+        return any(not isinstance(x, list) and _same(x, wanted) for x in stored)
+    return _same(stored, wanted)
+
+
+class EqIndex:
+    """value -> set of ids for one field path."""
+
+    __slots__ = ("buckets", "field")
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.buckets: dict[Any, set[int]] = {}
+
+    def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
+        """Index one document."""
+        for key in eq_keys(get_path(doc, self.field)):
+            bucket = self.buckets.get(key)
+            if bucket is None:
+                self.buckets[key] = {doc_id}
+            else:
+                bucket.add(doc_id)
+
+    def remove(self, doc_id: int, doc: Mapping[str, Any]) -> None:
+        """Forget one document (as it was when indexed)."""
+        for key in eq_keys(get_path(doc, self.field)):
+            bucket = self.buckets.get(key)
+            if bucket is not None:
+                bucket.discard(doc_id)
+                if not bucket:
+                    del self.buckets[key]
+
+    def lookup(self, wanted: Any) -> set[int] | None:
+        """Ids whose value matches `wanted`, or None when the index cannot answer it."""
+        values = wanted if isinstance(wanted, set | frozenset | tuple) else (wanted,)
+        out: set[int] = set()
+        for value in values:
+            key = query_key(value)
+            if key is MISSING:
+                return None
+            bucket = self.buckets.get(key)
+            if bucket:
+                out = out | bucket if out else set(bucket)
+        return out
+
+
+class OrderedIndex:
+    """Range index on a datetime/number field: id -> key, plus a sorted view for bisecting.
+
+    Writes stay O(1): new keys go to a small unsorted `recent` map and removals only count
+    as stale; a range query merges them into the sorted arrays once they grow large.
+    """
+
+    __slots__ = ("_recent", "_sids", "_skeys", "_stale", "field", "keys")
+
+    MERGE_AT = 2048
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.keys: dict[int, float] = {}
+        self._skeys: list[float] = []
+        self._sids: list[int] = []
+        self._recent: dict[int, float] = {}
+        self._stale = 0  # removed/changed entries still present in the sorted arrays
+
+    def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
+        """Index one document."""
+        key = order_key(get_path(doc, self.field))
+        if key is not None:
+            self.keys[doc_id] = key
+            self._recent[doc_id] = key
+
+    def remove(self, doc_id: int, doc: Mapping[str, Any]) -> None:
+        """Forget one document."""
+        if self.keys.pop(doc_id, None) is None:
+            return
+        if self._recent.pop(doc_id, None) is None:
+            self._stale += 1
+
+    def _merge(self) -> None:
+        if self._stale:
+            keys = self.keys
+            pairs = [
+                (k, i)
+                for k, i in zip(self._skeys, self._sids, strict=True)
+                if keys.get(i) == k and i not in self._recent
+            ]
+        else:
+            pairs = list(zip(self._skeys, self._sids, strict=True))
+        pairs.extend((k, i) for i, k in self._recent.items())
+        pairs.sort()  # timsort: two sorted-ish runs, close to linear
+        self._skeys = [k for k, _ in pairs]
+        self._sids = [i for _, i in pairs]
+        self._recent = {}
+        self._stale = 0
+
+    def estimate(self, lo: float | None, hi: float | None) -> int:
+        """Upper bound of the number of ids in [lo, hi) (cheap; for query planning)."""
+        if len(self._recent) > self.MERGE_AT or self._stale > self.MERGE_AT:
+            self._merge()
+        a = 0 if lo is None else bisect.bisect_left(self._skeys, lo)
+        b = len(self._skeys) if hi is None else bisect.bisect_left(self._skeys, hi)
+        return b - a + len(self._recent)
+
+    def range(self, lo: float | None, hi: float | None) -> list[int]:
+        """Ids with lo <= key < hi (None = unbounded), in no particular order."""
+        if len(self._recent) > self.MERGE_AT or self._stale > self.MERGE_AT:
+            self._merge()
+        skeys = self._skeys
+        a = 0 if lo is None else bisect.bisect_left(skeys, lo)
+        b = len(skeys) if hi is None else bisect.bisect_left(skeys, hi)
+        if self._stale:
+            keys, recent = self.keys, self._recent
+            ids = [
+                i
+                for k, i in zip(skeys[a:b], self._sids[a:b], strict=True)
+                if keys.get(i) == k and i not in recent
+            ]
+        else:
+            ids = self._sids[a:b]
+        ids.extend(
+            i for i, k in self._recent.items() if (lo is None or k >= lo) and (hi is None or k < hi)
+        )
+        return ids
+
+
+class IndexSet:
+    """All indexes of one table, kept in step with its documents."""
+
+    __slots__ = ("eq", "ordered")
+
+    def __init__(self, eq_fields: Iterable[str], ordered_fields: Iterable[str]) -> None:
+        self.eq = {f: EqIndex(f) for f in eq_fields}
+        self.ordered = {f: OrderedIndex(f) for f in ordered_fields}
+
+    def _all(self) -> Iterator[EqIndex | OrderedIndex]:
+        yield from self.eq.values()
+        yield from self.ordered.values()
+
+    def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
+        """Index a new or replaced document."""
+        for index in self._all():
+            index.add(doc_id, doc)
+
+    def remove(self, doc_id: int, doc: Mapping[str, Any]) -> None:
+        """Unindex a document about to be replaced or deleted."""
+        for index in self._all():
+            index.remove(doc_id, doc)
+
+    def replace(self, doc_id: int, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        """Re-index a changed document, touching only indexes whose field changed."""
+        for index in self._all():
+            a, b = get_path(old, index.field), get_path(new, index.field)
+            if type(a) is not type(b) or a != b:
+                index.remove(doc_id, old)
+                index.add(doc_id, new)
+
+    def add_field(self, field: str, ordered: bool, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Create one more index and fill it from the current documents."""
+        index: EqIndex | OrderedIndex
+        if ordered and field not in self.ordered:
+            index = self.ordered[field] = OrderedIndex(field)
+        elif not ordered and field not in self.eq:
+            index = self.eq[field] = EqIndex(field)
+        else:
+            return
+        for doc_id, doc in docs.items():
+            index.add(doc_id, doc)

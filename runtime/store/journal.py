@@ -1,0 +1,748 @@
+"""Storage engine: a JSON snapshot plus an append-only, checksummed JSON-lines journal.
+
+See the package docstring (runtime/store/__init__.py) for the on-disk format. This module
+owns the files, the locks, replay, torn-line detection, undo of failed transactions and
+compaction; it knows nothing about records or queries beyond keeping indexes in step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from tinydb.storages import Storage
+
+from runtime.errors import StoreError
+from runtime.store.indexes import IndexSet
+
+log = logging.getLogger(__name__)
+
+FORMAT = "handbook-store/1"
+SNAPSHOT = "snapshot.json"
+LOCK = "lock"
+_JOURNAL_RE = re.compile(r"^journal-(\d+)\.jsonl$")
+_HEADER_RE = re.compile(rb'"generation": (\d+), "seq": (\d+)')
+
+# Fields the runtime filters on (dashboards, inboxes, case views); indexed in every table.
+DEFAULT_EQ_FIELDS: tuple[str, ...] = (
+    "kind",
+    "status",
+    "form_id",
+    "property",
+    "assignee_role",
+    "assignee_user",
+    "case_id",
+    "number",
+)
+DEFAULT_ORDERED_FIELDS: tuple[str, ...] = ("due_at",)
+
+# A journal this much larger than the snapshot (and at least this big) triggers compaction,
+# so compaction work stays proportional to the writes that caused it.
+DEFAULT_COMPACT_MIN_BYTES = 8 * 1024 * 1024
+
+# Test hook: called with the name of each crash-relevant step ("line-half-written",
+# "snapshot-written", "snapshot-renamed", "dir-synced", "journal-created",
+# "old-journal-removed"). Crash tests set it to SIGKILL their own process at that step.
+fault_hook: Callable[[str], None] | None = None
+
+
+def _fault(step: str) -> None:
+    if fault_hook is not None:
+        fault_hook(step)
+
+
+def journal_name(generation: int) -> str:
+    """File name of the journal that follows snapshot `generation`."""
+    return f"journal-{generation:06d}.jsonl"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def encode_doc(doc: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """JSON text of a document and the document as it will read back (the normal form).
+
+    Datetimes become ISO text, tuples lists; NaN, sets and other objects are refused.
+    Text that cannot be UTF-8 (lone surrogates) is written with \\u escapes so the file stays
+    valid UTF-8 JSON and the string still round-trips exactly.
+    """
+    if not isinstance(doc, Mapping):
+        raise StoreError(f"a document must be a mapping, not {type(doc).__name__}")
+    try:
+        text = json.dumps(
+            doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_json_default
+        )
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                text = json.dumps(
+                    doc, allow_nan=False, separators=(",", ":"), default=_json_default
+                )
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"document is not JSON data: {exc}") from exc
+    value = json.loads(text)
+    return text, value
+
+
+def _dump_for_file(value: Any) -> str:
+    """Readable JSON for the snapshot (Chinese as is), escaping only what UTF-8 cannot hold."""
+    text = json.dumps(value, ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(value)
+    return text
+
+
+def check_table_name(name: object) -> str:
+    """A table name is a short non-empty printable string."""
+    if not isinstance(name, str) or not name or len(name) > 200 or not name.isprintable():
+        raise StoreError(f"invalid table name {name!r}")
+    return name
+
+
+# Internal operation tuples: ("put", table, id, doc, text) | ("del", table, id) | ("clear", table)
+Op = tuple[Any, ...]
+
+
+def _op_json(op: Op) -> str:
+    table = json.dumps(op[1], ensure_ascii=False)
+    if op[0] == "put":
+        return f'{{"op":"put","t":{table},"id":{op[2]},"doc":{op[4]}}}'
+    if op[0] == "del":
+        return f'{{"op":"del","t":{table},"id":{op[2]}}}'
+    return f'{{"op":"clear","t":{table}}}'
+
+
+def encode_line(seq: int, ops: Iterable[Op]) -> bytes:
+    """One journal line: `{"crc":"xxxxxxxx","seq":N,"ops":[...]}` + newline.
+
+    The CRC-32 covers the bytes of `{"seq":N,"ops":[...]}`, i.e. the line with the crc
+    member cut out, so a reader can verify it without re-serialising anything.
+    """
+    payload = f'{{"seq":{seq},"ops":[{",".join(_op_json(op) for op in ops)}]}}'.encode()
+    return b'{"crc":"%08x",' % zlib.crc32(payload) + payload[1:] + b"\n"
+
+
+def decode_line(raw: bytes) -> dict[str, Any] | None:
+    """The parsed line, or None when it is torn or its checksum does not match."""
+    if len(raw) < 20 or not raw.startswith(b'{"crc":"') or raw[16:18] != b'",':
+        return None
+    try:
+        crc = int(raw[8:16], 16)
+    except ValueError:
+        return None
+    payload = b"{" + raw[18:]
+    if zlib.crc32(payload) != crc:
+        return None
+    try:
+        obj = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or not isinstance(obj.get("seq"), int):
+        return None
+    if not isinstance(obj.get("ops"), list):
+        return None
+    return obj
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_sync_data: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
+
+
+class TableState:
+    """Documents of one table (id -> doc), its highest id ever used and its indexes."""
+
+    __slots__ = ("docs", "indexes", "last_id", "version")
+
+    def __init__(self, eq_fields: Iterable[str], ordered_fields: Iterable[str]) -> None:
+        self.docs: dict[int, dict[str, Any]] = {}
+        self.last_id = 0
+        self.indexes = IndexSet(eq_fields, ordered_fields)
+        self.version = 0  # bumped on every change; lets TinyDB's query cache notice replays
+
+    def put(self, doc_id: int, doc: dict[str, Any]) -> None:
+        """Insert or replace one document."""
+        old = self.docs.get(doc_id)
+        self.docs[doc_id] = doc
+        if old is None:
+            self.indexes.add(doc_id, doc)
+        else:
+            self.indexes.replace(doc_id, old, doc)
+        self.last_id = max(self.last_id, doc_id)
+        self.version += 1
+
+    def delete(self, doc_id: int) -> None:
+        """Remove one document if present."""
+        old = self.docs.pop(doc_id, None)
+        if old is not None:
+            self.indexes.remove(doc_id, old)
+        self.version += 1
+
+
+class JournalStorage(Storage):
+    """TinyDB storage whose writes are per-document journal lines, not whole-file rewrites.
+
+    `path=None` gives a purely in-memory store with identical semantics (for tests).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        *,
+        compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES,
+        eq_fields: Iterable[str] = DEFAULT_EQ_FIELDS,
+        ordered_fields: Iterable[str] = DEFAULT_ORDERED_FIELDS,
+    ) -> None:
+        self._dir = Path(path) if path is not None else None
+        self._compact_min = compact_min_bytes
+        self._eq_default = tuple(eq_fields)
+        self._ordered_default = tuple(ordered_fields)
+        self._extra_eq: dict[str, set[str]] = {}
+        self._extra_ordered: dict[str, set[str]] = {}
+        self._mutex = threading.RLock()
+        self._pid = os.getpid()
+        self._closed = False
+        self._depth = 0
+        self._pending: list[Op] = []
+        self._undo: list[tuple[Any, ...]] = []
+        self._reserved: dict[str, int] = {}
+        self._tables: dict[str, TableState] = {}
+        self._gen = 0
+        self._seq = 0
+        self._jfd: int | None = None
+        self._offset = 0  # end of the last applied journal line
+        self._seen_size = -1  # journal size at the last look (skip work when unchanged)
+        self._snap_sig: tuple[int, int, int] | None = None
+        self._snapshot_bytes = 0
+        self._lock_fd = -1
+        self._force_compact = False
+        self._snapshot_path = str(self._dir / SNAPSHOT) if self._dir is not None else ""
+        if self._dir is not None:
+            self._open_files()
+
+    # ----------------------------------------------------------------- files and locks
+    def _p(self, name: str) -> Path:
+        assert self._dir is not None
+        return self._dir / name
+
+    def _open_files(self) -> None:
+        assert self._dir is not None
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = os.open(self._p(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot open store at {self._dir}: {exc}") from exc
+        with self._mutex:
+            self._flock(fcntl.LOCK_EX)
+            try:
+                if not self._p(SNAPSHOT).exists():
+                    if any(_JOURNAL_RE.match(p.name) for p in self._dir.iterdir()):
+                        raise StoreError(
+                            f"{self._p(SNAPSHOT)} is missing but journals exist; refusing to "
+                            "start an empty store over them"
+                        )
+                    self._write_snapshot(self._p(SNAPSHOT + ".tmp"), 0)
+                    os.replace(self._p(SNAPSHOT + ".tmp"), self._p(SNAPSHOT))
+                    _fsync_dir(self._dir)
+                self._load(exclusive=True)
+                self._remove_stale_files()
+            finally:
+                self._funlock()
+
+    def _flock(self, mode: int) -> None:
+        try:
+            fcntl.flock(self._lock_fd, mode)
+        except OSError as exc:
+            raise StoreError(f"cannot lock {self._p(LOCK)}: {exc}") from exc
+
+    def _funlock(self) -> None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed")
+        if self._pid != os.getpid():
+            # A forked child shares the parent's lock description; give it its own files and
+            # rebuild its state from disk (the parent may have been mid-transaction).
+            self._pid = os.getpid()
+            self._mutex = threading.RLock()
+            self._depth = 0
+            self._pending, self._undo, self._reserved = [], [], {}
+            if self._dir is not None:
+                self._lock_fd = os.open(self._p(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+                self._jfd = None
+                self._snap_sig = None
+
+    def _snapshot_sig(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self._snapshot_path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _open_journal(self, create: bool) -> None:
+        path = self._p(journal_name(self._gen))
+        flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
+        try:
+            existed = path.exists()
+            self._jfd = os.open(path, flags, 0o644)
+        except FileNotFoundError:
+            self._jfd = None
+            return
+        if create and not existed:
+            assert self._dir is not None
+            _fsync_dir(self._dir)  # the new file's name must be durable before lines go in it
+
+    # ----------------------------------------------------------------- loading and replay
+    def _new_table(self, name: str) -> TableState:
+        eq = self._eq_default + tuple(sorted(self._extra_eq.get(name, ())))
+        ordered = self._ordered_default + tuple(sorted(self._extra_ordered.get(name, ())))
+        return TableState(eq, ordered)
+
+    def _load(self, exclusive: bool) -> None:
+        """Read snapshot + journal from scratch (open, or another process compacted twice)."""
+        path = self._p(SNAPSHOT)
+        sig = self._snapshot_sig()
+        try:
+            raw = path.read_bytes()
+            snap = json.loads(raw)
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot read snapshot {path}: {exc}") from exc
+        if not isinstance(snap, dict) or snap.get("format") != FORMAT:
+            raise StoreError(f"{path} is not a {FORMAT} snapshot")
+        tables: dict[str, TableState] = {}
+        last_ids = snap.get("last_ids", {})
+        for name, docs in snap.get("tables", {}).items():
+            ts = self._new_table(name)
+            for key, doc in docs.items():
+                ts.put(int(key), doc)
+            ts.last_id = max(ts.last_id, int(last_ids.get(name, 0)))
+            tables[name] = ts
+        self._tables = tables
+        self._gen = int(snap["generation"])
+        self._seq = int(snap["seq"])
+        self._snap_sig = sig
+        self._snapshot_bytes = len(raw)
+        if self._jfd is not None:
+            os.close(self._jfd)
+        self._jfd = None
+        self._offset = 0
+        self._seen_size = -1
+        self._open_journal(create=exclusive)
+        self._drain()
+
+    def _drain(self) -> None:
+        """Apply complete, valid journal lines past our offset (other processes' writes)."""
+        if self._jfd is None:
+            self._open_journal(create=False)
+            if self._jfd is None:
+                return
+        size = os.fstat(self._jfd).st_size
+        if size == self._seen_size:
+            return
+        self._seen_size = size
+        if size <= self._offset:
+            return
+        data = os.pread(self._jfd, size - self._offset, self._offset)
+        pos = 0
+        while True:
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                break  # an unfinished last line: torn by a crash, never acknowledged
+            obj = decode_line(data[pos:nl])
+            if obj is None:
+                self._check_torn_tail(data, nl + 1, self._offset + pos)
+                break
+            if obj["seq"] != self._seq + 1:
+                raise StoreError(
+                    f"{self._p(journal_name(self._gen))}: line at byte {self._offset + pos} has "
+                    f"seq {obj['seq']}, expected {self._seq + 1}; the journal is out of order"
+                )
+            self._replay(obj["ops"])
+            self._seq = obj["seq"]
+            pos = nl + 1
+        self._offset += pos
+
+    def _check_torn_tail(self, data: bytes, after: int, at: int) -> None:
+        """A bad line is a torn tail only if no valid line follows it; else it is corruption."""
+        pos = after
+        while True:
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                return
+            if decode_line(data[pos:nl]) is not None:
+                raise StoreError(
+                    f"{self._p(journal_name(self._gen))}: damaged line at byte {at} followed by "
+                    "valid lines; the files are kept untouched for repair"
+                )
+            pos = nl + 1
+
+    def _replay(self, ops: list[Any]) -> None:
+        for op in ops:
+            kind, name = op.get("op"), op.get("t")
+            if kind == "put":
+                self._table(name).put(int(op["id"]), op["doc"])
+            elif kind == "del":
+                self._table(name).delete(int(op["id"]))
+            elif kind == "clear":
+                old = self._table(name)
+                fresh = self._new_table(name)
+                fresh.last_id = old.last_id
+                self._tables[name] = fresh
+            else:
+                raise StoreError(f"unknown journal operation {kind!r}")
+
+    def _table(self, name: str) -> TableState:
+        ts = self._tables.get(name)
+        if ts is None:
+            ts = self._tables[name] = self._new_table(name)
+        return ts
+
+    def _changed_on_disk(self) -> bool:
+        if self._snap_sig is None or self._snapshot_sig() != self._snap_sig:
+            return True
+        if self._jfd is None:
+            return self._p(journal_name(self._gen)).exists()
+        return os.fstat(self._jfd).st_size != self._seen_size
+
+    def _sync(self, exclusive: bool) -> None:
+        """Catch up with other processes; caller holds the file lock."""
+        if self._snap_sig is None:
+            self._load(exclusive)
+        while True:
+            self._drain()
+            sig = self._snapshot_sig()
+            if sig == self._snap_sig:
+                break
+            header = self._read_header()
+            if header is not None and header[1] == self._seq and header[0] > self._gen:
+                # Another process compacted exactly the state we hold: switch journals.
+                if self._jfd is not None:
+                    os.close(self._jfd)
+                self._jfd = None
+                self._gen, self._offset, self._seen_size = header[0], 0, -1
+                self._snap_sig = sig
+                self._snapshot_bytes = sig[1] if sig else 0
+                continue
+            self._load(exclusive)
+            break
+        if exclusive:
+            if self._jfd is None:
+                self._open_journal(create=True)
+            assert self._jfd is not None
+            if self._seen_size > self._offset:
+                # Torn tail of a writer that died holding the lock: cut it before appending.
+                os.ftruncate(self._jfd, self._offset)
+                self._seen_size = self._offset
+
+    def _read_header(self) -> tuple[int, int] | None:
+        try:
+            with open(self._p(SNAPSHOT), "rb") as fh:
+                first = fh.readline(4096)
+        except OSError:
+            return None
+        m = _HEADER_RE.search(first)
+        return (int(m[1]), int(m[2])) if m else None
+
+    # ----------------------------------------------------------------- locking API
+    @contextlib.contextmanager
+    def read_lock(self) -> Iterator[None]:
+        """Hold the in-process lock for a read, first catching up with other processes."""
+        self._check_usable()
+        with self._mutex:
+            if self._depth == 0 and self._dir is not None and self._changed_on_disk():
+                self._flock(fcntl.LOCK_SH)
+                try:
+                    self._sync(exclusive=False)
+                finally:
+                    self._funlock()
+            yield
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """A nestable transaction: exclusive locks; one journal line + fsync at the outer exit.
+
+        Changes made inside are visible to this thread at once; an exception rolls back
+        the changes made inside the failing block (savepoint semantics when nested).
+        """
+        self._check_usable()
+        with self._mutex:
+            outer = self._depth == 0
+            if outer:
+                if self._dir is not None:
+                    self._flock(fcntl.LOCK_EX)
+                    try:
+                        self._sync(exclusive=True)
+                    except BaseException:
+                        self._funlock()
+                        raise
+                self._pending, self._undo, self._reserved = [], [], {}
+            mark = (len(self._undo), len(self._pending))
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                self._rollback_to(mark)
+                if outer:
+                    self._reserved = {}
+                    self._funlock_if_file()
+                raise
+            self._depth -= 1
+            if not outer:
+                return
+            try:
+                if self._pending:
+                    self._commit(self._pending)
+            except BaseException:
+                self._rollback_to((0, 0))
+                self._reserved = {}
+                self._funlock_if_file()
+                raise
+            self._pending, self._undo, self._reserved = [], [], {}
+            try:
+                self._maybe_compact()
+            except OSError as exc:  # the write is durable already; compaction retries later
+                log.warning("store compaction failed: %s", exc)
+            finally:
+                self._funlock_if_file()
+
+    def _funlock_if_file(self) -> None:
+        if self._dir is not None:
+            self._funlock()
+
+    def in_transaction(self) -> bool:
+        """True inside write_lock() on this thread."""
+        return self._depth > 0
+
+    # ----------------------------------------------------------------- writes
+    def stage(self, ops: list[Op]) -> None:
+        """Apply operations now (undoable) and queue them for the enclosing transaction."""
+        if self._depth == 0:
+            raise StoreError("stage() needs write_lock()")
+        for op in ops:
+            name = op[1]
+            existed = name in self._tables
+            ts = self._table(name)
+            if op[0] == "clear":
+                self._undo.append(("table", name, ts if existed else None))
+                fresh = self._new_table(name)
+                fresh.last_id = ts.last_id
+                self._tables[name] = fresh
+            else:
+                if not existed:
+                    self._undo.append(("table", name, None))
+                self._undo.append(("doc", name, op[2], ts.docs.get(op[2]), ts.last_id))
+                if op[0] == "put":
+                    ts.put(op[2], op[3])
+                else:
+                    ts.delete(op[2])
+            self._pending.append(op)
+
+    def _rollback_to(self, mark: tuple[int, int]) -> None:
+        undo_len, pending_len = mark
+        while len(self._undo) > undo_len:
+            entry = self._undo.pop()
+            if entry[0] == "table":
+                if entry[2] is None:
+                    self._tables.pop(entry[1], None)
+                else:
+                    self._tables[entry[1]] = entry[2]
+            else:
+                _, name, doc_id, old, last_id = entry
+                ts = self._table(name)
+                if old is None:
+                    ts.delete(doc_id)
+                else:
+                    ts.put(doc_id, old)
+                ts.last_id = last_id
+        del self._pending[pending_len:]
+
+    def _commit(self, ops: list[Op]) -> None:
+        seq = self._seq + 1
+        line = encode_line(seq, ops)
+        if self._dir is None:
+            self._seq = seq
+            return
+        assert self._jfd is not None
+        try:
+            if fault_hook is not None and len(line) > 1:
+                os.write(self._jfd, line[: len(line) // 2])
+                _fault("line-half-written")
+                self._write_all(line[len(line) // 2 :])
+            else:
+                self._write_all(line)
+            _sync_data(self._jfd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._jfd, self._offset)
+            raise StoreError(f"write to {self._p(journal_name(self._gen))} failed: {exc}") from exc
+        self._offset += len(line)
+        self._seen_size = self._offset
+        self._seq = seq
+
+    def _write_all(self, data: bytes) -> None:
+        assert self._jfd is not None
+        view = memoryview(data)
+        while view:
+            n = os.write(self._jfd, view)
+            view = view[n:]
+
+    def next_id(self, name: str) -> int:
+        """A fresh id for `name` (caller holds write_lock; ids are never reused)."""
+        ts = self._tables.get(name)
+        last = max(ts.last_id if ts else 0, self._reserved.get(name, 0))
+        self._reserved[name] = last + 1
+        return last + 1
+
+    # ----------------------------------------------------------------- compaction
+    def compact(self) -> None:
+        """Write a fresh snapshot and start an empty journal (crash-safe at every step)."""
+        if self._dir is None:
+            return
+        with self.write_lock():
+            self._force_compact = True
+
+    def _maybe_compact(self) -> None:
+        if self._dir is None:
+            return
+        due = self._offset > max(self._compact_min, self._snapshot_bytes)
+        if not (due or self._force_compact):
+            return
+        self._force_compact = False
+        assert self._dir is not None
+        new_gen = self._gen + 1
+        tmp = self._p(SNAPSHOT + ".tmp")
+        size = self._write_snapshot(tmp, new_gen)
+        _fault("snapshot-written")
+        os.replace(tmp, self._p(SNAPSHOT))
+        _fault("snapshot-renamed")
+        _fsync_dir(self._dir)
+        _fault("dir-synced")
+        # From here the snapshot alone holds every write; the old journal is redundant.
+        old_fd, old_gen = self._jfd, self._gen
+        self._gen, self._offset, self._seen_size = new_gen, 0, -1
+        self._jfd = None
+        self._open_journal(create=True)
+        _fault("journal-created")
+        if old_fd is not None:
+            os.close(old_fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self._p(journal_name(old_gen)))
+        _fault("old-journal-removed")
+        self._snap_sig = self._snapshot_sig()
+        self._snapshot_bytes = size
+
+    def _write_snapshot(self, path: Path, generation: int) -> int:
+        """Write the whole state as readable JSON (one document per line) and fsync it."""
+        written = 0
+        with open(path, "w", encoding="utf-8") as fh:
+
+            def out(text: str) -> None:
+                nonlocal written
+                written += len(text.encode("utf-8")) if not text.isascii() else len(text)
+                fh.write(text)
+
+            out(f'{{"format": "{FORMAT}", "generation": {generation}, "seq": {self._seq},\n')
+            last_ids = {n: ts.last_id for n, ts in sorted(self._tables.items())}
+            out(f'"last_ids": {_dump_for_file(last_ids)},\n"tables": {{')
+            for t_index, (name, ts) in enumerate(sorted(self._tables.items())):
+                out(("," if t_index else "") + f"\n{_dump_for_file(name)}: {{")
+                for d_index, doc_id in enumerate(sorted(ts.docs)):
+                    sep = "," if d_index else ""
+                    out(f'{sep}\n"{doc_id}": {_dump_for_file(ts.docs[doc_id])}')
+                out("\n}")
+            out("\n}}\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        return written
+
+    def _remove_stale_files(self) -> None:
+        assert self._dir is not None
+        for p in self._dir.iterdir():
+            m = _JOURNAL_RE.match(p.name)
+            if m and int(m[1]) < self._gen:
+                p.unlink()  # already folded into the snapshot
+            elif m and int(m[1]) > self._gen:
+                if p.stat().st_size:
+                    raise StoreError(f"{p} is newer than {SNAPSHOT}; the files are inconsistent")
+                p.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            self._p(SNAPSHOT + ".tmp").unlink()
+
+    # ----------------------------------------------------------------- reads
+    def state(self, name: str) -> TableState | None:
+        """The live state of one table (caller holds read_lock or write_lock)."""
+        return self._tables.get(name)
+
+    def table_names(self) -> list[str]:
+        """Names of every table ever written."""
+        return sorted(self._tables)
+
+    def ensure_index(self, name: str, field: str, ordered: bool) -> None:
+        """Index `field` of table `name` from now on (in this process)."""
+        with self._mutex:
+            extra = self._extra_ordered if ordered else self._extra_eq
+            extra.setdefault(name, set()).add(field)
+            ts = self._tables.get(name)
+            if ts is not None:
+                ts.indexes.add_field(field, ordered, ts.docs)
+
+    @property
+    def sequence(self) -> int:
+        """Number of committed transactions (journal lines ever written)."""
+        return self._seq
+
+    @property
+    def directory(self) -> Path | None:
+        """The database directory (None for an in-memory store)."""
+        return self._dir
+
+    # ----------------------------------------------------------------- TinyDB Storage API
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        """TinyDB view of all tables (live; do not mutate)."""
+        with self.read_lock():
+            return {
+                name: {str(i): d for i, d in ts.docs.items()} for name, ts in self._tables.items()
+            }
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        """Whole-database rewrites are exactly what this engine exists to avoid."""
+        raise StoreError("JournalStorage writes per document; use table operations")
+
+    def close(self) -> None:
+        """Release file handles; further use raises StoreError."""
+        with self._mutex:
+            if self._closed:
+                return
+            self._closed = True
+            for fd in (self._jfd, self._lock_fd):
+                if fd is not None and fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            self._jfd = None
+            self._lock_fd = -1

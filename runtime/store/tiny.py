@@ -1,0 +1,214 @@
+"""TinyDB on the journal engine: stock Table/Document/Query API, per-document durable writes.
+
+Stock TinyDB reads the whole file, applies a change and rewrites the whole file. Here
+`Table._update_table` runs TinyDB's own updater against a staging view of the live table,
+then hands only the changed documents to the journal; reads go to the in-memory state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.queries import QueryLike
+from tinydb.table import Document, Table
+
+from runtime.store.journal import JournalStorage, Op, check_table_name, encode_doc
+
+
+def clone(value: Any) -> Any:
+    """Deep copy of JSON data (dicts, lists, scalars); much faster than copy.deepcopy."""
+    if type(value) is dict:
+        return {k: clone(v) if type(v) in (dict, list) else v for k, v in value.items()}
+    if type(value) is list:
+        return [clone(v) if type(v) in (dict, list) else v for v in value]
+    return value
+
+
+class _Staged(MutableMapping[int, Any]):
+    """What TinyDB's updaters see as "the table": reads fall through, writes are staged.
+
+    A document handed out for mutation is a private copy, so a failing updater leaves the
+    live state untouched; afterwards only copies that really changed become journal puts.
+    """
+
+    def __init__(self, live: Mapping[int, dict[str, Any]]) -> None:
+        self._live = live
+        self.changed: dict[int, Any] = {}
+        self.cleared = False
+
+    def __getitem__(self, key: int) -> Any:
+        if key in self.changed:
+            value = self.changed[key]
+            if value is None:
+                raise KeyError(key)
+            return value
+        if self.cleared:
+            raise KeyError(key)
+        value = clone(self._live[key])
+        self.changed[key] = value
+        return value
+
+    def __setitem__(self, key: int, value: Any) -> None:
+        self.changed[key] = value
+
+    def __delitem__(self, key: int) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self.changed[key] = None
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.changed:
+            return self.changed[key] is not None
+        return not self.cleared and key in self._live
+
+    def __iter__(self) -> Iterator[int]:
+        if not self.cleared:
+            yield from [k for k in self._live if k not in self.changed]
+        yield from [k for k, v in self.changed.items() if v is not None]
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def clear(self) -> None:
+        """Drop every document (TinyDB's truncate)."""
+        self.cleared = True
+        self.changed.clear()
+
+    def ops(self, table: str) -> list[Op]:
+        """Journal operations for what the updater did."""
+        out: list[Op] = [("clear", table)] if self.cleared else []
+        for key, value in self.changed.items():
+            if value is None:
+                if not self.cleared:
+                    out.append(("del", table, key))
+                continue
+            if not self.cleared and self._live.get(key) == value:
+                continue  # only read (e.g. a query condition looked at it)
+            text, doc = encode_doc(value)
+            out.append(("put", table, int(key), doc, text))
+        return out
+
+
+class JournalTable(Table):
+    """A TinyDB table whose storage is the journal engine (int ids, live in-memory docs)."""
+
+    document_id_class = int
+
+    def __init__(self, storage: JournalStorage, name: str, cache_size: int = 10) -> None:
+        check_table_name(name)
+        super().__init__(storage, name, cache_size=cache_size)
+        self._journal = storage
+        self._cache_version = -1
+
+    # -- storage plumbing TinyDB calls ------------------------------------------------
+    def _read_table(self) -> dict[str, Mapping[Any, Any]]:
+        state = self._journal.state(self.name)
+        return state.docs if state is not None else {}  # type: ignore[return-value]
+
+    def _update_table(self, updater: Callable[[dict[int, Mapping[Any, Any]]], None]) -> None:
+        with self._journal.write_lock():
+            state = self._journal.state(self.name)
+            staged = _Staged(state.docs if state is not None else {})
+            updater(staged)  # type: ignore[arg-type]
+            self._journal.stage(staged.ops(self.name))
+        self.clear_cache()
+
+    def _get_next_id(self) -> int:
+        return self._journal.next_id(self.name)
+
+    def _fresh_cache(self) -> None:
+        state = self._journal.state(self.name)
+        version = state.version if state is not None else 0
+        if version != self._cache_version:
+            self._query_cache.clear()
+            self._cache_version = version
+
+    # -- writes: one lock around id allocation and the change ---------------------------
+    def insert(self, document: Mapping[Any, Any]) -> int:
+        """Insert one document durably; returns its id."""
+        with self._journal.write_lock():
+            return super().insert(document)
+
+    def insert_multiple(self, documents: Iterable[Mapping[Any, Any]]) -> list[int]:
+        """Insert many documents as one journal line (all or nothing)."""
+        with self._journal.write_lock():
+            return super().insert_multiple(documents)
+
+    def upsert(self, document: Mapping[Any, Any], cond: QueryLike | None = None) -> list[int]:
+        """TinyDB upsert, atomic under the write lock."""
+        with self._journal.write_lock():
+            return super().upsert(document, cond)
+
+    # -- reads under the read lock (and after catching up with other processes) -----------
+    def search(self, cond: QueryLike) -> list[Document]:
+        """Documents matching a TinyDB query."""
+        with self._journal.read_lock():
+            self._fresh_cache()
+            return super().search(cond)
+
+    def get(  # type: ignore[override]
+        self,
+        cond: QueryLike | None = None,
+        doc_id: int | None = None,
+        doc_ids: list[int] | None = None,
+    ) -> Document | list[Document] | None:
+        """TinyDB get by query, id or ids."""
+        with self._journal.read_lock():
+            docs = self._read_table()
+            if doc_id is not None:
+                raw = docs.get(doc_id)  # type: ignore[call-overload]
+                return None if raw is None else Document(raw, doc_id)
+            if doc_ids is not None:
+                return [Document(docs[i], i) for i in doc_ids if i in docs]  # type: ignore[index]
+            if cond is None:
+                raise TypeError("get() needs cond, doc_id or doc_ids")
+            return super().get(cond)
+
+    def count(self, cond: QueryLike) -> int:
+        """Number of documents matching a query."""
+        with self._journal.read_lock():
+            return super().count(cond)
+
+    def __len__(self) -> int:
+        with self._journal.read_lock():
+            return len(self._read_table())
+
+    def __iter__(self) -> Iterator[Document]:
+        with self._journal.read_lock():
+            items = list(self._read_table().items())
+        for doc_id, doc in items:
+            yield Document(doc, doc_id)  # type: ignore[arg-type]
+
+
+class JournalDB(TinyDB):
+    """TinyDB whose tables journal their writes: `JournalDB(path)` or `JournalDB(None)`."""
+
+    table_class = JournalTable  # type: ignore[assignment]
+    default_storage_class = JournalStorage  # type: ignore[assignment]
+
+    def __init__(self, path: Any = None, **kwargs: Any) -> None:
+        super().__init__(path, storage=JournalStorage, **kwargs)
+
+    @property
+    def journal(self) -> JournalStorage:
+        """The storage engine."""
+        storage = self.storage
+        assert isinstance(storage, JournalStorage)
+        return storage
+
+    def tables(self) -> set[str]:
+        """Names of every table ever written."""
+        with self.journal.read_lock():
+            return set(self.journal.table_names())
+
+    def drop_table(self, name: str) -> None:
+        """Empty a table (journaled as one clear operation)."""
+        self.table(name).truncate()
+
+    def drop_tables(self) -> None:
+        """Empty every table in one transaction."""
+        with self.journal.write_lock():
+            for name in self.tables():
+                self.drop_table(name)
