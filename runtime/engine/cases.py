@@ -1,0 +1,269 @@
+"""Case life cycle as pure functions: (rules, case, input, now) → Outcome(case, events, tasks).
+
+A case sits in one step at a time. Completing the step merges its form section into the case
+data and moves on along the first transition whose `when` holds (else the default one); a
+terminal step's completion closes the case. `requires` and follow-ups `required-before` block
+a completion until the named record is linked. Transfer (转单) reassigns the current step;
+return (退回) sends the case back to the previous step and its assignee. Every change is an
+event in the case log, and every step visit is a task on someone's list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from runtime import model as m
+from runtime.engine import clocks as ck
+from runtime.engine import followups
+from runtime.engine.rules import Rules
+from runtime.engine.state import Case, Event, Outcome, Task, TaskStatus, Visit
+from runtime.errors import EngineError, FormValidationError
+
+
+def step_task_key(case_id: str, visit_index: int) -> str:
+    """The deterministic key of the task for one step visit."""
+    return f"{case_id}/step/{visit_index}"
+
+
+def _require_open(case: Case) -> None:
+    if case.status != "open" or case.step is None:
+        raise EngineError(f"case {case.number} is {case.status}; nothing to do")
+
+
+def _section_fields(rules: Rules, step: m.Step) -> tuple[m.Form | None, tuple[str, ...] | None]:
+    """The case form and the fields this step may fill (None: any field of the form)."""
+    form = rules.forms.get(rules.procedure.form) if rules.procedure.form else None
+    if form is None or step.section is None:
+        return form, None
+    for sec in form.sections:
+        if sec.id == step.section:
+            return form, sec.fields
+    return form, None
+
+
+def validate_step_data(rules: Rules, step: m.Step, data: Mapping[str, Any],
+                       merged: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a step's data against its form section; returns it with schema defaults filled.
+
+    FormValidationError maps each bad field to one message: unknown fields, fields of another
+    section, wrong types or values, and required fields of the section still empty.
+    """
+    if not isinstance(data, Mapping):
+        raise FormValidationError({"data": "step data must be a mapping of field: value"})
+    form, fields = _section_fields(rules, step)
+    if form is None:
+        return dict(data)
+    props: Mapping[str, Any] = form.schema.get("properties") or {}
+    allowed = set(fields) if fields is not None else set(props)
+    errors: dict[str, str] = {}
+    for name in data:
+        if name not in props:
+            errors[str(name)] = f"not a field of form {form.id}"
+        elif name not in allowed:
+            errors[str(name)] = f"not in section {step.section!r} of step {step.id}"
+    out = dict(data)
+    for name in sorted(allowed):
+        if name not in out and name not in merged and "default" in (props.get(name) or {}):
+            out[name] = props[name]["default"]
+    sub = {"type": "object", "properties": {k: props[k] for k in allowed if k in props}}
+    for err in Draft202012Validator(sub).iter_errors(
+            {k: v for k, v in out.items() if k in allowed}):
+        name = str(err.path[0]) if err.path else "data"
+        errors.setdefault(name, err.message)
+    if fields is not None:
+        full = {**merged, **out}
+        for name in form.schema.get("required") or ():
+            if name in allowed and full.get(name) in (None, ""):
+                errors.setdefault(name, "required")
+    if errors:
+        raise FormValidationError(errors)
+    return out
+
+
+def _step_due(rules: Rules, case: Case, step: m.Step, at: datetime) -> datetime | None:
+    # A step's own limit wins; else the nearest deadline of a clock running on the case.
+    if step.time_limit is not None:
+        return rules.deadline(at, step.time_limit, step.time_limit.working)
+    dues = [s.due_at for s in ck.evaluate(rules.procedure, case, rules.calendar, at)
+            if s.due_at is not None and s.status in ("running", "warning") and s.visit is None]
+    return min(dues) if dues else None
+
+
+def _enter(rules: Rules, out: Outcome, step_id: str, at: datetime, by: str | None,
+           role: str | None = None, user: str | None = None, via: str | None = None) -> None:
+    case = out.case
+    try:
+        step = rules.step(step_id)
+    except KeyError:
+        raise EngineError(f"procedure {rules.procedure.id} has no step {step_id!r}") from None
+    role = role or (step.roles[0] if step.roles else None)
+    case.step, case.role, case.user = step.id, role, user
+    case.visits.append(Visit(step.id, at, role, user))
+    due = _step_due(rules, case, step, at)
+    case.visits[-1].due_at = due
+    out.log(Event("entered", at, by, step.id, {
+        "role": role, "user": user, "due_at": due.isoformat() if due else None,
+        "notify": list(step.notify), "via": via}))
+    out.tasks.append(step_task(rules, case, len(case.visits) - 1))
+    followups.on_point(rules, out, step.id, "enter", at, by)
+
+
+def step_task(rules: Rules, case: Case, index: int) -> Task:
+    """The task of one step visit, rebuilt from the visit (status follows how it was left)."""
+    v = case.visits[index]
+    try:
+        step: m.Step | None = rules.step(v.step)
+    except KeyError:
+        step = None
+    roles = tuple(dict.fromkeys([r for r in (v.role, *(step.roles if step else ())) if r]))
+    status: TaskStatus = ("open" if v.left_at is None else "done" if v.left_by == "complete"
+                          else "cancelled")
+    return Task(key=step_task_key(case.id, index), kind="step",
+                title=f"{step.title if step else v.step} · {case.number}", roles=roles,
+                property=case.property, created_at=v.entered_at, due_at=v.due_at, user=v.user,
+                case_id=case.id, source=v.step, form=step.form if step else None,
+                status=status, done_at=v.left_at, done_by=v.by)
+
+
+def _leave(rules: Rules, out: Outcome, at: datetime, how: str, by: str | None) -> Task:
+    """Close the current visit; returns its step task marked done or cancelled."""
+    v = out.case.visits[-1]
+    v.left_at, v.left_by, v.by = at, how, by  # type: ignore[assignment]
+    return step_task(rules, out.case, len(out.case.visits) - 1)
+
+
+def start(rules: Rules, *, case_id: str, number: str, property: str | None,
+          ruleset_hash: str, data: Mapping[str, Any] | None, now: datetime,
+          user: str | None = None, role: str | None = None) -> Outcome:
+    """A new case of `rules.procedure` in its start step, with the intake data given."""
+    proc = rules.procedure
+    first = rules.step(proc.start)
+    clean = validate_step_data(rules, first, data or {}, {}) if data else {}
+    case = Case(id=case_id, number=number, procedure_id=proc.id,
+                procedure_version=proc.meta.version, ruleset_hash=ruleset_hash,
+                property=property, created_at=now, updated_at=now, data=clean)
+    out = Outcome(case)
+    out.log(Event("started", now, user, None, {"procedure": proc.id,
+                                               "version": proc.meta.version, "data": clean}))
+    _enter(rules, out, proc.start, now, user, role=role)
+    return out
+
+
+def next_step(rules: Rules, case: Case, step: m.Step, now: datetime,
+              user: str | None = None) -> m.Transition:
+    """The transition taken out of `step`: the first whose condition holds, else the default."""
+    ctx = ck.condition_context(case, now, user=user)
+    default = None
+    for t in step.next:
+        if t.when is None:
+            if default is None:
+                default = t
+            continue
+        if t.when.evaluate(ctx):
+            return t
+    if default is None:
+        raise EngineError(f"step {step.id}: no transition applies and there is no default; "
+                          "check the data or the procedure")
+    return default
+
+
+def complete(rules: Rules, case: Case, *, data: Mapping[str, Any] | None, now: datetime,
+             user: str | None = None, step: str | None = None) -> Outcome:
+    """Complete the current step with its section data and move on (or close the case)."""
+    _require_open(case)
+    if step is not None and step != case.step:
+        raise EngineError(f"case {case.number} is at step {case.step!r}, not {step!r}")
+    out = Outcome(case.copy())
+    c = out.case
+    assert c.step is not None
+    st = rules.step(c.step)
+    missing = [f for f in st.requires if not c.has_record(f)]
+    missing += [fu.form for fu in followups.blocking(rules, out, st.id)
+                if fu.form and fu.form not in missing]
+    if missing:
+        raise EngineError(f"step {st.id} of case {c.number} needs a record of "
+                          f"{', '.join(missing)} first")
+    clean = validate_step_data(rules, st, data or {}, c.data)
+    c.data.update(clean)
+    out.tasks.append(_leave(rules, out, now, "complete", user))
+    out.log(Event("step-completed", now, user, st.id, {"data": clean}))
+    followups.on_point(rules, out, st.id, "complete", now, user)
+    if st.terminal or not st.next:
+        c.status, c.step, c.role, c.user, c.closed_at = "closed", None, None, None, now
+        out.log(Event("closed", now, user, st.id, {}))
+    else:
+        t = next_step(rules, c, st, now, user)
+        _enter(rules, out, t.to, now, user, via=t.label)
+    c.updated_at = now
+    return out
+
+
+def transfer(rules: Rules, case: Case, *, reason: str, now: datetime, to_role: str | None = None,
+             to_user: str | None = None, user: str | None = None) -> Outcome:
+    """转单: hand the current step to another role and/or person, with a reason."""
+    _require_open(case)
+    if not (reason or "").strip():
+        raise EngineError("a transfer needs a reason")
+    if to_role is None and to_user is None:
+        raise EngineError("a transfer needs a role or a person to hand the case to")
+    out = Outcome(case.copy())
+    c = out.case
+    old_role, old_user = c.role, c.user
+    v = c.visits[-1]
+    c.role = v.role = to_role or c.role
+    c.user = v.user = to_user
+    out.tasks.append(step_task(rules, c, len(c.visits) - 1))
+    out.log(Event("transferred", now, user, c.step, {
+        "from_role": old_role, "from_user": old_user, "to_role": c.role, "to_user": c.user,
+        "reason": reason.strip()}))
+    c.updated_at = now
+    return out
+
+
+def return_(rules: Rules, case: Case, *, reason: str, now: datetime,
+            user: str | None = None) -> Outcome:
+    """退回: send the case back to the previous step and whoever handled it, with a reason."""
+    _require_open(case)
+    if not (reason or "").strip():
+        raise EngineError("a return needs a reason")
+    prev = next((v for v in reversed(case.visits[:-1]) if v.step != case.step), None)
+    if prev is None:
+        raise EngineError(f"case {case.number} is at its first step; nothing to return to")
+    out = Outcome(case.copy())
+    c = out.case
+    from_step = c.step
+    out.tasks.append(_leave(rules, out, now, "return", user))
+    out.log(Event("returned", now, user, from_step, {"to": prev.step, "reason": reason.strip()}))
+    _enter(rules, out, prev.step, now, user, role=prev.role, user=prev.user)
+    c.updated_at = now
+    return out
+
+
+def comment(case: Case, *, text: str, now: datetime, user: str | None = None) -> Outcome:
+    """Add a comment to the case log (allowed on closed cases too)."""
+    if not (text or "").strip():
+        raise EngineError("a comment cannot be empty")
+    out = Outcome(case.copy())
+    out.log(Event("commented", now, user, out.case.step, {"text": text.strip()}))
+    out.case.updated_at = max(out.case.updated_at, now)
+    return out
+
+
+def attach_record(rules: Rules, case: Case, *, form: str, record_id: str, now: datetime,
+                  user: str | None = None) -> Outcome:
+    """Link a record (e.g. the call-back record) to the case; follow-ups waiting for it end."""
+    from runtime.engine.state import RecordRef
+
+    if form not in rules.forms:
+        raise EngineError(f"unknown form {form!r}")
+    out = Outcome(case.copy())
+    c = out.case
+    c.records.append(RecordRef(form, record_id, now))
+    out.log(Event("record-added", now, user, c.step, {"form": form, "record_id": record_id}))
+    followups.on_record(rules, out, form, now, user)
+    c.updated_at = max(c.updated_at, now)
+    return out

@@ -1,0 +1,61 @@
+"""Fire clock warnings, breaches and escalations exactly once per case (the `tick`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from runtime.engine import clocks as ck
+from runtime.engine.rules import Rules
+from runtime.engine.state import Case, Event, Outcome, Task
+
+
+def task_key(case_id: str, clock_key: str, role: str, on: str) -> str:
+    """The deterministic key of an escalation task."""
+    return f"{case_id}/escalation/{clock_key}/{on}/{role}"
+
+
+def tick(rules: Rules, case: Case, now: datetime) -> Outcome:
+    """Record every warning and breach that happened by `now` and create escalation tasks.
+
+    Idempotent: each (clock, warning|breach) is fired once, remembered in `case.fired`; the
+    event is dated when the threshold was crossed, not when the tick noticed it.
+    """
+    out = Outcome(case.copy())
+    c = out.case
+    for st in ck.evaluate(rules.procedure, c, rules.calendar, now):
+        if st.status == "inactive":
+            continue
+        end = st.stopped_at or (c.closed_at if c.status == "closed" else None) or now
+        if st.warning_at is not None and st.warning_at <= end:
+            _fire(rules, out, st, "warning", st.warning_at)
+        if st.breached and st.due_at is not None:
+            _fire(rules, out, st, "breach", st.due_at)
+    if out.events:
+        c.updated_at = max(c.updated_at, now)
+    return out
+
+
+def _fire(rules: Rules, out: Outcome, st: ck.ClockState, kind: str, at: datetime) -> None:
+    c = out.case
+    key = f"{st.key}:{kind}"
+    if key in c.fired:
+        return
+    c.fired.append(key)
+    out.log(Event("clock-warning" if kind == "warning" else "clock-breach", at, None, c.step, {
+        "clock": st.clock_id, "title": st.title, "due_at": st.due_at.isoformat()
+        if st.due_at else None, "visit": st.visit}))
+    if st.clock is None:
+        return
+    for esc in st.clock.escalate:
+        if esc.on != kind:
+            continue
+        due = (rules.deadline(at, esc.within, st.working or esc.within.working)
+               if esc.within is not None else None)
+        tkey = task_key(c.id, st.key, esc.role, kind)
+        title = f"{st.title} {'预警' if kind == 'warning' else '超时'} · {c.number}"
+        out.tasks.append(Task(key=tkey, kind="escalation", title=title, roles=(esc.role,),
+                              property=c.property, created_at=at, due_at=due, case_id=c.id,
+                              source=st.clock_id, note=esc.note))
+        out.log(Event("escalated", at, None, c.step, {
+            "clock": st.clock_id, "role": esc.role, "task": tkey, "on": kind,
+            "due_at": due.isoformat() if due else None}))

@@ -1,0 +1,71 @@
+"""Schedules: the tasks of every recurring item for a date range, with the holiday rule applied.
+
+Idempotent by construction: each occurrence has a deterministic key
+`schedule/<property>/<schedule-id>/<item-id>/<nominal due>` (the due moment before any holiday
+shift), and repositories insert a key only once. An occurrence belongs to the range holding
+its nominal date, so consecutive runs (month by month) neither repeat nor miss one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from runtime import model as m
+from runtime.engine.state import Task
+from runtime.workcal import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One due moment of a schedule item, after the holiday rule."""
+
+    schedule: str
+    item: m.ScheduleItem
+    nominal: datetime
+    due_at: datetime
+
+    @property
+    def moved(self) -> bool:
+        """True when the holiday rule moved it off a non-working day."""
+        return self.due_at != self.nominal
+
+
+def task_key(property: str | None, schedule_id: str, item_id: str, nominal: datetime) -> str:
+    """The deterministic key of one schedule occurrence."""
+    when = nominal.isoformat(timespec="minutes")
+    return f"schedule/{property or 'company'}/{schedule_id}/{item_id}/{when}"
+
+
+def occurrences(hb: m.Handbook, cal: WorkCalendar, start: date,
+                end: date) -> list[Occurrence]:
+    """Every item occurrence whose nominal date lies in [start, end], holiday rule applied."""
+    out: list[Occurrence] = []
+    for sched in hb.schedules.values():
+        for item in sched.items:
+            for nominal in item.recurrence.occurrences(start, end, cal):
+                day = cal.adjust(nominal.date(), item.holiday)
+                if day is None:
+                    continue  # policy "skip": nothing due this time
+                out.append(Occurrence(sched.id, item, nominal,
+                                      datetime.combine(day, nominal.time())))
+    out.sort(key=lambda o: (o.due_at, o.schedule, o.item.id))
+    return out
+
+
+def plan(hb: m.Handbook, cal: WorkCalendar, start: date, end: date,
+         now: datetime) -> list[Task]:
+    """The schedule tasks of a property (the handbook's view) for [start, end]."""
+    prop = hb.scope
+    tasks = []
+    for occ in occurrences(hb, cal, start, end):
+        note = None
+        if occ.moved:
+            why = cal.holiday_name(occ.nominal.date()) or "non-working day"
+            note = f"moved from {occ.nominal.date().isoformat()} ({why})"
+        item = occ.item
+        tasks.append(Task(
+            key=task_key(prop, occ.schedule, item.id, occ.nominal), kind="schedule",
+            title=item.title, roles=tuple(item.owners), property=prop, created_at=now,
+            due_at=occ.due_at, source=f"{occ.schedule}/{item.id}", form=item.form, note=note))
+    return tasks

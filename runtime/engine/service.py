@@ -1,0 +1,301 @@
+"""The engine service the app calls: cases, tasks, clocks and schedules with persistence.
+
+Thin on purpose: each operation loads the case, runs the pure functions (`cases`,
+`escalation.tick`), and saves the case and its tasks in one repository transaction with the
+revision it read (optimistic concurrency). Clocks are ticked before and after every case
+operation, and by `tick()` for all open cases (the app calls it on page loads or a timer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+
+from runtime import model as m
+from runtime.engine import calendar as engcal
+from runtime.engine import cases, escalation, schedules
+from runtime.engine.clocks import ClockState
+from runtime.engine.clocks import evaluate as evaluate_clocks
+from runtime.engine.repo import CaseRepository
+from runtime.engine.rules import Rules
+from runtime.engine.state import Case, Event, Outcome, Task, local
+from runtime.errors import EngineError, FormValidationError
+
+HandbookFor = Callable[[str | None], m.Handbook]
+ProcedureFor = Callable[[Case], m.Procedure]
+Urgency = Literal["overdue", "due-soon", "due", "no-deadline", "done"]
+
+
+def urgency(task: Task, now: datetime, soon: timedelta = timedelta(hours=4)) -> Urgency:
+    """Where a task stands for the "my tasks" list: overdue, due soon, due later, or done."""
+    if task.status != "open":
+        return "done"
+    if task.due_at is None:
+        return "no-deadline"
+    if task.due_at < now:
+        return "overdue"
+    return "due-soon" if task.due_at - now <= soon else "due"
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task with its urgency at the time of the listing."""
+
+    task: Task
+    urgency: Urgency
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """One open case's migration: its number, whether it moved, and why (not)."""
+
+    number: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class ScheduleRun:
+    """What `run_schedules` did: tasks created now and those that already existed."""
+
+    created: int
+    existing: int
+    tasks: tuple[Task, ...]
+
+
+class Engine:
+    """Case, task, clock and schedule operations over a repository and the current rules."""
+
+    def __init__(self, repo: CaseRepository, handbook_for: HandbookFor,
+                 procedure_for: ProcedureFor | None = None) -> None:
+        self.repo = repo
+        self.handbook_for = handbook_for
+        self.procedure_for: ProcedureFor = procedure_for or self.current_procedure
+
+    # ---------------------------------------------------------------- rules
+
+    def current_procedure(self, case: Case) -> m.Procedure:
+        """Default version resolver: the current rules, if the case's version is still there."""
+        hb = self.handbook_for(case.property)
+        proc = hb.procedures.get(case.procedure_id)
+        if proc is None:
+            raise EngineError(f"case {case.number}: procedure {case.procedure_id!r} is no longer "
+                              "in the rules; its published version is needed to continue")
+        if hb.content_hash != case.ruleset_hash and proc.meta.version != case.procedure_version:
+            raise EngineError(
+                f"case {case.number} runs on {case.procedure_id} v{case.procedure_version}; the "
+                f"rules now hold v{proc.meta.version}. Provide the published version, or migrate "
+                "the case: handbook cases migrate --procedure "
+                f"{case.procedure_id} --to-current")
+        return proc
+
+    def rules_for(self, case: Case) -> Rules:
+        """Procedure version of the case, current calendar and forms of its property."""
+        hb = self.handbook_for(case.property)
+        return Rules(self.procedure_for(case), engcal.for_handbook(hb), hb.forms)
+
+    # ---------------------------------------------------------------- persistence
+
+    def _save(self, out: Outcome, expected_rev: int | None) -> Case:
+        with self.repo.transaction():
+            saved = self.repo.save_case(out.case, expected_rev)
+            if out.tasks:
+                self.repo.put_tasks(_last_per_key(out.tasks))
+        return saved
+
+    def _apply(self, case_id: str, now: datetime, expected_rev: int | None,
+               op: Callable[[Rules, Case], Outcome]) -> Case:
+        now = local(now)
+        case = self.repo.get_case(case_id)
+        if expected_rev is not None and expected_rev != case.rev:
+            from runtime.errors import ConflictError
+
+            raise ConflictError(f"case {case.number} was changed by someone else; reload it")
+        rules = self.rules_for(case)
+        before = escalation.tick(rules, case, now) if case.status == "open" else Outcome(case)
+        done = op(rules, before.case)
+        after = escalation.tick(rules, done.case, now) if done.case.status == "open" else done
+        merged = Outcome(after.case, before.events + done.events + (
+            after.events if after is not done else []),
+            before.tasks + done.tasks + (after.tasks if after is not done else []))
+        return self._save(merged, case.rev)
+
+    # ---------------------------------------------------------------- cases
+
+    def start_case(self, procedure_id: str, property: str | None, data: Mapping[str, Any] | None,
+                   now: datetime, user: str | None = None, role: str | None = None) -> Case:
+        """Open a case of a procedure in a property, in its start step, with intake data."""
+        now = local(now)
+        hb = self.handbook_for(property)
+        proc = hb.procedures.get(procedure_id)
+        if proc is None:
+            raise EngineError(f"no procedure {procedure_id!r} in the rules of "
+                              f"{property or 'the company'}")
+        form = hb.forms.get(proc.form) if proc.form else None
+        prefix = form.number_prefix if form is not None else procedure_id.upper()[:4]
+        case_id, number = self.repo.new_case_id(prefix, now.year)
+        rules = Rules(proc, engcal.for_handbook(hb), hb.forms)
+        out = cases.start(rules, case_id=case_id, number=number, property=property,
+                          ruleset_hash=hb.content_hash, data=data, now=now, user=user, role=role)
+        return self._save(out, None)
+
+    def get_case(self, case_id: str) -> Case:
+        """One case (NotFound when absent)."""
+        return self.repo.get_case(case_id)
+
+    def complete_step(self, case_id: str, data: Mapping[str, Any] | None, now: datetime,
+                      user: str | None = None, step: str | None = None,
+                      expected_rev: int | None = None) -> Case:
+        """Complete the current step (`step` guards against completing the wrong one)."""
+        return self._apply(case_id, now, expected_rev, lambda r, c: cases.complete(
+            r, c, data=data, now=local(now), user=user, step=step))
+
+    def transfer(self, case_id: str, reason: str, now: datetime, to_role: str | None = None,
+                 to_user: str | None = None, user: str | None = None,
+                 expected_rev: int | None = None) -> Case:
+        """转单: give the current step to another role/person, with a reason."""
+        return self._apply(case_id, now, expected_rev, lambda r, c: cases.transfer(
+            r, c, reason=reason, now=local(now), to_role=to_role, to_user=to_user, user=user))
+
+    def return_case(self, case_id: str, reason: str, now: datetime, user: str | None = None,
+                    expected_rev: int | None = None) -> Case:
+        """退回: send the case back to the previous step, with a reason."""
+        return self._apply(case_id, now, expected_rev, lambda r, c: cases.return_(
+            r, c, reason=reason, now=local(now), user=user))
+
+    def comment(self, case_id: str, text: str, now: datetime, user: str | None = None) -> Case:
+        """Add a comment to the case log."""
+        return self._apply(case_id, now, None, lambda r, c: cases.comment(
+            c, text=text, now=local(now), user=user))
+
+    def add_record(self, case_id: str, form_id: str, data: Mapping[str, Any], now: datetime,
+                   user: str | None = None) -> str:
+        """Store a record of `form_id` for the case (e.g. the call-back record); returns its id."""
+        now = local(now)
+        case = self.repo.get_case(case_id)
+        hb = self.handbook_for(case.property)
+        form = hb.forms.get(form_id)
+        if form is None:
+            raise EngineError(f"no form {form_id!r}")
+        errors = {(".".join(map(str, e.path)) or "data"): e.message
+                  for e in Draft202012Validator(dict(form.schema)).iter_errors(dict(data))}
+        if errors:
+            raise FormValidationError(errors)
+        rid = self.repo.add_record(form, data, case=case, ruleset_hash=hb.content_hash, at=now,
+                                   by=user)
+        self._apply(case_id, now, None, lambda r, c: cases.attach_record(
+            r, c, form=form_id, record_id=rid, now=now, user=user))
+        return rid
+
+    def clocks(self, case_id: str, now: datetime) -> list[ClockState]:
+        """Every clock of a case at `now` (read-only)."""
+        case = self.repo.get_case(case_id)
+        rules = self.rules_for(case)
+        return evaluate_clocks(rules.procedure, case, rules.calendar, local(now))
+
+    def tick_case(self, case_id: str, now: datetime) -> list[Event]:
+        """Fire due warnings, breaches and escalations of one case; returns the new events."""
+        case = self.repo.get_case(case_id)
+        return self._tick(case, local(now))
+
+    def _tick(self, case: Case, now: datetime) -> list[Event]:
+        if case.status != "open":
+            return []
+        out = escalation.tick(self.rules_for(case), case, now)
+        if out.events:
+            self._save(out, case.rev)
+        return out.events
+
+    def tick(self, now: datetime, property: str | None = None) -> list[Event]:
+        """Fire due warnings, breaches and escalations of every open case; returns new events."""
+        now = local(now)
+        fired: list[Event] = []
+        for case in self.repo.find_cases(property=property, status="open"):
+            fired.extend(self._tick(case, now))
+        return fired
+
+    def migrate(self, procedure_id: str, now: datetime, *, property: str | None = None,
+                mapping: Mapping[str, str] | None = None, user: str | None = None,
+                dry_run: bool = False) -> list[MigrationResult]:
+        """Re-pin every open case of a procedure to the current version where steps map."""
+        from runtime.engine.migrate import check_mapping, migrate_case
+
+        now = local(now)
+        results = []
+        for case in self.repo.find_cases(property=property, status="open",
+                                         procedure_id=procedure_id):
+            hb = self.handbook_for(case.property)
+            proc = hb.procedures.get(procedure_id)
+            if proc is None:
+                results.append(MigrationResult(case.number, False, "procedure not in the rules"))
+                continue
+            if (case.procedure_version, case.ruleset_hash) == (proc.meta.version,
+                                                                hb.content_hash):
+                results.append(MigrationResult(case.number, True, "already current"))
+                continue
+            try:
+                check_mapping(proc, mapping or {})
+                rules = Rules(proc, engcal.for_handbook(hb), hb.forms)
+                out = migrate_case(rules, case, ruleset_hash=hb.content_hash,
+                                   mapping=mapping or {}, now=now, user=user)
+            except EngineError as exc:
+                results.append(MigrationResult(case.number, False, str(exc)))
+                continue
+            if not dry_run:
+                self._save(out, case.rev)
+            results.append(MigrationResult(
+                case.number, True, f"v{case.procedure_version} → v{proc.meta.version} "
+                f"at step {out.case.step}" + (" (dry run)" if dry_run else "")))
+        return results
+
+    # ---------------------------------------------------------------- tasks
+
+    def tasks(self, now: datetime, *, roles: Iterable[str] | None = None,
+              user: str | None = None, property: str | None = None,
+              status: str | None = "open", kind: str | None = None,
+              soon: timedelta = timedelta(hours=4)) -> list[TaskView]:
+        """"My tasks": tasks for any of `roles` (and/or assigned to `user`), most urgent first."""
+        now = local(now)
+        found = self.repo.find_tasks(property=property, roles=roles, user=user, status=status,
+                                     kind=kind)
+        views = [TaskView(t, urgency(t, now, soon)) for t in found]
+        far = datetime.max
+        views.sort(key=lambda v: (v.task.due_at or far, v.task.key))
+        return views
+
+    def complete_task(self, key: str, now: datetime, user: str | None = None,
+                      note: str | None = None) -> Task:
+        """Mark a schedule or escalation task done (step and call-back tasks end via the case)."""
+        task = self.repo.get_task(key)
+        if task.kind in ("step", "follow-up"):
+            raise EngineError(f"task {key} ends when its case step or record is completed")
+        if task.status != "open":
+            raise EngineError(f"task {key} is already {task.status}")
+        task.status, task.done_at, task.done_by = "done", local(now), user
+        if note:
+            task.note = f"{task.note}; {note}" if task.note else note
+        self.repo.put_tasks([task])
+        return task
+
+    # ---------------------------------------------------------------- schedules
+
+    def run_schedules(self, property: str | None, start: date, end: date,
+                      now: datetime) -> ScheduleRun:
+        """Create the schedule tasks of a property for [start, end]; running twice adds none."""
+        hb = self.handbook_for(property)
+        planned = schedules.plan(hb, engcal.for_handbook(hb), start, end, local(now))
+        with self.repo.transaction():
+            created = self.repo.put_tasks(planned, only_new=True)
+        return ScheduleRun(created, len(planned) - created, tuple(planned))
+
+
+def _last_per_key(tasks: list[Task]) -> list[Task]:
+    """The final state of each task key touched by one operation, in first-touch order."""
+    last: dict[str, Task] = {}
+    for t in tasks:
+        last[t.key] = t
+    return list(last.values())

@@ -1,0 +1,155 @@
+"""`CaseRepository` on the record store (runtime.store): cases, tasks and records durably.
+
+Tables: `cases` (one document per case; the store's id is the case id), `tasks` (keyed by
+the engine's deterministic `key`, so re-running the scheduler never duplicates) and
+`case_numbers` (one counter per number prefix and year). Records go through
+`runtime.store.records.create_record` with the case id in `case_id`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from runtime import model as m
+from runtime.engine.state import Case, Task
+from runtime.errors import NotFound
+from runtime.store import Repository
+from runtime.store.records import create_record
+
+CASES = "cases"
+TASKS = "tasks"
+NUMBERS = "case_numbers"
+_ENGINE = "engine"  # `by` of bookkeeping writes the engine makes on its own
+
+
+def _stamp(at: datetime | None = None) -> str:
+    return (at or datetime.now()).isoformat(timespec="seconds")
+
+
+class StoreRepository:
+    """Cases and tasks as documents of a `runtime.store.Repository`."""
+
+    def __init__(self, store: Repository) -> None:
+        self.store = store
+        store.ensure_index(TASKS, "key")
+        store.ensure_index(CASES, "procedure_id")
+
+    # ---------------------------------------------------------------- cases
+
+    def new_case_id(self, prefix: str, year: int) -> tuple[str, str]:
+        """Reserve an id (a placeholder document) and the next number, in one transaction."""
+        with self.store.transaction():
+            rows = self.store.find(NUMBERS, prefix=prefix, year=year)
+            if rows:
+                seq = int(rows[0]["last"]) + 1
+                self.store.update(NUMBERS, rows[0]["id"], {"last": seq}, by=_ENGINE,
+                                  at=_stamp(), expected_rev=rows[0]["rev"])
+            else:
+                seq = 1
+                self.store.insert(NUMBERS, {"prefix": prefix, "year": year, "last": seq})
+            number = f"{prefix}-{year}-{seq:04d}"
+            doc_id = self.store.insert(CASES, {"number": number, "status": "reserved"})
+        return str(doc_id), number
+
+    @staticmethod
+    def _case(doc: Mapping[str, Any]) -> Case:
+        return Case.from_dict({**doc, "id": str(doc["id"]), "rev": doc["rev"]})
+
+    def _doc_id(self, case_id: str) -> int:
+        try:
+            return int(case_id)
+        except ValueError:
+            raise NotFound(f"no case {case_id!r}") from None
+
+    def get_case(self, case_id: str) -> Case:
+        """One case (NotFound when absent or only reserved)."""
+        doc = self.store.get(CASES, self._doc_id(case_id))
+        if doc.get("status") == "reserved":
+            raise NotFound(f"case {case_id} was never started")
+        return self._case(doc)
+
+    def save_case(self, case: Case, expected_rev: int | None = None) -> Case:
+        """Write every field of the case; ConflictError when `expected_rev` is stale."""
+        doc = case.to_dict()
+        doc.pop("id")
+        doc.pop("rev")
+        saved = self.store.update(CASES, self._doc_id(case.id), doc, by=_ENGINE,
+                                  at=_stamp(case.updated_at), expected_rev=expected_rev)
+        return self._case(saved)
+
+    def find_cases(self, *, property: str | None = None, status: str | None = None,
+                   procedure_id: str | None = None) -> list[Case]:
+        """Matching cases (reserved placeholders excluded)."""
+        equals: dict[str, Any] = {k: v for k, v in (
+            ("property", property), ("status", status), ("procedure_id", procedure_id))
+            if v is not None}
+        if status is None:
+            equals["status"] = {"open", "closed"}
+        return [self._case(d) for d in self.store.find(CASES, **equals)]
+
+    # ---------------------------------------------------------------- tasks
+
+    @staticmethod
+    def _task_doc(t: Task) -> dict[str, Any]:
+        doc = t.to_dict()
+        # Denormalised for the store's indexes (assignee_role / assignee_user are indexed).
+        doc["assignee_role"] = t.role
+        doc["assignee_user"] = t.user
+        return doc
+
+    def put_tasks(self, tasks: Sequence[Task], *, only_new: bool = False) -> int:
+        """Insert by key, or update (unless `only_new`); one transaction."""
+        added = 0
+        with self.store.transaction():
+            for t in tasks:
+                rows = self.store.find(TASKS, key=t.key)
+                if rows:
+                    if not only_new:
+                        self.store.update(TASKS, rows[0]["id"], self._task_doc(t), by=_ENGINE,
+                                          at=_stamp(t.done_at or t.created_at))
+                    continue
+                self.store.insert(TASKS, self._task_doc(t))
+                added += 1
+        return added
+
+    def get_task(self, key: str) -> Task:
+        """One task by key."""
+        rows = self.store.find(TASKS, key=key)
+        if not rows:
+            raise NotFound(f"no task {key!r}")
+        return Task.from_dict(rows[0])
+
+    def find_tasks(self, *, property: str | None = None, roles: Iterable[str] | None = None,
+                   user: str | None = None, status: str | None = None,
+                   kind: str | None = None, case_id: str | None = None) -> list[Task]:
+        """Matching tasks: indexed fields filter in the store, roles and user here."""
+        from runtime.engine.repo import task_matches
+
+        equals = {k: v for k, v in (("property", property), ("status", status),
+                                    ("kind", kind), ("case_id", case_id)) if v is not None}
+        wanted = None if roles is None else tuple(roles)
+        out = []
+        for d in self.store.find(TASKS, **equals):
+            t = Task.from_dict(d)
+            if task_matches(t, roles=wanted, user=user):
+                out.append(t)
+        return out
+
+    # ---------------------------------------------------------------- records
+
+    def add_record(self, form: m.Form, data: Mapping[str, Any], *, case: Case,
+                   ruleset_hash: str, at: datetime, by: str | None) -> str:
+        """A record of `form` through the record store, linked by `case_id`."""
+        rec = create_record(
+            self.store, form_id=form.id, form_version=form.meta.version,
+            ruleset_hash=ruleset_hash, property=case.property or "company",
+            created_by=by or _ENGINE, data=data, number_prefix=form.number_prefix, at=at,
+            extra={"case_id": case.id})
+        return str(rec.id)
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """The store's transaction: one journal line, all or nothing."""
+        return self.store.transaction()

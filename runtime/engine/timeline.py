@@ -1,0 +1,77 @@
+"""Human-readable lines for case events (the scenario printout and the app's case log)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from runtime import model as m
+from runtime.engine.state import Event
+from runtime.i18n import t
+
+
+def fmt_dt(value: Any) -> str:
+    """`2026-03-02 09:00` for a datetime or ISO text; the "none" word for None."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value:%Y-%m-%d %H:%M}"
+
+
+def _step_title(proc: m.Procedure | None, step_id: str | None) -> str:
+    if not step_id:
+        return "-"
+    if proc is not None:
+        try:
+            return f"{step_id} {proc.step(step_id).title}"
+        except KeyError:
+            pass
+    return step_id
+
+
+def _title(proc: m.Procedure | None, follow_up: str | None) -> str:
+    for fu in proc.follow_ups if proc is not None else ():
+        if fu.id == follow_up:
+            return fu.title
+    return follow_up or "-"
+
+
+def describe(event: Event, proc: m.Procedure | None = None, lang: str = "zh") -> str:
+    """One line for an event, in `lang`."""
+    d = event.data
+    key = f"engine.event.{event.type}"
+    due = fmt_dt(d.get("due_at")) if d.get("due_at") else t("engine.no-deadline", lang)
+    values: dict[str, Any] = {}
+    if event.type == "started":
+        values = {"procedure": d.get("procedure"), "version": d.get("version")}
+    elif event.type == "entered":
+        who = "/".join(x for x in (d.get("role"), d.get("user")) if x) or "-"
+        values = {"step": _step_title(proc, event.step), "assignee": who, "due": due}
+        if d.get("via"):
+            values["step"] += f" ({d['via']})"
+    elif event.type in ("step-completed", "closed"):
+        values = {"step": _step_title(proc, event.step)}
+    elif event.type == "transferred":
+        values = {"from_": "/".join(x for x in (d.get("from_role"), d.get("from_user")) if x),
+                  "to": "/".join(x for x in (d.get("to_role"), d.get("to_user")) if x),
+                  "reason": d.get("reason")}
+    elif event.type == "returned":
+        values = {"step": _step_title(proc, event.step), "to": _step_title(proc, d.get("to")),
+                  "reason": d.get("reason")}
+    elif event.type == "commented":
+        values = {"text": d.get("text")}
+    elif event.type == "record-added":
+        values = {"form": d.get("form"), "record_id": d.get("record_id")}
+    elif event.type in ("clock-warning", "clock-breach"):
+        values = {"title": f"{d.get('clock')} {d.get('title')}", "due": due}
+    elif event.type == "escalated":
+        values = {"role": d.get("role"), "due": due}
+    elif event.type in ("follow-up-created", "follow-up-done"):
+        values = {"title": _title(proc, d.get("follow_up")), "role": d.get("role"), "due": due}
+    elif event.type == "migrated":
+        values = {"from_version": d.get("from_version"), "to_version": d.get("to_version")}
+    return t(key, lang, **values)
