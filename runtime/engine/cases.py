@@ -14,14 +14,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from runtime import model as m
 from runtime.engine import clocks as ck
 from runtime.engine import followups
 from runtime.engine.rules import Rules
 from runtime.engine.state import Case, Event, Outcome, Task, TaskStatus, Visit
 from runtime.errors import EngineError, FormValidationError
+from runtime.forms.validation import check as check_form
 
 
 def step_task_key(case_id: str, visit_index: int) -> str:
@@ -58,30 +57,20 @@ def validate_step_data(rules: Rules, step: m.Step, data: Mapping[str, Any],
     if form is None:
         return dict(data)
     props: Mapping[str, Any] = form.schema.get("properties") or {}
-    allowed = set(fields) if fields is not None else set(props)
+    # A step without a (known) section may only set the fields it names, each validated.
+    allowed = set(fields) if fields is not None else set(data) & set(props)
     errors: dict[str, str] = {}
     for name in data:
         if name not in props:
             errors[str(name)] = f"not a field of form {form.id}"
         elif name not in allowed:
             errors[str(name)] = f"not in section {step.section!r} of step {step.id}"
-    out = dict(data)
-    for name in sorted(allowed):
-        if name not in out and name not in merged and "default" in (props.get(name) or {}):
-            out[name] = props[name]["default"]
-    sub = {"type": "object", "properties": {k: props[k] for k in allowed if k in props}}
-    for err in Draft202012Validator(sub).iter_errors(
-            {k: v for k, v in out.items() if k in allowed}):
-        name = str(err.path[0]) if err.path else "data"
-        errors.setdefault(name, err.message)
-    if fields is not None:
-        full = {**merged, **out}
-        for name in form.schema.get("required") or ():
-            if name in allowed and full.get(name) in (None, ""):
-                errors.setdefault(name, "required")
     if errors:
         raise FormValidationError(errors)
-    return out
+    # The forms room cleans (types, defaults) and validates; only this section's fields count.
+    cleaned = check_form(form, {**merged, **data}, fields=allowed)
+    return {k: cleaned[k] for k in sorted(allowed)
+            if k in cleaned and (k in data or k not in merged)}
 
 
 def _step_due(rules: Rules, case: Case, step: m.Step, at: datetime) -> datetime | None:

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from runtime import model as m
 from runtime.engine.state import Event
 from runtime.i18n import t
+from runtime.ui.fmt import when_text
 
 
 def fmt_dt(value: Any) -> str:
-    """`2026-03-02 09:00` for a datetime or ISO text; the "none" word for None."""
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return f"{value:%Y-%m-%d %H:%M}"
+    """`2026-03-02 09:00` for a datetime or ISO text; `-` for None."""
+    return when_text(value) or "-"
 
 
 def _step_title(proc: m.Procedure | None, step_id: str | None) -> str:
