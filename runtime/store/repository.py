@@ -24,7 +24,13 @@ from runtime.store.indexes import (
     order_key,
     value_matches,
 )
-from runtime.store.journal import DEFAULT_COMPACT_MIN_BYTES, TableState, check_table_name
+from runtime.store.journal import (
+    DEFAULT_COMPACT_MIN_BYTES,
+    DEFAULT_EQ_FIELDS,
+    DEFAULT_ORDERED_FIELDS,
+    TableState,
+    check_table_name,
+)
 from runtime.store.tiny import JournalDB, JournalTable, clone
 
 DocId = int
@@ -235,8 +241,15 @@ class Store:
         path: str | os.PathLike[str] | None,
         *,
         compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES,
+        eq_fields: Iterable[str] = DEFAULT_EQ_FIELDS,
+        ordered_fields: Iterable[str] = DEFAULT_ORDERED_FIELDS,
     ) -> None:
-        self.db = JournalDB(path, compact_min_bytes=compact_min_bytes)
+        self.db = JournalDB(
+            path,
+            compact_min_bytes=compact_min_bytes,
+            eq_fields=eq_fields,
+            ordered_fields=ordered_fields,
+        )
         self.journal = self.db.journal
 
     # -- helpers ---------------------------------------------------------------------
@@ -247,6 +260,8 @@ class Store:
 
     @staticmethod
     def _fresh(doc: Mapping[str, Any]) -> Doc:
+        if not isinstance(doc, Mapping):
+            raise StoreError(f"a document must be a mapping, not {type(doc).__name__}")
         bad = [k for k in RESERVED if k in doc]
         if bad:
             raise StoreError(f"{', '.join(bad)} is assigned by the store, not the caller")
@@ -276,6 +291,8 @@ class Store:
         With `expected_rev`, raises ConflictError if someone saved the document since the
         caller read it (optimistic concurrency; the check and the write are atomic).
         """
+        if not isinstance(changes, Mapping):
+            raise StoreError(f"changes must be a mapping, not {type(changes).__name__}")
         bad = [k for k in RESERVED if k in changes]
         if bad:
             raise StoreError(f"{', '.join(bad)} cannot be changed")
@@ -397,6 +414,6 @@ def open_store(path: str | os.PathLike[str], **kwargs: Any) -> Store:
     return Store(Path(path), **kwargs)
 
 
-def open_memory_store() -> Store:
+def open_memory_store(**kwargs: Any) -> Store:
     """A store with the same behaviour that lives only in memory (tests, previews)."""
-    return Store(None)
+    return Store(None, **kwargs)
