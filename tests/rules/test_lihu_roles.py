@@ -1,0 +1,57 @@
+"""蠡湖香樟园 (seed 002): the customer-service roles, their reporting lines, levels and targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime import model as m
+from runtime.pipeline import load
+from tests.conftest import FORMS, RULES
+
+LIHU = "lihu-camphor-garden"
+
+
+def _handbook(prop: str | None = LIHU) -> m.Handbook:
+    return load(RULES, FORMS, property=prop)
+
+
+@pytest.mark.parametrize(("role", "title", "boss", "level", "duties"), [
+    ("service-centre-supervisor", "客服主管", "office-manager", "management", 7),
+    ("front-desk", "前台客服", "service-centre-supervisor", "operational", 8),
+    ("customer-butler", "客户管家", "service-centre-supervisor", "operational", 8),
+    ("customer-assistant", "客户管理员", "service-centre-supervisor", "operational", 9),
+    ("fee-collector", "收费员", "service-centre-supervisor", "operational", 2),
+])
+def test_role_title_reporting_line_level(role: str, title: str, boss: str, level: str,
+                                         duties: int) -> None:
+    r = _handbook().roles[role]
+    assert (r.title, r.reports_to, r.level, len(r.duties)) == (title, (boss,), level, duties)
+    assert [d.no for d in r.duties] == list(range(1, duties + 1))
+
+
+def test_supervisor_reports_to_the_project_manager_and_leads_four_roles() -> None:
+    hb = _handbook()
+    assert hb.roles["office-manager"].title == "项目经理"
+    reports = {r.id for r in hb.roles_reporting_to("service-centre-supervisor")}
+    assert reports == {"front-desk", "customer-butler", "customer-assistant", "fee-collector"}
+
+
+def test_collection_targets() -> None:
+    hb = _handbook()
+    fee = [str(t) for d in hb.roles["fee-collector"].duties for t in d.targets]
+    assert fee == ["费用收缴率 ≥ 98%"]
+    reminder = [str(t) for d in hb.roles["customer-assistant"].duties for t in d.targets]
+    assert reminder == ["物业费催缴及时率 ≥ 100%"]
+
+
+@pytest.mark.parametrize("prop", [None, "taoyuan-village", "zhongxing-apartments"])
+def test_property_only_roles_stay_at_lihu(prop: str | None) -> None:
+    roles = _handbook(prop).roles
+    assert "customer-butler" not in roles and "fee-collector" not in roles
+
+
+def test_company_base_is_untouched_by_the_overlay() -> None:
+    base = _handbook(None).roles
+    assert base["front-desk"].title == "客户服务中心职员"
+    assert base["front-desk"].reports_to == ("general-affairs-supervisor",)
+    assert base["office-manager"].title != "项目经理"
