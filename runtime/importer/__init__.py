@@ -1,0 +1,290 @@
+"""Import a handbook's text (plain text or .docx) into draft rules for review.
+
+    result = preview(text, kind="auto", property=None)
+    result.drafts        # {"roles/customer-assistant.yaml": "<YAML text>", ...}
+    result.roles         # parsed roles as plain data (title, id, duties with spans) for a preview
+    result.unplaced      # passages not placed in any draft, with line:col and a reason
+    errors = validate(result)   # `handbook check` errors the drafts would cause, [] when clean
+
+The pipeline: read → segment (headings, numbered items) → extract roles / procedures /
+schedules (phrases → canonical durations, recurrences, targets; 《…》 → forms) → render YAML
+drafts → account for every character (placed, layout or reported).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from runtime.errors import HandbookError, RuleError
+from runtime.importer.core import Context, Document, Passage
+from runtime.importer.forms import draft_form
+from runtime.importer.naming import Registry
+from runtime.importer.procedures import extract_procedure, looks_like_procedure
+from runtime.importer.roles import extract_roles, stand_in_roles
+from runtime.importer.schedules import extract_schedule, looks_like_calendar
+from runtime.importer.segment import Node, segment
+from runtime.importer.writer import DEFAULT_PLACEMENT, file_name, render, write
+
+__all__ = [
+    "KINDS",
+    "ImportError_",
+    "ImportResult",
+    "Kind",
+    "preview",
+    "read_source",
+    "registry_for",
+    "validate",
+    "write_drafts",
+]
+
+Kind = Literal["role", "procedure", "schedule", "auto"]
+KINDS: tuple[str, ...] = ("role", "procedure", "schedule", "auto")
+MAX_BYTES = 5_000_000
+
+
+class ImportError_(HandbookError):
+    """The source cannot be imported (unreadable file, unknown property, bad kind)."""
+
+
+@dataclass
+class ImportResult:
+    """What an import produced: structure, drafts, and every passage it could not place."""
+
+    kind: str  # what was found: role, procedure, schedule, mixed or none
+    structure: list[dict[str, Any]]  # headings and items as parsed, with spans
+    roles: list[dict[str, Any]]
+    procedures: list[dict[str, Any]]
+    schedules: list[dict[str, Any]]
+    drafts: dict[str, str]  # draft file name (roles/x.yaml) → YAML text
+    documents: list[Document]
+    unplaced: list[Passage]
+    notes: list[Passage]
+    coverage: dict[str, int]
+    property: str | None = None
+    effective: date = field(default_factory=date.today)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready) for the CLI's --format json and the app."""
+        return {
+            "kind": self.kind,
+            "structure": self.structure,
+            "roles": self.roles,
+            "procedures": self.procedures,
+            "schedules": self.schedules,
+            "drafts": self.drafts,
+            "unplaced": [p.as_dict() for p in self.unplaced],
+            "notes": [p.as_dict() for p in self.notes],
+            "coverage": self.coverage,
+        }
+
+
+def _node_data(text: str, node: Node, lines: Any) -> dict[str, Any]:
+    pos = lines.at(node.start)
+    return {
+        "type": node.kind,
+        "marker": node.marker(text),
+        "number": node.number,
+        "title": node.title(text),
+        "text": node.body(text),
+        "start": node.start,
+        "end": node.subtree_end,
+        "line": pos.line,
+        "col": pos.col,
+        "children": [_node_data(text, c, lines) for c in node.children],
+    }
+
+
+def registry_for(rules_dir: Path | str | None = None,
+                 forms_dir: Path | str | None = None,
+                 property: str | None = None) -> Registry:
+    """Ids and titles of the target tree (the shipped rules/ and forms/ by default).
+
+    Every id of every view is taken (a draft must not collide anywhere), but only the rules
+    the drafts' own view sees (company, plus `property`'s) may be referenced by title.
+    """
+    from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, compiled
+
+    reg = Registry()
+    result = compiled(rules_dir or DEFAULT_RULES, forms_dir or DEFAULT_FORMS)
+    attrs = {"role": "roles", "procedure": "procedures", "schedule": "schedules",
+             "form": "forms", "calendar": "calendars", "training": "trainings"}
+    for scope, view in result.views.items():
+        visible = scope is None or scope == property
+        for kind, attr in attrs.items():
+            for rid, obj in getattr(view, attr).items():
+                reg.taken.setdefault(kind, set()).add(rid)
+                if not visible:
+                    continue
+                if kind == "role":
+                    reg.tree_roles.setdefault(obj.title, rid)
+                elif kind == "form":
+                    reg.tree_forms.setdefault(obj.title, rid)
+        if visible:
+            for dep in view.company.departments:
+                reg.departments.setdefault(dep.title, dep.id)
+            if view.property is not None:
+                for dep in view.property.departments:
+                    reg.departments.setdefault(dep.title, dep.id)
+    reg.taken.setdefault("property", set()).update(p for p in result.views if p)
+    return reg
+
+
+def preview(
+    text: str,
+    kind: str = "auto",
+    property: str | None = None,
+    *,
+    rules_dir: Path | str | None = None,
+    forms_dir: Path | str | None = None,
+    effective: date | None = None,
+    source: str = "",
+) -> ImportResult:
+    """Parse handbook text into draft rules without writing anything (the app's preview).
+
+    `kind` narrows what is extracted (role, procedure, schedule; auto finds out). `property`
+    scopes the drafts to a management office. Never raises on odd text: what cannot be placed
+    is returned in `unplaced` with its position.
+    """
+    if kind not in KINDS:
+        raise ImportError_(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    registry = registry_for(rules_dir, forms_dir, property)
+    if property and property not in registry.taken.get("property", set()):
+        raise ImportError_(f"unknown property {property!r}")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    ctx = Context(text, registry, property)
+    doc = segment(text)
+    headings = [n for n in doc.walk() if n.kind == "heading"]
+    for i, node in enumerate(headings):
+        title = node.title(text)
+        toc = (not node.children and not node.body(text)
+               and any(later.title(text) == title for later in headings[i + 1:]))
+        why = ("table of contents entry (its chapter follows)" if toc else
+               f"section {title or node.marker(text)!r}: not a role, procedure or schedule")
+        ctx.coverage.explain(node.start, node.subtree_end, why)
+    found: list[str] = []
+    roles: list[dict[str, Any]] = []
+    procedures: list[dict[str, Any]] = []
+    schedules: list[dict[str, Any]] = []
+    calendar_like = looks_like_calendar(text)
+    if kind == "schedule" or (kind == "auto" and calendar_like):
+        sched = extract_schedule(ctx)
+        if sched:
+            schedules.append(sched)
+            found.append("schedule")
+    if kind == "role" or (kind == "auto" and not schedules):
+        for r in extract_roles(ctx, doc):
+            roles.append({"id": r.id, "title": r.title, "start": r.start, "end": r.end,
+                          "summary": r.summary, "reports_to": r.reports_to,
+                          "duties": r.duties})
+        if roles:
+            found.append("role")
+    if kind == "procedure" or (kind == "auto" and not schedules
+                               and looks_like_procedure(text, doc)):
+        proc = extract_procedure(ctx, doc)
+        if proc:
+            procedures.append(proc)
+            found.append("procedure")
+    for fid, title in ctx.forms.created.items():
+        ctx.documents.append(Document("form", fid, title, draft_form(title),
+                                      ["stand-in: a form the source names, fields to be added"]))
+    stand_in_roles(ctx)
+    eff = effective or date.today()
+    drafts = {file_name(d): render(d, property, eff, DEFAULT_PLACEMENT[d.kind], source)
+              for d in ctx.documents}
+    lines = ctx.coverage.lines
+    return ImportResult(
+        kind="mixed" if len(found) > 1 else found[0] if found else "none",
+        structure=[_node_data(text, n, lines) for n in doc.roots],
+        roles=roles,
+        procedures=procedures,
+        schedules=schedules,
+        drafts=drafts,
+        documents=list(ctx.documents),
+        unplaced=ctx.coverage.unplaced(),
+        notes=ctx.notes,
+        coverage=ctx.coverage.counts(),
+        property=property,
+        effective=eff,
+    )
+
+
+def read_source(path: Path | str) -> str:
+    """The text of a .txt (UTF-8, else GB18030) or .docx file (paragraphs and table rows)."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise ImportError_(f"cannot read {p}: {exc.strerror or exc}") from exc
+    if size > MAX_BYTES:
+        raise ImportError_(f"{p} is larger than {MAX_BYTES // 1_000_000} MB")
+    if p.suffix.lower() == ".docx":
+        return _read_docx(p)
+    raw = p.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        # Chinese Windows tools still save text as GBK; GB18030 is its superset.
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportError_(f"{p} is neither UTF-8 nor GB18030 text")
+
+
+def _read_docx(path: Path) -> str:
+    try:
+        import docx
+        from docx.table import Table
+    except ModuleNotFoundError as exc:  # pragma: no cover - python-docx is a dependency
+        raise ImportError_("reading .docx needs python-docx (pip install python-docx)") from exc
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises several types for a broken package
+        raise ImportError_(f"{path} is not a readable .docx file: {exc}") from exc
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            # One line per row, cells separated by tabs: a work calendar table reads as lines.
+            for row in block.rows:
+                cells = [" ".join(c.text.split()) for c in row.cells]
+                deduped = [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]]
+                lines.append("\t".join(deduped))
+        else:
+            lines.append(block.text)
+    return "\n".join(lines)
+
+
+def write_drafts(result: ImportResult, out: Path | str, source: str = "") -> list[Path]:
+    """Write the drafts under `out` (roles/, procedures/, schedules/, forms/)."""
+    return write(result.documents, Path(out), result.property, result.effective, source)
+
+
+def validate(result: ImportResult, rules_dir: Path | str | None = None,
+             forms_dir: Path | str | None = None) -> list[RuleError]:
+    """The `handbook check` errors the drafts add to a copy of the tree ([] when they pass)."""
+    from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, compile_tree
+
+    rules = Path(rules_dir or DEFAULT_RULES)
+    forms = Path(forms_dir or DEFAULT_FORMS)
+    with tempfile.TemporaryDirectory(prefix="handbook-import-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(rules, root / "rules")
+        if forms.is_dir():
+            shutil.copytree(forms, root / "forms")
+        else:
+            (root / "forms").mkdir()
+        before = {_key(e) for e in compile_tree(root / "rules", root / "forms").errors}
+        for doc in result.documents:
+            folder = root / DEFAULT_PLACEMENT[doc.kind]
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{doc.id}.yaml").write_text(
+                render(doc, result.property, result.effective, folder), encoding="utf-8")
+        after = compile_tree(root / "rules", root / "forms").errors
+    return [e for e in after if _key(e) not in before and e.severity == "error"]
+
+
+def _key(e: RuleError) -> tuple[str, int, int, str, str]:
+    return (e.file, e.line, e.col, e.code, e.message)

@@ -1,0 +1,183 @@
+"""Procedures with the standard headings (目的, 适用范围, 职责, 程序, 记录, 相关文件) → a draft.
+
+Sections are found by heading title (`1.0 目的`, `一、适用范围`, `第三章 工作程序`, or a line that
+is just the word). The 程序 section's numbered items (4.1, 4.2 or 1、2、) become steps in order,
+linked one after the other with the last one terminal; 职责 items become responsibilities;
+记录 items with 《…》 become records with their 保存期; a 一周后回访 becomes a follow-up.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from runtime.importer.core import Context, Document
+from runtime.importer.forms import find_mentions
+from runtime.importer.phrases import find_durations
+from runtime.importer.segment import Node, Segmented, clean
+
+SECTION_OF = {
+    "目的": "purpose", "适用范围": "scope", "范围": "scope", "职责": "responsibilities",
+    "程序": "steps", "工作程序": "steps", "工作流程": "steps", "流程": "steps",
+    "记录": "records", "质量记录": "records", "相关文件": "related", "支持性文件": "related",
+    "引用文件": "related", "定义": "definitions", "术语": "definitions",
+}
+MISSING = "待补充 (原文无此节)"
+_ROLE_LEAD_RE = re.compile(r"^(?P<name>[\u4e00-\u9fff]{2,12}?)(?:[:：]|负责|应|须|对)")
+
+
+def sections(text: str, doc: Segmented) -> dict[str, Node]:
+    """The standard procedure sections found among the headings, by section key."""
+    out: dict[str, Node] = {}
+    for node in doc.walk():
+        if node.kind != "heading":
+            continue
+        key = SECTION_OF.get(node.title(text))
+        if key and key not in out:
+            out[key] = node
+    return out
+
+
+def looks_like_procedure(text: str, doc: Segmented) -> bool:
+    """True when the text has a 程序 section and at least one of 目的 / 适用范围 / 职责."""
+    found = sections(text, doc)
+    return "steps" in found and bool({"purpose", "scope", "responsibilities"} & set(found))
+
+
+def _section_text(text: str, node: Node) -> str:
+    return clean(text[node.body_start:node.subtree_end])
+
+
+def _entries(text: str, node: Node) -> list[Node]:
+    """A section's numbered entries (items or sub-headings), or the section itself if none."""
+    kids = [c for c in node.children if c.kind in ("item", "heading")]
+    return kids or [node]
+
+
+def _entry_text(text: str, node: Node) -> str:
+    start = node.body_start if node.kind == "item" else node.title_start
+    return clean(text[start:node.subtree_end])
+
+
+def _roles_in(ctx: Context, s: str, candidates: dict[str, str]) -> list[str]:
+    found = []
+    for title in sorted(candidates, key=len, reverse=True):
+        if title and title in s and candidates[title] not in found:
+            found.append(candidates[title])
+    return found
+
+
+def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
+    """One draft procedure from the standard sections; None when there is no 程序 section."""
+    text = ctx.text
+    cov = ctx.coverage
+    found = sections(text, doc)
+    if "steps" not in found:
+        return None
+    first = min(n.start for n in found.values())
+    title = clean(text[:first].split("\n")[0]) if clean(text[:first]) else "导入的作业规程"
+    if len(title) > 40:
+        title = title[:40]
+    title_span = (text.find(title), text.find(title) + len(title)) if title in text else (0, 0)
+    cov.place(*title_span)
+    body: dict[str, Any] = {}
+    for key in ("purpose", "scope"):
+        node = found.get(key)
+        if node is not None and _section_text(text, node):
+            body[key] = _section_text(text, node)
+            cov.place(node.start, node.subtree_end)
+        else:
+            body[key] = MISSING
+            ctx.note(first, first, f"no {key} section (目的/适用范围): written as {MISSING!r}")
+    candidates = {**ctx.registry.tree_roles, **ctx.registry.new_roles}
+    resp: list[dict[str, str]] = []
+    if "responsibilities" in found:
+        node = found["responsibilities"]
+        cov.place(node.start, node.body_start)
+        for entry in _entries(text, node):
+            s = _entry_text(text, entry)
+            roles = _roles_in(ctx, s, candidates)
+            if not roles:
+                m = _ROLE_LEAD_RE.match(s)
+                if m:
+                    roles = [ctx.role_ref(m["name"], entry.start, entry.subtree_end,
+                                          "named in the 职责 section")]
+                    candidates[m["name"]] = roles[0]
+            if roles and s:
+                resp.append({"role": roles[0], "text": s})
+                cov.place(entry.start, entry.subtree_end)
+            else:
+                cov.explain(entry.start, entry.subtree_end, "responsibility names no role")
+        if resp:
+            body["responsibilities"] = resp
+    default_roles = [r["role"] for r in resp[:1]]
+    node = found["steps"]
+    cov.place(node.start, node.body_start)
+    steps: list[dict[str, Any]] = []
+    follow_ups: list[dict[str, Any]] = []
+    entries = _entries(text, node)
+    for i, entry in enumerate(entries, start=1):
+        s = _entry_text(text, entry)
+        if not s:
+            continue
+        sid = f"step-{i}"
+        short = re.split(r"[,，。;；:：]", s, maxsplit=1)[0][:20] or s[:20]
+        roles = _roles_in(ctx, s, candidates) or default_roles
+        step: dict[str, Any] = {"id": sid, "title": short, "roles": roles, "instructions": s}
+        if not roles:
+            ctx.note(entry.start, entry.subtree_end, f"step {i} names no known role: roles left "
+                     "empty, assign one at review")
+        durations = find_durations(text, entry.start, entry.subtree_end)
+        within = [d for d in durations if d.role == "within"]
+        if within:
+            step["time-limit"] = within[0].canonical
+        for d in durations:
+            if d.role == "after" and roles:
+                follow_ups.append({"id": f"follow-up-{len(follow_ups) + 1}",
+                                   "title": clean(text[d.start:min(entry.subtree_end,
+                                                                    d.end + 6)]) or d.source,
+                                   "after": {"step": sid, "event": "complete"},
+                                   "delay": d.canonical, "role": roles[0]})
+        step_forms = [f for f in find_mentions(text, entry.start, entry.subtree_end)
+                      if f.kind == "form"]
+        if step_forms:
+            step["form"] = ctx.forms.resolve(step_forms[0].title)
+        steps.append(step)
+        cov.place(entry.start, entry.subtree_end)
+    if not steps:
+        return None
+    for a, b in itertools.pairwise(steps):
+        a["next"] = [{"to": b["id"]}]
+    steps[-1]["terminal"] = True
+    body["steps"] = steps
+    if follow_ups:
+        body["follow-ups"] = follow_ups
+    records: list[dict[str, Any]] = []
+    if "records" in found:
+        node = found["records"]
+        cov.place(node.start, node.body_start)
+        for entry in _entries(text, node):
+            mentions = [f for f in find_mentions(text, entry.start, entry.subtree_end)
+                        if f.kind == "form"]
+            keep = [d for d in find_durations(text, entry.start, entry.subtree_end)
+                    if d.role in ("retention", "plain")]
+            for mention in mentions:
+                rec: dict[str, Any] = {"form": ctx.forms.resolve(mention.title)}
+                if keep:
+                    rec["retention"] = keep[0].canonical
+                records.append(rec)
+            if mentions:
+                cov.place(entry.start, entry.subtree_end)
+            else:
+                cov.explain(entry.start, entry.subtree_end, "record names no 《form》")
+    if records:
+        body["records"] = records
+    if "related" in found:
+        node = found["related"]
+        body["description"] = "相关文件: " + _section_text(text, node)
+        cov.place(node.start, node.subtree_end)
+    pid = ctx.registry.allocate("procedure", title, "procedure")
+    ctx.documents.append(Document("procedure", pid, title, body))
+    return {"id": pid, "title": title, "sections": sorted(found),
+            "steps": [{"id": s["id"], "title": s["title"], "roles": s["roles"]} for s in steps]}

@@ -1,0 +1,102 @@
+"""Draft rule files: YAML text with the editor schema header, a draft version and document control.
+
+Every draft carries `version: 0.1.0` and `drafted-by: importer`; `reviewed-by` and
+`approved-by` say they are pending, so nothing imported looks approved.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runtime.importer.core import Document
+
+DRAFT_VERSION = "0.1.0"
+DRAFTED_BY = "importer"
+PENDING_REVIEW = "待审核"
+PENDING_APPROVAL = "待批准"
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+# Sub-directory of a draft set per kind; forms go beside the rules in their own folder.
+SUBDIR = {"role": "roles", "procedure": "procedures", "schedule": "schedules", "form": "forms"}
+# Where drafts are meant to go in a project (used for the schema path in previews).
+DEFAULT_PLACEMENT = {
+    "role": "rules/company/imported/roles",
+    "procedure": "rules/company/imported/procedures",
+    "schedule": "rules/company/imported/schedules",
+    "form": "forms/imported",
+}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, lists indented under their key, long Chinese lines kept whole."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def file_name(doc: Document) -> str:
+    """The draft's path inside a draft set: roles/<id>.yaml, forms/<id>.yaml …"""
+    return f"{SUBDIR[doc.kind]}/{doc.id}.yaml"
+
+
+def header(doc: Document, property: str | None, effective: date) -> dict[str, Any]:
+    """The header keys every rule file carries, filled in as a draft."""
+    out: dict[str, Any] = {
+        "kind": doc.kind,
+        "id": doc.id,
+        "title": doc.title,
+        "version": DRAFT_VERSION,
+        "effective": effective.isoformat(),
+        "drafted-by": DRAFTED_BY,
+        "reviewed-by": PENDING_REVIEW,
+        "approved-by": PENDING_APPROVAL,
+    }
+    if property:
+        out["property"] = property
+    return out
+
+
+def schema_ref(kind: str, directory: Path | str) -> str:
+    """The relative path from a draft's directory to its kind's JSON Schema (for editors)."""
+    target = SCHEMA_DIR / f"{kind}.schema.json"
+    base = Path(directory)
+    if not base.is_absolute():
+        base = SCHEMA_DIR.parent.parent / base
+    return Path(os.path.relpath(target, base)).as_posix()
+
+
+def render(doc: Document, property: str | None, effective: date, directory: Path | str,
+           source: str = "") -> str:
+    """The YAML text of a draft placed in `directory`."""
+    data = {**header(doc, property, effective), **doc.body}
+    lines = [f"# yaml-language-server: $schema={schema_ref(doc.kind, directory)}",
+             f"# Draft written by `handbook import`{f' from {source}' if source else ''}:"
+             " review before publishing."]
+    lines += [f"# {c}" for c in doc.comments]
+    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
+                     default_flow_style=False)
+    return "\n".join(lines) + "\n" + body
+
+
+def write(docs: list[Document], out: Path, property: str | None, effective: date,
+          source: str = "") -> list[Path]:
+    """Write every draft under `out` (roles/, procedures/, schedules/, forms/); returns paths."""
+    written = []
+    for doc in docs:
+        path = out / file_name(doc)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(doc, property, effective, path.parent, source), encoding="utf-8")
+        written.append(path)
+    return written
