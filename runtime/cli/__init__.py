@@ -13,6 +13,7 @@ COMMANDS: list[str] = [
     "runtime.cli.cmd_check",
     "runtime.cli.cmd_bench",
     "runtime.cli.cmd_engine",
+    "runtime.cli.cmd_import",
 ]
 
 
