@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from runtime import model as m
 from runtime.engine.state import Case
+from runtime.expr import CONTEXT_NAMES, Condition
 from runtime.timeexpr import Duration
 from runtime.workcal import WorkCalendar
 
@@ -28,9 +29,9 @@ ClockStatus = Literal["inactive", "running", "paused", "warning", "breached", "m
 _EPS = 1e-6  # minutes: float noise from microsecond arithmetic
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: frozen __init__ is several times slower in a hot loop
 class ClockState:
-    """One clock of one case at one moment."""
+    """One clock of one case at one moment (a value: treat it as read-only)."""
 
     clock_id: str
     title: str
@@ -194,17 +195,29 @@ def _run(cal: WorkCalendar, *, clock_id: str, title: str, start: datetime,
                       used_minutes=used, breached=breached, visit=visit, clock=clock)
 
 
+def _holds(cond: Condition, case: Case, now: datetime, memo: dict[str, Any] | None) -> bool:
+    """Evaluate a condition once per evaluation round (clocks often share one)."""
+    if memo is None:
+        return cond.evaluate(condition_context(case, now))
+    hit = memo.get(cond.source)
+    if hit is None and cond.source.isidentifier() and cond.source not in CONTEXT_NAMES:
+        # A bare field name (`collective`) is its truthiness: skip the Jinja call (~100 µs).
+        hit = memo[cond.source] = bool(case.data.get(cond.source))
+    if hit is None:
+        if "" not in memo:
+            memo[""] = condition_context(case, now)
+        hit = memo[cond.source] = cond.evaluate(memo[""])
+    return bool(hit)
+
+
 def evaluate_clock(clock: m.Clock, case: Case, cal: WorkCalendar, now: datetime,
-                   ctx: dict[str, Any] | None = None) -> ClockState:
+                   memo: dict[str, Any] | None = None) -> ClockState:
     """The state of one procedure clock of `case` at `now`."""
     working = clock.working_time or clock.within.working
-    inactive = ClockState(clock.id, clock.title, "inactive", working, clock=clock)
-    if clock.when is not None and not clock.when.evaluate(
-            ctx if ctx is not None else condition_context(case, now)):
-        return inactive
     starts = [t for t in _point_times(case, clock.start) if t <= now]
-    if not starts:
-        return inactive
+    # The start point first: it is cheap, and a condition (a Jinja call) is not.
+    if not starts or (clock.when is not None and not _holds(clock.when, case, now, memo)):
+        return ClockState(clock.id, clock.title, "inactive", working, clock=clock)
     start = min(starts)
     stops = [t for p in clock.stop for t in _point_times(case, p) if t >= start]
     stop = min(stops) if stops else None
@@ -225,18 +238,30 @@ def evaluate_clock(clock: m.Clock, case: Case, cal: WorkCalendar, now: datetime,
                 now=now, open_pause=paused_now, clock=clock)
 
 
+_LIMITED: dict[int, tuple[m.Procedure, dict[str, m.Step]]] = {}
+
+
+def _limited_steps(procedure: m.Procedure) -> dict[str, m.Step]:
+    """Steps with a time limit, cached per procedure object (evaluate runs per case)."""
+    hit = _LIMITED.get(id(procedure))
+    if hit is None or hit[0] is not procedure:
+        if len(_LIMITED) > 256:
+            _LIMITED.clear()
+        hit = (procedure, {s.id: s for s in procedure.steps if s.time_limit is not None})
+        _LIMITED[id(procedure)] = hit
+    return hit[1]
+
+
 def evaluate_step_limits(procedure: m.Procedure, case: Case, cal: WorkCalendar,
                          now: datetime) -> list[ClockState]:
     """Implicit clocks of steps with a `time-limit`, one per visit of such a step."""
-    out = []
+    limited = _limited_steps(procedure)
+    out: list[ClockState] = []
+    if not limited:
+        return out
     for i, v in enumerate(case.visits):
-        if v.entered_at > now:
-            continue
-        try:
-            step = procedure.step(v.step)
-        except KeyError:
-            continue
-        if step.time_limit is None:
+        step = limited.get(v.step)
+        if step is None or step.time_limit is None or v.entered_at > now:
             continue
         left = v.left_at if v.left_at is not None and v.left_at <= now else None
         out.append(_run(cal, clock_id=f"step:{step.id}", title=step.title, start=v.entered_at,
@@ -249,7 +274,7 @@ def evaluate_step_limits(procedure: m.Procedure, case: Case, cal: WorkCalendar,
 def evaluate(procedure: m.Procedure, case: Case, cal: WorkCalendar,
              now: datetime) -> list[ClockState]:
     """Every clock of `case` at `now`: the procedure's clocks, then the steps' time limits."""
-    ctx = condition_context(case, now)
-    states = [evaluate_clock(c, case, cal, now, ctx) for c in procedure.clocks]
+    memo: dict[str, Any] = {}
+    states = [evaluate_clock(c, case, cal, now, memo) for c in procedure.clocks]
     states.extend(evaluate_step_limits(procedure, case, cal, now))
     return states
