@@ -8,15 +8,17 @@ checked in time linear in its size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from runtime import model as m
 from runtime.errors import KeyPath, RuleError
 from runtime.expr import Condition, unknown_names
 
 Key = tuple[str, str]
+T = TypeVar("T")
 
 
 @dataclass
@@ -27,6 +29,12 @@ class View:
     subjects: set[Key]
     template_dirs: tuple[Path, ...] = ()
     departments: set[str] = field(default_factory=set)
+
+    def each(self, kind: str, collection: Mapping[str, T]) -> Iterator[T]:
+        """The objects of one kind this view must check (iterates subjects, not the whole view)."""
+        for k, rid in sorted(self.subjects):
+            if k == kind and rid in collection:
+                yield collection[rid]
 
     def wants(self, kind: str, rule_id: str) -> bool:
         """Whether this view should check the rule."""
@@ -55,9 +63,7 @@ def _fields_of(form: m.Form | None) -> set[str]:
 def check_role_references(v: View) -> Iterator[RuleError]:
     """reports-to, department, and each duty's procedures and forms must exist."""
     hb = v.hb
-    for role in hb.roles.values():
-        if not v.wants("role", role.id):
-            continue
+    for role in v.each("role", hb.roles):
         raw_reports = hb.raw.get(("role", role.id), {}).get("reports-to")
         for i, boss in enumerate(role.reports_to):
             if boss not in hb.roles:
@@ -82,9 +88,7 @@ def check_reports_to_cycles(v: View) -> Iterator[RuleError]:
     """No role may (indirectly) report to itself."""
     hb = v.hb
     reported: set[frozenset[str]] = set()
-    for start in hb.roles.values():
-        if not v.wants("role", start.id):
-            continue
+    for start in v.each("role", hb.roles):
         # Depth-first walk up the reporting lines, remembering the trail to name the cycle.
         stack: list[tuple[str, tuple[str, ...]]] = [(start.id, (start.id,))]
         seen: set[str] = set()
@@ -177,9 +181,7 @@ def _step_refs(v: View, proc: m.Procedure) -> Iterator[tuple[KeyPath, str]]:
 def check_procedure_references(v: View) -> Iterator[RuleError]:
     """Roles, forms, steps and form sections named by a procedure must exist."""
     hb = v.hb
-    for proc in hb.procedures.values():
-        if not v.wants("procedure", proc.id):
-            continue
+    for proc in v.each("procedure", hb.procedures):
         for path, rid in _role_refs(v, proc):
             if rid not in hb.roles:
                 yield v.error("procedure", proc.id, path, "E022", f"unknown role {rid!r}")
@@ -211,9 +213,7 @@ def check_procedure_references(v: View) -> Iterator[RuleError]:
 
 def check_procedure_graph(v: View) -> Iterator[RuleError]:
     """Every step reachable from the start, every non-terminal step has a way out, all can end."""
-    for proc in v.hb.procedures.values():
-        if not v.wants("procedure", proc.id):
-            continue
+    for proc in v.each("procedure", v.hb.procedures):
         steps = {s.id: s for s in proc.steps}
         if proc.start not in steps:
             continue  # reported as an unknown step
@@ -275,9 +275,7 @@ def _check_condition(v: View, kind: str, rid: str, path: KeyPath, cond: Conditio
 def check_conditions(v: View) -> Iterator[RuleError]:
     """Every name in a condition is a field of the relevant form (or a context name)."""
     hb = v.hb
-    for proc in hb.procedures.values():
-        if not v.wants("procedure", proc.id):
-            continue
+    for proc in v.each("procedure", hb.procedures):
         form = hb.forms.get(proc.form) if proc.form else None
         known = _fields_of(form)
         for step in proc.steps:
@@ -299,9 +297,7 @@ def check_conditions(v: View) -> Iterator[RuleError]:
                                         fu.when, known, what)
     from runtime.expr import compile_condition
 
-    for form in hb.forms.values():
-        if not v.wants("form", form.id):
-            continue
+    for form in v.each("form", hb.forms):
         fields = _fields_of(form)
         fields_ui = form.ui.get("fields") or {}
         for name, hints in fields_ui.items():
@@ -335,8 +331,8 @@ def check_form_templates(v: View) -> Iterator[RuleError]:
     """A form's print template must exist under one of the template directories."""
     if not v.template_dirs:
         return
-    for form in v.hb.forms.values():
-        if not v.wants("form", form.id) or not form.template:
+    for form in v.each("form", v.hb.forms):
+        if not form.template:
             continue
         if not any((d / form.template).is_file() for d in v.template_dirs):
             yield v.error("form", form.id, ("print", "template"), "E027",
@@ -346,9 +342,7 @@ def check_form_templates(v: View) -> Iterator[RuleError]:
 def check_time_sanity(v: View) -> Iterator[RuleError]:
     """Warnings before the limit, follow-ups before archiving, escalations that fit."""
     hb = v.hb
-    for proc in hb.procedures.values():
-        if not v.wants("procedure", proc.id):
-            continue
+    for proc in v.each("procedure", hb.procedures):
         retention = {r.form: r.retention for r in proc.records if r.retention}
         for clock in proc.clocks:
             ci = v.index("procedure", proc.id, "clocks", clock.id)
@@ -378,9 +372,7 @@ def _minutes(d: object) -> float:
 def check_other_references(v: View) -> Iterator[RuleError]:
     """Schedules, trainings, calendars, service hours and document control name real things."""
     hb = v.hb
-    for sched in hb.schedules.values():
-        if not v.wants("schedule", sched.id):
-            continue
+    for sched in v.each("schedule", hb.schedules):
         for item in sched.items:
             ii = v.index("schedule", sched.id, "items", item.id)
             raw = hb.raw.get(("schedule", sched.id), {}).get("items") or []
@@ -393,9 +385,7 @@ def check_other_references(v: View) -> Iterator[RuleError]:
             if item.form and item.form not in hb.forms:
                 yield v.error("schedule", sched.id, ("items", ii, "form"), "E025",
                               f"unknown form {item.form!r}")
-    for tr in hb.trainings.values():
-        if not v.wants("training", tr.id):
-            continue
+    for tr in v.each("training", hb.trainings):
         for j, r in enumerate(tr.roles):
             if r not in hb.roles:
                 yield v.error("training", tr.id, ("roles", j), "E022", f"unknown role {r!r}")

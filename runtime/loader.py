@@ -93,6 +93,20 @@ class _ComposeLoader(
         _Resolver.__init__(self)
 
 
+_LOADER: type = _ComposeLoader
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser as _CParser
+
+    class _CComposeLoader(_CParser, _Resolver):
+        """libyaml's parser (about 10x faster) with our resolver; same nodes, same marks."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _Resolver.__init__(self)
+
+    _LOADER = _CComposeLoader
+
+
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = {
     _STR,
@@ -232,9 +246,9 @@ class _Builder:
 
 def parse_text(text: str, file: str) -> LocDict:
     """Parse one YAML document; raises `_LoadFailed` (wrapping a RuleError) on any problem."""
-    loader: _ComposeLoader | None = None
+    loader: Any = None
     try:
-        loader = _ComposeLoader(text)  # the reader rejects control characters here already
+        loader = _LOADER(text)  # the reader rejects control characters here already
         node = loader.get_single_node()
     except yaml.reader.ReaderError as exc:
         line, col = _position(text, exc.position)

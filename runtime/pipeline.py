@@ -142,7 +142,9 @@ def compile_tree(
         errors.extend(errs)
     all_props = {pid: parse("property", d.data, d.file)[0] for pid, d in props.items()}
     departments = {d.id for d in company_scope.objects[("company", company_doc.id)].departments}
-    company_hb = _handbook(company_scope.docs, company_scope.objects, None, all_props,
+    company_obj = company_scope.objects[("company", company_doc.id)]
+    company_groups = _group(company_scope.objects)
+    company_hb = _handbook(company_scope.docs, company_groups, company_obj, None, all_props,
                            loaded.content_hash)
     views: dict[str | None, m.Handbook] = {None: company_hb}
     errors.extend(run_checks(View(company_hb, set(company_scope.docs),
@@ -173,8 +175,12 @@ def compile_tree(
             objects[key] = obj
             errors.extend(errs)
         docs_view = ChainMap(changed, company_scope.docs)
-        obj_view = ChainMap(objects, company_scope.objects)
-        hb = _handbook(docs_view, obj_view, pid, all_props, loaded.content_hash)
+        # Views share the company's objects: each property adds only what it owns or overlays,
+        # so compiling N properties costs the size of their differences, not N x the company.
+        own_groups = _group(objects)
+        groups = {attr: ChainMap(own_groups[attr], company_groups[attr])
+                  for attr in company_groups}
+        hb = _handbook(docs_view, groups, company_obj, pid, all_props, loaded.content_hash)
         views[pid] = hb
         prop_departments = departments | {d.id for d in all_props[pid].departments}
         errors.extend(run_checks(View(hb, set(changed), _template_dirs(forms_path),
@@ -204,21 +210,22 @@ def _template_dirs(forms_dir: Path | None) -> tuple[Path, ...]:
     return (forms_dir / "templates", forms_dir)
 
 
+def _group(objects: Mapping[Key, Any]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, dict[str, Any]] = {attr: {} for attr in _COLLECTIONS.values()}
+    for (kind, rid), obj in objects.items():
+        if kind in _COLLECTIONS:
+            groups[_COLLECTIONS[kind]][rid] = obj
+    return groups
+
+
 def _handbook(
     docs: Mapping[Key, RawDoc],
-    objects: Mapping[Key, Any],
+    groups: Mapping[str, Mapping[str, Any]],
+    company: m.Company,
     pid: str | None,
     all_props: dict[str, m.Property],
     content_hash: str,
 ) -> m.Handbook:
-    groups: dict[str, dict[str, Any]] = {attr: {} for attr in _COLLECTIONS.values()}
-    company: m.Company | None = None
-    for (kind, rid), obj in objects.items():
-        if kind == "company":
-            company = obj
-        elif kind in _COLLECTIONS:
-            groups[_COLLECTIONS[kind]][rid] = obj
-    assert company is not None
     provenance = _LazyProvenance(docs)
     raw = _RawView(docs)
     return m.Handbook(

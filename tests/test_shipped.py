@@ -69,5 +69,5 @@ def test_rules_doc_documents_every_key(kind: str) -> None:
     keys = _keys(schemas.SCHEMAS[kind], set())
     for definition in schemas.DEFS.values():
         _keys(definition, keys)
-    missing = sorted(k for k in keys if f"`{k}`" not in doc)
+    missing = sorted(k for k in keys if f"`{k}`" not in doc and k != "$schema")
     assert missing == [], f"docs/RULES.md lacks {missing}"

@@ -68,14 +68,21 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _schemas(args: argparse.Namespace) -> int:
+    from runtime.pipeline import PROJECT_ROOT
     from runtime.schemas import KINDS, render, schema_file, write_all
+    from runtime.schemas.docs import rules_doc_is_current, update_rules_doc
 
+    rules_doc = PROJECT_ROOT / "docs" / "RULES.md"
     if args.write:
         for path in write_all():
             print(path)
+        if rules_doc.is_file() and update_rules_doc(rules_doc):
+            print(rules_doc)
         return 0
-    stale = [k for k in KINDS if not schema_file(k).is_file()
+    stale = [str(schema_file(k)) for k in KINDS if not schema_file(k).is_file()
              or schema_file(k).read_text(encoding="utf-8") != render(k)]
-    for kind in stale:
-        print(f"stale: {schema_file(kind)} (run `handbook schemas --write`)")
+    if rules_doc.is_file() and not rules_doc_is_current(rules_doc):
+        stale.append(str(rules_doc))
+    for path in stale:
+        print(f"stale: {path} (run `handbook schemas --write`)")
     return 1 if stale else 0
