@@ -1,0 +1,343 @@
+"""Users, hashed passwords, capabilities from the rules, and masking of personal data.
+
+No Streamlit here: the app (runtime/ui) asks this module who a user is and what they may do,
+and every page calls `require()` before it renders anything. Passwords are PBKDF2-SHA256
+(hashlib, no extra dependency) stored as `pbkdf2_sha256$iterations$salt$hash`, so the
+iteration count can be raised later without invalidating old hashes.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from runtime import model as m
+from runtime.errors import PermissionDenied, StoreError
+
+ALGORITHM = "pbkdf2_sha256"
+# OWASP's 2023 figure is 600k; 200k keeps first start (19 demo users) and login under a second
+# on the 2-core target machine. Stored per hash, so raising it later is safe.
+DEFAULT_ITERATIONS = 200_000
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
+MIN_PASSWORD = 6
+
+# Capabilities the app checks. "staff" is every signed-in user; the others come from
+# `company.access` in the rules (roles listed there get the capability).
+CAPABILITIES = ("staff", "train", "administer", "dashboard", "all_properties")
+
+
+def _iterations() -> int:
+    # Tests lower the cost through the environment; the count is stored in each hash.
+    raw = os.environ.get("HANDBOOK_PBKDF2_ITERATIONS", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_ITERATIONS
+
+
+def hash_password(password: str, *, salt: str | None = None, iterations: int | None = None) -> str:
+    """A salted PBKDF2-SHA256 hash of `password` in the self-describing text format."""
+    n = iterations or _iterations()
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), n)
+    return f"{ALGORITHM}${n}${salt}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether `password` matches a hash made by `hash_password` (constant-time compare)."""
+    try:
+        algorithm, n, salt, expected = stored.split("$")
+        if algorithm != ALGORITHM:
+            return False
+        digest = hashlib.pbkdf2_hmac(
+            "sha256", password.encode("utf-8"), salt.encode("ascii"), int(n)
+        )
+    except (ValueError, UnicodeEncodeError):
+        return False
+    return hmac.compare_digest(digest.hex(), expected)
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who signs in: their rule roles and the property they work at."""
+
+    username: str
+    name: str
+    roles: tuple[str, ...]
+    property: str | None  # None: company level (sees every property if access allows)
+    password_hash: str = field(repr=False, default="")
+    active: bool = True
+    demo: bool = False
+
+    def to_doc(self) -> dict[str, Any]:
+        """JSON-ready document for the users table."""
+        return {
+            "username": self.username,
+            "name": self.name,
+            "roles": list(self.roles),
+            "property": self.property,
+            "password_hash": self.password_hash,
+            "active": self.active,
+            "demo": self.demo,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> User:
+        """Rebuild from a users-table document."""
+        return cls(
+            username=str(doc["username"]),
+            name=str(doc.get("name") or doc["username"]),
+            roles=tuple(str(r) for r in doc.get("roles") or ()),
+            property=doc.get("property") or None,
+            password_hash=str(doc.get("password_hash") or ""),
+            active=bool(doc.get("active", True)),
+            demo=bool(doc.get("demo", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What one user may do, computed from the rules' access lists and role flags."""
+
+    user: User
+    allowed: frozenset[str]
+    sees_personal_data: bool
+    properties: tuple[str, ...]  # properties whose cases and records the user may see
+
+    def can(self, capability: str) -> bool:
+        """Whether the user has `capability` (see CAPABILITIES)."""
+        return capability in self.allowed
+
+    def may_see_property(self, property_id: str | None) -> bool:
+        """Whether records of `property_id` are visible to the user."""
+        return property_id in self.properties
+
+
+def capabilities(user: User, hb: m.Handbook) -> Capabilities:
+    """Capabilities of `user` under the rules `hb` (company.access and roles' flags)."""
+    access = hb.company.access
+    allowed = {"staff"} if user.active else set()
+    if user.active:
+        for cap in CAPABILITIES[1:]:
+            if access.allows(cap, user.roles):
+                allowed.add(cap)
+    sees = any(hb.roles[r].sees_personal_data for r in user.roles if r in hb.roles)
+    if "all_properties" in allowed:
+        props = tuple(hb.properties)
+    elif user.property:
+        props = (user.property,)
+    else:
+        props = ()
+    return Capabilities(user, frozenset(allowed), sees, props)
+
+
+def require(caps: Capabilities | None, capability: str) -> Capabilities:
+    """Raise PermissionDenied unless `caps` has `capability`; returns `caps` for chaining."""
+    if caps is None or not caps.can(capability):
+        who = caps.user.username if caps else "anonymous"
+        raise PermissionDenied(f"{who} may not use {capability}")
+    return caps
+
+
+# ---- masking -------------------------------------------------------------------------------
+
+
+def mask(value: Any) -> Any:
+    """Mask a personal value: keep the first 3 and last 2 characters of long text."""
+    if value is None or value == "":
+        return value
+    text = str(value)
+    if len(text) <= 4:
+        return "*" * len(text)
+    keep_head = 3 if len(text) >= 7 else 1
+    return text[:keep_head] + "*" * (len(text) - keep_head - 2) + text[-2:]
+
+
+def personal_fields(form: m.Form) -> tuple[str, ...]:
+    """Fields of a form marked `personal` (the model's list plus `ui.fields.X.personal`)."""
+    marked = set(form.personal_fields)
+    for name, hints in (form.ui.get("fields") or {}).items():
+        if isinstance(hints, Mapping) and hints.get("personal"):
+            marked.add(str(name))
+    return tuple(sorted(marked))
+
+
+def mask_record(data: Mapping[str, Any], form: m.Form, caps: Capabilities) -> dict[str, Any]:
+    """A copy of record data with personal fields masked unless the user may see them."""
+    out = dict(data)
+    if caps.sees_personal_data:
+        return out
+    for name in personal_fields(form):
+        if name in out:
+            out[name] = mask(out[name])
+    return out
+
+
+# ---- users table -------------------------------------------------------------------------
+
+
+class UserTable(Protocol):
+    """The storage a UserDirectory needs: documents keyed by username."""
+
+    def get_user(self, username: str) -> dict[str, Any] | None:
+        """The document of one user, or None."""
+
+    def put_user(self, doc: dict[str, Any]) -> None:
+        """Insert or replace the document of `doc['username']`."""
+
+    def all_users(self) -> list[dict[str, Any]]:
+        """Every user document."""
+
+
+class StoreUserTable:
+    """A UserTable on the record store's `users` table (any runtime.store Repository)."""
+
+    TABLE = "users"
+
+    def __init__(self, repo: Any) -> None:
+        self._repo = repo
+        repo.ensure_index(self.TABLE, "username")
+
+    def get_user(self, username: str) -> dict[str, Any] | None:
+        """The document of one user, or None."""
+        hits = self._repo.find(self.TABLE, username=username)
+        return dict(hits[0]) if hits else None
+
+    def put_user(self, doc: dict[str, Any]) -> None:
+        """Insert or replace the document of `doc['username']` (in one transaction)."""
+        with self._repo.transaction():
+            hits = self._repo.find(self.TABLE, username=doc["username"])
+            if hits:
+                self._repo.update(self.TABLE, hits[0]["id"], doc, by=doc["username"],
+                                  at=datetime.now())
+            else:
+                self._repo.insert(self.TABLE, doc)
+
+    def all_users(self) -> list[dict[str, Any]]:
+        """Every user document."""
+        return [dict(d) for d in self._repo.all(self.TABLE)]
+
+
+class UserDirectory:
+    """Accounts: sign-in, creation, role and password changes, the bundled demo users."""
+
+    def __init__(self, table: UserTable) -> None:
+        self._table = table
+
+    def get(self, username: str) -> User | None:
+        """The user called `username`, or None."""
+        doc = self._table.get_user(username)
+        return User.from_doc(doc) if doc else None
+
+    def list(self) -> builtins.list[User]:
+        """Every user, sorted by property then username."""
+        users = [User.from_doc(d) for d in self._table.all_users()]
+        return sorted(users, key=lambda u: (u.property or "", u.username))
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user when the password matches and the account is active, else None."""
+        user = self.get(username.strip())
+        if user is None or not user.active:
+            # Hash anyway so a wrong username costs as much as a wrong password.
+            verify_password(password, hash_password("x", salt="0" * 32))
+            return None
+        return user if verify_password(password, user.password_hash) else None
+
+    def save(self, user: User, password: str | None = None) -> User:
+        """Create or update a user; a new user needs a password (at least MIN_PASSWORD long)."""
+        if not USERNAME_RE.match(user.username):
+            raise ValueError(f"invalid username {user.username!r}")
+        if not user.roles:
+            raise ValueError("a user needs at least one role")
+        existing = self.get(user.username)
+        if password is not None:
+            if len(password) < MIN_PASSWORD:
+                raise ValueError(f"password shorter than {MIN_PASSWORD} characters")
+            user = replace(user, password_hash=hash_password(password))
+        elif existing is not None:
+            user = replace(user, password_hash=existing.password_hash)
+        else:
+            raise ValueError("a new user needs a password")
+        self._table.put_user(user.to_doc())
+        return user
+
+    def ensure_demo_users(self, hb: m.Handbook) -> builtins.list[User]:
+        """Create the bundled demo users that do not exist yet; returns those created."""
+        created = []
+        for spec in demo_users(hb):
+            if self._table.get_user(spec.user.username) is None:
+                created.append(self.save(spec.user, spec.password))
+        return created
+
+
+# ---- demo users --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A bundled account with its published password and what it is for."""
+
+    user: User
+    password: str
+    purpose: str
+
+
+# Per property: (username prefix, display name, roles, purpose). Roles are rule role ids;
+# a role missing from the rules is skipped so the demo set follows the bundled handbook.
+_PER_PROPERTY: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("frontdesk", "前台接待", ("front-desk",), "staff: files complaints"),
+    ("assistant", "客户助理", ("customer-assistant",), "staff: works cases"),
+    ("supervisor", "客服主管", ("service-centre-supervisor",), "supervisor, trainer, dashboard"),
+    ("duty", "值班员", ("duty-officer",), "staff: duty log, handover"),
+    ("trainer", "培训主管", ("general-affairs-supervisor",), "trainer (and administrator)"),
+    ("admin", "管理处经理", ("office-manager",), "administrator, dashboard"),
+)
+DEMO_PASSWORD = "demo1234"
+
+
+def _short(property_id: str) -> str:
+    return property_id.split("-")[0]
+
+
+def demo_users(hb: m.Handbook) -> list[DemoUser]:
+    """The bundled demo accounts for the properties and roles of `hb` (company view)."""
+    out: list[DemoUser] = []
+    for pid, prop in sorted(hb.properties.items()):
+        for prefix, title, roles, purpose in _PER_PROPERTY:
+            if not all(r in hb.roles for r in roles):
+                continue
+            user = User(f"{prefix}.{_short(pid)}", f"{title} ({prop.meta.title})", roles, pid,
+                        demo=True)
+            out.append(DemoUser(user, DEMO_PASSWORD, purpose))
+    if "quality-officer" in hb.roles:
+        user = User("quality", "品质部专员", ("quality-officer",), None, demo=True)
+        out.append(DemoUser(user, DEMO_PASSWORD, "company level: every property, dashboard"))
+    return out
+
+
+def check_roles(roles: Iterable[str], hb: m.Handbook) -> list[str]:
+    """Role ids not defined in the rules (for the user administration page)."""
+    return [r for r in roles if r not in hb.roles]
+
+
+__all__ = [
+    "Capabilities",
+    "DemoUser",
+    "PermissionDenied",
+    "StoreError",
+    "StoreUserTable",
+    "User",
+    "UserDirectory",
+    "capabilities",
+    "demo_users",
+    "hash_password",
+    "mask",
+    "mask_record",
+    "require",
+    "verify_password",
+]

@@ -1,0 +1,128 @@
+"""The app shell: login gate, language switch and `st.navigation` over the pages a user may open.
+
+Pages are listed once in PAGES with the capability they need; the navigation only offers
+pages the signed-in user may open, and every page function checks again on the server
+(`context.guard`) because a page can also be reached by `goto()` or a stale URL.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from runtime.ui import context as ctx
+
+GOTO_KEY = "_goto"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: key (URL path; title `app.page.<key>`), section, capability and function."""
+
+    key: str
+    section: str  # navigation group: `app.nav.<section>`
+    capability: str
+    target: str  # "module:function" under runtime.ui.pages
+    icon: str = ""
+
+    @property
+    def title(self) -> str:
+        """The i18n key of the page title."""
+        return f"app.page.{self.key}"
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("tasks", "work", "staff", "staff:tasks_page", "checklist"),
+    PageSpec("start", "work", "staff", "staff:start_page", "add_circle"),
+    PageSpec("case", "work", "staff", "staff:case_page", "assignment"),
+    PageSpec("duty", "work", "staff", "staff:duty_page", "nightlight"),
+    PageSpec("search", "work", "staff", "staff:search_page", "search"),
+    PageSpec("org", "train", "train", "trainer:org_page", "account_tree"),
+    PageSpec("dutycard", "train", "train", "trainer:duty_card_page", "badge"),
+    PageSpec("flow", "train", "train", "trainer:flow_page", "schema"),
+    PageSpec("etiquette", "train", "train", "trainer:etiquette_page", "record_voice_over"),
+    PageSpec("quiz", "train", "staff", "trainer:quiz_page", "quiz"),
+    PageSpec("ack", "train", "staff", "trainer:ack_page", "task_alt"),
+    PageSpec("dashboard", "dashboard", "dashboard", "dashboard:dashboard_page", "monitoring"),
+    PageSpec("rules", "admin", "administer", "admin:rules_page", "folder_open"),
+    PageSpec("editor", "admin", "administer", "admin:editor_page", "edit_document"),
+    PageSpec("resolved", "admin", "administer", "admin:resolved_page", "layers"),
+    PageSpec("import", "admin", "administer", "admin:import_page", "upload_file"),
+    PageSpec("users", "admin", "administer", "admin:users_page", "group"),
+)
+SPECS = {p.key: p for p in PAGES}
+
+
+def page_function(spec: PageSpec) -> Callable[[], None]:
+    """The page function named by `spec.target` (imported on first use)."""
+    module_name, func = spec.target.split(":")
+    module = importlib.import_module(f"runtime.ui.pages.{module_name}")
+    fn: Callable[[], None] = getattr(module, func)
+    return fn
+
+
+def goto(key: str, **state: object) -> None:
+    """Open page `key` on the next run, with `state` put into the session first."""
+    st.session_state.update(state)
+    st.session_state[GOTO_KEY] = key
+    st.rerun()
+
+
+def _language_switch() -> None:
+    options = ["zh", "en"]
+    labels = {"zh": "中文", "en": "English"}
+    st.sidebar.radio(ctx.tr("app.language"), options, key=ctx.LANG_KEY,
+                     format_func=labels.__getitem__, horizontal=True)
+
+
+def _login_page() -> None:
+    from runtime.ui.pages.login import login_page
+
+    login_page()
+
+
+def run() -> None:
+    """Render the app for this session (called by app.py on every rerun)."""
+    st.session_state.setdefault(ctx.LANG_KEY, "zh")
+    _language_switch()
+    session = ctx.current()
+    if session is None:
+        st.session_state.pop(GOTO_KEY, None)
+        login = st.Page(_login_page, title=ctx.tr("app.page.login"), url_path="login",
+                        icon=":material/login:")
+        st.navigation([login]).run()
+        return
+    allowed = [p for p in PAGES if session.caps.can(p.capability)]
+    groups: dict[str, list[st.Page]] = {}
+    pages: dict[str, st.Page] = {}
+    for spec in allowed:
+        page = st.Page(page_function(spec), title=ctx.tr(spec.title), url_path=spec.key,
+                       icon=f":material/{spec.icon}:" if spec.icon else None,
+                       default=spec.key == "tasks")
+        pages[spec.key] = page
+        groups.setdefault(ctx.tr(f"app.nav.{spec.section}"), []).append(page)
+    nav = st.navigation(groups)
+    _sidebar_user(session)
+    target = st.session_state.pop(GOTO_KEY, None)
+    if target is not None:
+        if target in pages:
+            st.switch_page(pages[target])
+        else:
+            # Asked for a page this user may not open: refuse on the server, show why.
+            st.error(ctx.tr("app.denied"))
+            st.stop()
+    nav.run()
+
+
+def _sidebar_user(session: ctx.Session) -> None:
+    user = session.user
+    prop = session.hb.property
+    where = ctx.title_of(prop.meta) if prop else ctx.tr("app.company_level")
+    roles = "、".join(ctx.role_title(session.hb, r) for r in user.roles)
+    st.sidebar.markdown(f"**{user.name}**  \n{roles}  \n{where}")
+    if st.sidebar.button(ctx.tr("app.logout"), key="logout"):
+        ctx.sign_out()
+        st.rerun()

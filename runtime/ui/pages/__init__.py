@@ -1,0 +1,1 @@
+"""App pages, one module per audience (staff, trainer, admin, dashboard)."""

@@ -1,0 +1,103 @@
+"""Dashboard: cases per procedure and property, the monthly complaint report, call-backs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from runtime.engine.state import Case, Task
+from runtime.store.records import list_records
+from runtime.ui import context as ctx
+from runtime.ui import stats
+from runtime.ui.pages.staff import now
+
+
+def _load(props: tuple[str, ...]) -> tuple[list[Case], list[Task]]:
+    eng = ctx.engine()
+    cases: list[Case] = []
+    tasks: list[Task] = []
+    for pid in props:
+        cases += eng.repo.find_cases(property=pid)
+        tasks += eng.repo.find_tasks(property=pid, kind="follow-up")
+    return cases, tasks
+
+
+def dashboard_page() -> None:
+    """统计看板: open / overdue / breached, 客户投诉工作月报 with charts, call-backs."""
+    session = ctx.guard("dashboard")
+    st.title(ctx.tr("app.page.dashboard"))
+    hb0 = ctx.handbook(None)
+    props = session.caps.properties
+    if len(props) > 1:
+        chosen = st.multiselect(ctx.tr("app.col.property"), list(props), default=list(props),
+                                key="dash_props",
+                                format_func=lambda p: ctx.title_of(hb0.properties[p].meta))
+        props = tuple(chosen)
+    at = now()
+    cases, tasks = _load(props)
+    rows = stats.by_procedure(cases, at)
+    totals = {k: sum(getattr(r, k) for r in rows) for k in ("open", "overdue", "breached",
+                                                             "closed")}
+    cols = st.columns(4)
+    for col, k in zip(cols, ("open", "overdue", "breached", "closed"), strict=True):
+        col.metric(ctx.tr(f"app.dash.{k}"), totals[k])
+
+    def proc_title(pid: str | None, proc_id: str) -> str:
+        proc = ctx.handbook(pid).procedures.get(proc_id)
+        return ctx.title_of(proc.meta) if proc else proc_id
+
+    def prop_title(pid: str | None) -> str:
+        prop = hb0.properties.get(pid or "")
+        return ctx.title_of(prop.meta) if prop else (pid or "—")
+
+    table = [{ctx.tr("app.col.property"): prop_title(r.property),
+              ctx.tr("app.procedure"): proc_title(r.property, r.procedure),
+              ctx.tr("app.dash.open"): r.open, ctx.tr("app.dash.overdue"): r.overdue,
+              ctx.tr("app.dash.breached"): r.breached, ctx.tr("app.dash.closed"): r.closed}
+             for r in rows]
+    st.subheader(ctx.tr("app.dash.by_procedure"))
+    if table:
+        st.dataframe(table, hide_index=True, width="stretch")
+    else:
+        st.info(ctx.tr("app.none"))
+
+    st.subheader(ctx.tr("app.dash.monthly"))
+    month = st.date_input(ctx.tr("app.dash.month"), value=at.date().replace(day=1),
+                          key="dash_month")
+    month = month if isinstance(month, date) else at.date()
+    complaint_ids = {p.id for pid in props for p in ctx.handbook(pid).procedures.values()
+                     if p.category == "complaint"}
+    complaints = [c for c in cases if c.procedure_id in complaint_ids]
+    callbacks = [{"data": r.data, "created_at": r.created_at} for pid in props
+                 for r in list_records(ctx.store(), form_id="callback-record", property=pid)]
+    rep = stats.monthly_report(month, complaints,
+                               [t for t in tasks if t.case_id in {c.id for c in complaints}],
+                               callbacks)
+    cols = st.columns(4)
+    cols[0].metric(ctx.tr("app.dash.received"), rep.total)
+    cols[1].metric(ctx.tr("app.dash.handling_rate"), _pct(rep.handling_rate))
+    cols[2].metric(ctx.tr("app.dash.on_time_rate"), _pct(rep.on_time_rate))
+    cols[3].metric(ctx.tr("app.dash.breached"), rep.breached)
+    cols = st.columns(4)
+    cols[0].metric(ctx.tr("app.dash.complaints"), rep.complaints)
+    cols[1].metric(ctx.tr("app.dash.suggestions"), rep.suggestions)
+    cols[2].metric(ctx.tr("app.dash.callback_rate"), _pct(rep.callback_rate),
+                   help=f"{rep.callbacks_done} / {rep.callbacks_due}")
+    cols[3].metric(ctx.tr("app.dash.satisfaction"), _pct(rep.satisfaction_rate),
+                   help=f"{rep.satisfied} / {rep.rated}")
+    if rep.by_day:
+        st.markdown(f"**{ctx.tr('app.dash.per_day')}**")
+        st.bar_chart({ctx.tr("app.dash.received"): {str(d): n for d, n in
+                                                     sorted(rep.by_day.items())}})
+    left, right = st.columns(2)
+    if rep.by_responsibility:
+        left.markdown(f"**{ctx.tr('app.dash.by_responsibility')}**")
+        left.bar_chart({ctx.tr("app.dash.received"): dict(rep.by_responsibility)})
+    if rep.by_channel:
+        right.markdown(f"**{ctx.tr('app.dash.by_channel')}**")
+        right.bar_chart({ctx.tr("app.dash.received"): dict(rep.by_channel)})
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}%"

@@ -1,0 +1,551 @@
+"""Staff workspace: my tasks, start a case, work a case, duty log and handover, search, print."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import streamlit as st
+
+from runtime import auth, printing
+from runtime import model as m
+from runtime.engine.service import TaskView
+from runtime.engine.state import Case, local
+from runtime.engine.timeline import describe
+from runtime.errors import ConflictError, EngineError, FormValidationError, HandbookError
+from runtime.forms.defaults import FormContext
+from runtime.forms.widgets import reset_form
+from runtime.store.records import search_records
+from runtime.ui import context as ctx
+from runtime.ui import formview
+from runtime.ui.components import badge, procedure_picker, visible_properties
+from runtime.ui.fmt import remaining_text, when_text
+from runtime.ui.main import goto
+
+CASE_KEY = "case_id"
+FLASH_KEY = "_flash"
+TICK_KEY = "_last_tick"
+TICK_EVERY = 60.0  # seconds between clock ticks per session (breaches, escalations)
+URGENCY = {"overdue": "overdue", "due-soon": "due_soon", "due": "due", "no-deadline": "none",
+           "done": "done"}
+
+
+def now() -> datetime:
+    """The current local (UTC+8, naive) time the engine works in."""
+    return local(datetime.now(UTC))
+
+
+def _tick(session: ctx.Session) -> None:
+    # Fire due warnings / breaches / escalations at most once a minute per session, so the
+    # task list is current without a rerun paying for a scan of every open case.
+    last = st.session_state.get(TICK_KEY, 0.0)
+    if time.monotonic() - last < TICK_EVERY:
+        return
+    st.session_state[TICK_KEY] = time.monotonic()
+    for pid in session.caps.properties:
+        try:
+            ctx.engine().tick(now(), pid)
+        except HandbookError:
+            continue  # a case on a retired rule version must not block everyone's list
+
+
+def my_tasks(session: ctx.Session, at: datetime) -> list[TaskView]:
+    """Open tasks of the user's roles (and those assigned to them) in their properties."""
+    user = session.user
+    views: list[TaskView] = []
+    for pid in session.caps.properties:
+        views += ctx.engine().tasks(at, roles=user.roles, user=user.username, property=pid)
+    far = datetime.max
+    views.sort(key=lambda v: (v.task.due_at or far, v.task.key))
+    return views
+
+
+def tasks_page() -> None:
+    """我的待办: open tasks, coloured by urgency and sorted by deadline."""
+    session = ctx.guard("staff")
+    st.title(ctx.tr("app.page.tasks"))
+    _tick(session)
+    at = now()
+    views = my_tasks(session, at)
+    counts = {k: 0 for k in ("overdue", "due_soon", "due", "none")}
+    for v in views:
+        counts[URGENCY[v.urgency]] = counts.get(URGENCY[v.urgency], 0) + 1
+    cols = st.columns(4)
+    for col, status in zip(cols, ("overdue", "due_soon", "due", "none"), strict=True):
+        col.metric(ctx.tr(f"app.status.{status}"), counts[status])
+    if not views:
+        st.info(ctx.tr("app.tasks.empty"))
+        return
+    hb0 = ctx.handbook(None)
+    for v in views:
+        task = v.task
+        status = URGENCY[v.urgency]
+        with st.container(border=True):
+            c = st.columns([2, 5, 3, 2])
+            c[0].markdown(badge(status))
+            prop = hb0.properties.get(task.property or "")
+            where = ctx.title_of(prop.meta) if prop else ""
+            c[1].markdown(f"**{task.title}**  \n{ctx.tr('app.task.kind.' + task.kind)} · "
+                          f"{ctx.role_title(hb0, task.role or '')} · {where}")
+            if task.due_at:
+                left = (task.due_at - at).total_seconds() / 60
+                colour = "red" if status == "overdue" else "orange" if status == "due_soon" \
+                    else "green"
+                c[2].markdown(f"{ctx.tr('app.col.due')}: {when_text(task.due_at)}  \n"
+                              f":{colour}[{remaining_text(left, ctx.lang())}]")
+            if task.case_id and c[3].button(ctx.tr("app.task.open"), key=f"open_{task.key}"):
+                goto("case", **{CASE_KEY: task.case_id})
+            elif task.kind in ("escalation", "schedule") and c[3].button(
+                    ctx.tr("app.task.done"), key=f"done_{task.key}"):
+                try:
+                    ctx.engine().complete_task(task.key, now(), session.user.username)
+                except HandbookError as exc:
+                    st.error(str(exc))
+                else:
+                    st.rerun()
+
+
+def _form_context(session: ctx.Session, property_id: str | None,
+                  case: Case | None = None) -> FormContext:
+    return FormContext(user=session.user.name, property=property_id,
+                       roles=session.user.roles, case=dict(case.data) if case else {})
+
+
+def startable(session: ctx.Session, hb: m.Handbook, category: str | None = None,
+              ) -> list[m.Procedure]:
+    """Procedures whose first step one of the user's roles may do."""
+    out = []
+    for proc in sorted(hb.procedures.values(), key=lambda p: p.id):
+        if category is not None and proc.category != category:
+            continue
+        try:
+            first = proc.step(proc.start)
+        except KeyError:
+            continue
+        if set(first.roles) & set(session.user.roles):
+            out.append(proc)
+    return out
+
+
+def _property_for_new_case(session: ctx.Session, key: str) -> str | None:
+    props = visible_properties(session)
+    if len(props) <= 1:
+        return props[0] if props else None
+    hb0 = ctx.handbook(None)
+    chosen: str = st.selectbox(ctx.tr("app.col.property"), props, key=key,
+                               format_func=lambda p: ctx.title_of(hb0.properties[p].meta))
+    return chosen
+
+
+def start_page() -> None:
+    """新建登记: pick a procedure, fill its first step's form section, file the case."""
+    session = ctx.guard("staff")
+    st.title(ctx.tr("app.page.start"))
+    pid = _property_for_new_case(session, "start_property")
+    hb = session.handbook_for(pid)
+    procs = startable(session, hb)
+    if not procs:
+        st.info(ctx.tr("app.start.none"))
+        return
+    default = next((i for i, p in enumerate(procs) if p.category == "complaint"), 0)
+    proc = procedure_picker(procs, key="start_proc", index=default)
+    start_form(session, hb, pid, proc, key=f"start_{proc.id}")
+
+
+def start_form(session: ctx.Session, hb: m.Handbook, pid: str | None, proc: m.Procedure,
+               key: str) -> None:
+    """The first step's form of `proc`; on a valid submit, file the case and move it on
+    (the case id is left in the session for the case page)."""
+    first = proc.step(proc.start)
+    form = hb.forms.get(proc.form) if proc.form else None
+    if first.instructions:
+        st.caption(first.instructions)
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        st.success(flash)
+        if st.button(ctx.tr("app.start.open_case"), key=f"{key}__open"):
+            goto("case")
+    context = _form_context(session, pid)
+    errors_key = f"{key}__errors"
+    data: dict[str, Any] = {}
+    fields: tuple[str, ...] = ()
+    if form is not None:
+        fields = formview.section_fields(form, first.section)
+        st.subheader(ctx.title_of(form.meta))
+        formview.show_errors(form, st.session_state.get(errors_key, {}))
+        data = formview.render(form, key=key, fields=fields, initial={}, context=context,
+                               errors=st.session_state.get(errors_key))
+    if not st.button(ctx.tr("app.start.submit"), type="primary", key=f"{key}__submit"):
+        return
+    clean: dict[str, Any] = {}
+    if form is not None:
+        cleaned, errors = formview.validate(form, data, fields, context)
+        if cleaned is None:
+            st.session_state[errors_key] = errors
+            st.rerun()
+        clean = cleaned or {}
+    st.session_state.pop(errors_key, None)
+    try:
+        eng = ctx.engine()
+        at = now()
+        role = next((r for r in first.roles if r in session.user.roles), None)
+        case = eng.start_case(proc.id, pid, clean, at, session.user.username, role)
+        # Filing the register *is* the first step: complete it so the case moves on to the
+        # role that handles it (and shows up in their task list).
+        case = eng.complete_step(case.id, {}, at, session.user.username, step=first.id)
+    except FormValidationError as exc:
+        st.session_state[errors_key] = dict(exc.errors)
+        st.rerun()
+    except HandbookError as exc:
+        st.error(str(exc))
+        return
+    assignee = ctx.role_title(hb, case.role or "") if case.step else ctx.tr("app.case.closed")
+    st.session_state[CASE_KEY] = case.id
+    # A clean form for the next caller; the confirmation survives the rerun as a flash.
+    reset_form(key)
+    st.session_state[FLASH_KEY] = ctx.tr("app.start.done", number=case.number, assignee=assignee)
+    st.rerun()
+
+
+def _visible_cases(session: ctx.Session, status: str | None = "open") -> list[Case]:
+    out: list[Case] = []
+    for pid in session.caps.properties:
+        out += ctx.engine().repo.find_cases(property=pid, status=status)
+    return sorted(out, key=lambda c: c.created_at, reverse=True)
+
+
+def case_page() -> None:
+    """办理案件: the case's current step, its form section, transfer / return, comments, log."""
+    session = ctx.guard("staff")
+    st.title(ctx.tr("app.page.case"))
+    cases = _visible_cases(session)
+    case_id = st.session_state.get(CASE_KEY)
+    ids = [c.id for c in cases]
+    if case_id and case_id not in ids:
+        ids.insert(0, case_id)
+    if not ids:
+        st.info(ctx.tr("app.case.none"))
+        return
+    labels = {c.id: f"{c.number} · {c.procedure_id} · {c.step or ''}" for c in cases}
+    chosen = st.selectbox(ctx.tr("app.case.pick"), ids, key="case_pick",
+                          index=ids.index(case_id) if case_id in ids else 0,
+                          format_func=lambda i: labels.get(i, i))
+    st.session_state[CASE_KEY] = chosen
+    try:
+        case = ctx.engine().get_case(chosen)
+    except HandbookError:
+        st.error(ctx.tr("app.case.missing"))
+        return
+    if not session.caps.may_see_property(case.property):
+        st.error(ctx.tr("app.denied"))
+        return
+    hb = ctx.handbook(case.property)
+    proc = hb.procedures.get(case.procedure_id)
+    render_case(session, hb, proc, case)
+
+
+def _holds_step(session: ctx.Session, case: Case, step: m.Step | None) -> bool:
+    if case.user and case.user != session.user.username:
+        return False
+    roles = set(session.user.roles)
+    return bool(case.role in roles or (step and roles & set(step.roles)))
+
+
+def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
+                case: Case) -> None:
+    """The whole case view (header, clocks, current step, actions, data, log, print)."""
+    lang = ctx.lang()
+    at = now()
+    step = None
+    if proc is not None and case.step:
+        try:
+            step = proc.step(case.step)
+        except KeyError:
+            step = None
+    head = st.columns(4)
+    head[0].metric(ctx.tr("app.col.number"), case.number)
+    head[1].metric(ctx.tr("app.col.status"), ctx.tr(f"app.case.status.{case.status}"))
+    head[2].metric(ctx.tr("app.col.step"), step.title if step else "—")
+    head[3].metric(ctx.tr("app.case.assignee"), ctx.role_title(hb, case.role or "") if case.role
+                   else "—")
+    if proc is not None:
+        st.caption(f"{ctx.title_of(proc.meta)} v{case.procedure_version}")
+    _clocks(case, at)
+    form = hb.forms.get(proc.form) if proc and proc.form else None
+    if case.status == "open" and step is not None and proc is not None:
+        if _holds_step(session, case, step):
+            _work_step(session, hb, proc, case, step, form)
+        else:
+            st.info(ctx.tr("app.case.not_yours", role=ctx.role_title(hb, case.role or "")))
+        _actions(session, hb, case)
+    if form is not None:
+        _case_data(session, form, case)
+        _print_buttons(session, hb, form, case)
+    _log(proc, case, lang)
+
+
+def _clocks(case: Case, at: datetime) -> None:
+    try:
+        states = ctx.engine().clocks(case.id, at)
+    except HandbookError:
+        return
+    if not states:
+        return
+    rows = []
+    for s in states:
+        rows.append({ctx.tr("app.col.title"): s.title,
+                     ctx.tr("app.col.status"): ctx.tr(f"app.clock.{s.status}"),
+                     ctx.tr("app.col.due"): when_text(s.due_at),
+                     ctx.tr("app.col.remaining"): remaining_text(s.remaining_minutes,
+                                                                 ctx.lang())})
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Case,
+               step: m.Step, form: m.Form | None) -> None:
+    st.subheader(ctx.tr("app.case.current", step=step.title))
+    if step.instructions:
+        st.caption(step.instructions)
+    key = f"case_{case.id}_{len(case.visits)}"
+    errors_key = f"{key}__errors"
+    context = _form_context(session, case.property, case)
+    data: dict[str, Any] = {}
+    fields: tuple[str, ...] = ()
+    if form is not None and step.section:
+        fields = formview.section_fields(form, step.section)
+        formview.show_errors(form, st.session_state.get(errors_key, {}))
+        data = formview.render(form, key=key, fields=fields, initial=case.data, context=context,
+                               errors=st.session_state.get(errors_key))
+    for form_id in step.requires:
+        if not case.has_record(form_id) and form_id in hb.forms:
+            _required_record(session, hb.forms[form_id], case)
+    if st.button(ctx.tr("app.case.complete"), type="primary", key=f"{key}__complete"):
+        clean: dict[str, Any] = {}
+        if form is not None and fields:
+            cleaned, errors = formview.validate(form, {**case.data, **data}, fields, context)
+            if cleaned is None:
+                st.session_state[errors_key] = errors
+                st.rerun()
+            clean = cleaned or {}
+        try:
+            ctx.engine().complete_step(case.id, clean, now(), session.user.username,
+                                       step=step.id, expected_rev=case.rev)
+        except FormValidationError as exc:
+            st.session_state[errors_key] = dict(exc.errors)
+            st.rerun()
+        except (EngineError, ConflictError) as exc:
+            st.error(str(exc))
+            return
+        st.session_state.pop(errors_key, None)
+        st.rerun()
+
+
+def _required_record(session: ctx.Session, form: m.Form, case: Case) -> None:
+    st.markdown(f"**{ctx.tr('app.case.requires', form=ctx.title_of(form.meta))}**")
+    key = f"record_{case.id}_{form.id}"
+    context = _form_context(session, case.property, case)
+    fields = formview.section_fields(form, None)
+    errors = st.session_state.get(f"{key}__errors", {})
+    formview.show_errors(form, errors)
+    data = formview.render(form, key=key, fields=fields, initial={}, context=context,
+                           errors=errors)
+    if st.button(ctx.tr("app.case.add_record"), key=f"{key}__save"):
+        cleaned, errs = formview.validate(form, data, fields, context)
+        if cleaned is None:
+            st.session_state[f"{key}__errors"] = errs
+            st.rerun()
+        try:
+            ctx.engine().add_record(case.id, form.id, cleaned or {}, now(),
+                                    session.user.username)
+        except FormValidationError as exc:
+            st.session_state[f"{key}__errors"] = dict(exc.errors)
+        except HandbookError as exc:
+            st.error(str(exc))
+            return
+        st.rerun()
+
+
+def _actions(session: ctx.Session, hb: m.Handbook, case: Case) -> None:
+    eng = ctx.engine()
+    user = session.user.username
+    tabs = st.tabs([ctx.tr("app.case.transfer"), ctx.tr("app.case.return"),
+                    ctx.tr("app.case.comment")])
+    with tabs[0]:
+        roles = sorted(hb.roles)
+        to_role = st.selectbox(ctx.tr("app.role"), roles, key=f"transfer_role_{case.id}",
+                               format_func=lambda r: ctx.role_title(hb, r))
+        reason = st.text_input(ctx.tr("app.case.reason"), key=f"transfer_reason_{case.id}")
+        if st.button(ctx.tr("app.case.transfer"), key=f"transfer_{case.id}"):
+            _do(lambda: eng.transfer(case.id, reason, now(), to_role=to_role, user=user,
+                                     expected_rev=case.rev), reason)
+    with tabs[1]:
+        reason = st.text_input(ctx.tr("app.case.reason"), key=f"return_reason_{case.id}")
+        if st.button(ctx.tr("app.case.return"), key=f"return_{case.id}"):
+            _do(lambda: eng.return_case(case.id, reason, now(), user=user,
+                                        expected_rev=case.rev), reason)
+    with tabs[2]:
+        text = st.text_area(ctx.tr("app.case.comment"), key=f"comment_{case.id}", height=80)
+        if st.button(ctx.tr("app.case.add_comment"), key=f"comment_btn_{case.id}"):
+            _do(lambda: eng.comment(case.id, text, now(), user=user), text)
+
+
+def _do(op: Any, reason: str) -> None:
+    if not reason.strip():
+        st.error(ctx.tr("app.case.reason_required"))
+        return
+    try:
+        op()
+    except HandbookError as exc:
+        st.error(str(exc))
+        return
+    st.rerun()
+
+
+def _case_data(session: ctx.Session, form: m.Form, case: Case) -> None:
+    from runtime.forms import form_spec
+
+    shown = auth.mask_record(case.data, form, session.caps)
+    spec = form_spec(form)
+    rows = []
+    for name, value in shown.items():
+        field = spec.field(name)
+        if field is None:
+            continue
+        text = field.option_label(value, ctx.lang()) if field.options and not isinstance(
+            value, list) else value
+        rows.append({ctx.tr("app.case.field"): field.label(ctx.lang()),
+                     ctx.tr("app.case.value"): "" if text is None else str(text)})
+    with st.expander(ctx.title_of(form.meta), expanded=False):
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _record_for_print(case: Case) -> dict[str, Any]:
+    return {"number": case.number, "data": case.data, "created_at": case.created_at.isoformat()}
+
+
+def print_buttons(session: ctx.Session, hb: m.Handbook, form: m.Form,
+                  record: Mapping[str, Any], name: str) -> None:
+    """HTML print view, PDF and CSV downloads of one record (generated on click)."""
+    prop = hb.property
+    title = ctx.title_of(prop.meta) if prop else None
+    masked = not session.caps.sees_personal_data
+    lang = ctx.lang()
+    cols = st.columns(3)
+    cols[0].download_button(
+        ctx.tr("app.print.html"), key=f"html_{name}", file_name=f"{name}.html",
+        mime="text/html", on_click="ignore",
+        data=lambda: printing.render_html(hb, form, record, title, lang, mask_personal=masked))
+    cols[1].download_button(
+        ctx.tr("app.print.pdf"), key=f"pdf_{name}", file_name=f"{name}.pdf",
+        mime="application/pdf", on_click="ignore",
+        data=lambda: printing.render_pdf(hb, form, record, title, lang, mask_personal=masked))
+    cols[2].download_button(
+        ctx.tr("app.print.csv"), key=f"csv_{name}", file_name=f"{name}.csv", mime="text/csv",
+        on_click="ignore", data=lambda: record_csv(form, record, session.caps))
+
+
+def _print_buttons(session: ctx.Session, hb: m.Handbook, form: m.Form, case: Case) -> None:
+    print_buttons(session, hb, form, _record_for_print(case), case.number)
+
+
+def record_csv(form: m.Form, record: Mapping[str, Any], caps: auth.Capabilities) -> bytes:
+    """One record as CSV with Chinese headers (UTF-8 with BOM so Excel reads it)."""
+    from runtime.forms import form_spec
+
+    spec = form_spec(form)
+    data = auth.mask_record(record.get("data") or {}, form, caps)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    names = [f.name for f in spec.fields]
+    writer.writerow([ctx.tr("app.col.number"), *[spec.field(n).label(ctx.lang())  # type: ignore[union-attr]
+                                                  for n in names]])
+    writer.writerow([record.get("number", ""), *["" if data.get(n) is None else str(data[n])
+                                                  for n in names]])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _log(proc: m.Procedure | None, case: Case, lang: str) -> None:
+    st.subheader(ctx.tr("app.case.log"))
+    rows = [{ctx.tr("app.col.when"): when_text(e.at), ctx.tr("app.col.who"): e.by or "",
+             ctx.tr("app.col.event"): describe(e, proc, lang)} for e in case.events]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def duty_page() -> None:
+    """值班与交接班: the duty procedures (duty log, handover) of the user's property."""
+    session = ctx.guard("staff")
+    st.title(ctx.tr("app.page.duty"))
+    pid = _property_for_new_case(session, "duty_property")
+    hb = session.handbook_for(pid)
+    procs = [p for p in hb.procedures.values() if p.category == "duty"]
+    if not procs:
+        st.info(ctx.tr("app.none"))
+        return
+    mine = startable(session, hb, "duty")
+    tabs = st.tabs([ctx.tr("app.duty.open"), ctx.tr("app.duty.new")])
+    with tabs[0]:
+        open_cases = [c for c in _visible_cases(session)
+                      if c.procedure_id in {p.id for p in procs} and c.property == pid]
+        if not open_cases:
+            st.info(ctx.tr("app.duty.none_open"))
+        for c in open_cases:
+            step = c.step or ""
+            cols = st.columns([4, 2])
+            cols[0].markdown(f"**{c.number}** · {when_text(c.created_at)} · {step}")
+            if cols[1].button(ctx.tr("app.task.open"), key=f"duty_open_{c.id}"):
+                goto("case", **{CASE_KEY: c.id})
+    with tabs[1]:
+        if not mine:
+            st.info(ctx.tr("app.start.none"))
+        else:
+            proc = procedure_picker(mine, key="duty_proc")
+            start_form(session, hb, pid, proc, key=f"duty_{proc.id}")
+
+
+def search_page() -> None:
+    """查询记录: cases and records of the user's properties by number or any text."""
+    session = ctx.guard("staff")
+    st.title(ctx.tr("app.page.search"))
+    text = st.text_input(ctx.tr("app.search.text"), key="search_text",
+                         placeholder=ctx.tr("app.search.placeholder"))
+    if not text.strip():
+        return
+    needle = text.strip().casefold()
+    hits = []
+    for case in _visible_cases(session, status=None):
+        if needle in case.number.casefold() or _contains(case.data, needle):
+            hits.append(case)
+    st.markdown(f"#### {ctx.tr('app.search.cases', n=len(hits))}")
+    for case in hits[:50]:
+        cols = st.columns([5, 1])
+        cols[0].markdown(f"**{case.number}** · {case.procedure_id} · "
+                         f"{ctx.tr('app.case.status.' + case.status)} · "
+                         f"{when_text(case.created_at)}")
+        if cols[1].button(ctx.tr("app.task.open"), key=f"search_open_{case.id}"):
+            goto("case", **{CASE_KEY: case.id})
+    records = []
+    for pid in session.caps.properties:
+        records += search_records(ctx.store(), text, property=pid, limit=50)
+    st.markdown(f"#### {ctx.tr('app.search.records', n=len(records))}")
+    for rec in records:
+        hb = ctx.handbook(rec.property)
+        form = hb.forms.get(rec.form_id)
+        with st.expander(f"{rec.number} · {ctx.title_of(form.meta) if form else rec.form_id}"):
+            if form is not None:
+                doc = {"number": rec.number, "data": rec.data, "created_at": rec.created_at}
+                st.json(auth.mask_record(rec.data, form, session.caps), expanded=False)
+                print_buttons(session, hb, form, doc, rec.number)
+
+
+def _contains(value: Any, needle: str) -> bool:
+    if isinstance(value, str):
+        return needle in value.casefold()
+    if isinstance(value, Mapping):
+        return any(_contains(v, needle) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains(v, needle) for v in value)
+    return False
