@@ -161,7 +161,8 @@ def decode_line(raw: bytes) -> dict[str, Any] | None:
     return obj
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """fsync a directory so renames and new file names in it are durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -266,7 +267,7 @@ class JournalStorage(Storage):
                         )
                     self._write_snapshot(self._p(SNAPSHOT + ".tmp"), 0)
                     os.replace(self._p(SNAPSHOT + ".tmp"), self._p(SNAPSHOT))
-                    _fsync_dir(self._dir)
+                    fsync_dir(self._dir)
                 self._load(exclusive=True)
                 self._remove_stale_files()
             finally:
@@ -315,7 +316,7 @@ class JournalStorage(Storage):
             return
         if create and not existed:
             assert self._dir is not None
-            _fsync_dir(self._dir)  # the new file's name must be durable before lines go in it
+            fsync_dir(self._dir)  # the new file's name must be durable before lines go in it
 
     # ----------------------------------------------------------------- loading and replay
     def _new_table(self, name: str) -> TableState:
@@ -641,7 +642,7 @@ class JournalStorage(Storage):
         _fault("snapshot-written")
         os.replace(tmp, self._p(SNAPSHOT))
         _fault("snapshot-renamed")
-        _fsync_dir(self._dir)
+        fsync_dir(self._dir)
         _fault("dir-synced")
         # From here the snapshot alone holds every write; the old journal is redundant.
         old_fd, old_gen = self._jfd, self._gen

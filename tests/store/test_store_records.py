@@ -173,7 +173,7 @@ def test_retention_lists_only_past_due_unarchived_records(store: Store) -> None:
     _new(store, "duty_log", "2020-01-01T00:00:00")  # no retention rule: kept, not listed
     repair = _new(store, "repair", "2025-01-01T00:00:00")
     now = datetime(2026, 3, 1)
-    rules = {"complaint": timedelta(days=2 * 365), "repair": 30}
+    rules: dict[str, timedelta | int] = {"complaint": timedelta(days=730), "repair": 30}
     due = records_due_for_archive(store, now, rules)
     assert [r.id for r in due] == [old.id, voided.id, repair.id]
     archived = archive_record(store, old.id, by="clerk", at="2026-03-01T10:00:00")
