@@ -210,3 +210,9 @@ def test_register_has_the_fields_the_branches_test() -> None:
     assert names <= fields
     base = set(load(RULES, FORMS).forms["complaint-register"].field_names)
     assert {"handled_on_spot", "from_company_centre", "office_cannot_solve"}.isdisjoint(base)
+
+
+def test_records_are_the_zhongxing_registers(zhongxing: m.Procedure) -> None:
+    """Complaints and results go in 《值班记录表》, call-backs in 《客户访问记录》."""
+    assert [r.form for r in zhongxing.records] == ["complaint-register", "duty-log",
+                                                   "callback-record"]
