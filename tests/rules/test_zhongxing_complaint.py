@@ -220,3 +220,14 @@ def test_records_are_the_zhongxing_registers(zhongxing: m.Procedure) -> None:
     """Complaints and results go in 《值班记录表》, call-backs in 《客户访问记录》."""
     assert [r.form for r in zhongxing.records] == ["complaint-register", "duty-log",
                                                    "callback-record"]
+
+
+@pytest.mark.parametrize(("case", "data", "expected"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_every_armed_clock_can_stop_on_its_route(
+    zhongxing: m.Procedure, case: str, data: dict[str, Any], expected: list[str]
+) -> None:
+    """A clock that starts on a route also reaches its stop step there (no breach by design)."""
+    for clock in zhongxing.clocks:
+        armed = clock.when is None or clock.when.evaluate(data)
+        if armed and clock.start.step in expected:
+            assert any(p.step in expected for p in clock.stop), (case, clock.id)
