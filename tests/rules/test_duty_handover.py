@@ -13,6 +13,7 @@ import pytest
 
 from runtime import model as m
 from runtime.expr import CONTEXT_NAMES
+from runtime.forms.validation import validate
 from runtime.pipeline import load
 from tests.conftest import FORMS, RULES
 from tests.rules.procedure_walk import condition_names, next_step, walk
@@ -134,3 +135,28 @@ def test_roster_rows_are_date_shift_staff() -> None:
     form = _handbook().forms["duty-roster"]
     row = form.schema["properties"]["rows"]["items"]
     assert row["required"] == ["date", "shift", "staff"]
+
+
+HANDOVER = {"handover_at": "2026-03-01T07:55:00", "handing_over": "李", "taking_over": "张",
+            "items": [{"item": "对讲机", "quantity": 2, "condition": "intact"}]}
+
+
+@pytest.mark.parametrize(("form", "data", "bad_fields"), [
+    ("handover-log", HANDOVER, set()),
+    ("handover-log", {**HANDOVER, "items": [{"item": "对讲机", "condition": "missing"}]},
+     {"items[0].whereabouts"}),  # 如发现损坏、缺遗应立即要求交班人员说明物品去向
+    ("handover-log", {**HANDOVER, "items": []}, {"items"}),
+    ("handover-log", {**HANDOVER, "abnormal_found": True}, {"abnormal_detail", "explanation"}),
+    ("duty-log", {"duty_date": "2026-03-01", "shift": "白班", "on_duty_staff": "张"}, set()),
+    ("duty-log", {"duty_date": "2026-03-01", "shift": "白班", "on_duty_staff": "张",
+                  "major_issue": True}, {"issue_description"}),
+    ("duty-log", {"duty_date": "2026-03-01", "shift": "白班", "on_duty_staff": "张",
+                  "important_pending": True}, {"pending_work"}),
+    ("duty-roster", {"month": "2026-03", "rows": [
+        {"date": "2026-03-01", "shift": "白班", "staff": "张三"}]}, set()),
+    ("duty-roster", {"month": "2026-13", "rows": [
+        {"date": "2026-03-01", "shift": "白班", "staff": "张三"}]}, {"month"}),
+    ("duty-roster", {"month": "2026-03", "rows": []}, {"rows"}),
+])
+def test_log_validation(form: str, data: dict[str, Any], bad_fields: set[str]) -> None:
+    assert set(validate(_handbook().forms[form], data)) == bad_fields

@@ -12,6 +12,7 @@ import pytest
 
 from runtime import model as m
 from runtime.expr import CONTEXT_NAMES
+from runtime.forms.validation import validate
 from runtime.pipeline import load
 from tests.conftest import FORMS, RULES
 from tests.rules.procedure_walk import condition_names, walk
@@ -190,3 +191,25 @@ def test_roles_follow_the_text() -> None:
 def test_personal_fields_are_masked() -> None:
     form = _handbook().forms["help-request-register"]
     assert {"phone", "patient_phone"} <= set(form.personal_fields)
+
+
+VALID_MEDICAL = {"received_at": "2026-03-01T10:00:00", "channel": "phone", "resident": "王先生",
+                 "unit": "3-1-502", "phone": "13912345678", "category": "medical",
+                 "content": "老人晕倒", "patient_address": "3-1-502",
+                 "patient_phone": "13912345678", "medical_help": "call-120"}
+
+
+@pytest.mark.parametrize(("data", "bad_fields"), [
+    (VALID_MEDICAL, set()),
+    ({**VALID_MEDICAL, "category": "enquiry", "patient_address": None, "medical_help": None},
+     set()),
+    ({**VALID_MEDICAL, "medical_help": None}, {"medical_help"}),  # the resident's choice
+    ({**VALID_MEDICAL, "patient_address": ""}, {"patient_address"}),
+    ({**VALID_MEDICAL, "medical_help": "care", "carers": ""}, {"carers"}),
+    ({**VALID_MEDICAL, "needs_instruction": True}, {"supervisor_instruction"}),
+    ({**VALID_MEDICAL, "category": "fire"}, {"category"}),
+    ({**VALID_MEDICAL, "phone": "12345"}, {"phone"}),
+])
+def test_register_validation(data: dict[str, Any], bad_fields: set[str]) -> None:
+    errors = validate(_handbook().forms["help-request-register"], data)
+    assert set(errors) == bad_fields
