@@ -14,6 +14,7 @@ COMMANDS: list[str] = [
     "runtime.cli.cmd_bench",
     "runtime.cli.cmd_engine",
     "runtime.cli.cmd_import",
+    "runtime.cli.cmd_forms",
 ]
 
 
