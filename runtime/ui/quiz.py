@@ -8,7 +8,7 @@ Three sources: the training rules' own quiz banks, every procedure clock and ste
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from runtime import model as m
 from runtime.timeexpr import Duration
@@ -93,7 +93,19 @@ def generate(hb: m.Handbook, role: str | None = None, lang: str = "zh") -> list[
                             else f"{r.title}: {target.name}须达到多少?")
                 items.append(QuizItem(qid, question, _shuffle(correct, wrong, qid), correct,
                                       f"{r.id} / duty {duty.no}", duty.text))
-    return items
+    return _unique_ids(items)
+
+
+def _unique_ids(items: list[QuizItem]) -> list[QuizItem]:
+    # Rules may repeat a target name in one duty, or a bank question id in two trainings;
+    # answers are keyed by id, so every id must be unique.
+    seen: dict[str, int] = {}
+    out = []
+    for item in items:
+        n = seen.get(item.id, 0)
+        seen[item.id] = n + 1
+        out.append(item if n == 0 else replace(item, id=f"{item.id}#{n + 1}"))
+    return out
 
 
 def _distract_numbers(value: float) -> list[float]:

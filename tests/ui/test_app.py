@@ -1,0 +1,288 @@
+"""AppTest: every page, sign-in, permissions, filing a complaint, the task list, the editor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from runtime.ui.main import PAGES
+from tests.ui.conftest import ROOT, open_page, sign_in
+
+PROPERTY = "taoyuan-village"  # base complaint flow: front desk files, customer assistant classifies
+FORM = "start_complaint-handling"
+TITLES_ZH = {"login": "物业客服手册 · 登录"}
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    """Values of every element of one kind (error, success, markdown...)."""
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def titles(at: AppTest) -> list[str]:
+    """Page titles shown."""
+    return [str(t.value) for t in at.title]
+
+
+# ---- sign-in -------------------------------------------------------------------------------
+
+
+def test_wrong_password_is_refused() -> None:
+    at = sign_in("frontdesk.taoyuan", "not-the-password")
+    assert not at.exception
+    assert "用户名或密码错误。" in texts(at, "error")
+    assert titles(at) == [TITLES_ZH["login"]]
+    assert "auth_user" not in at.session_state
+
+
+@pytest.mark.parametrize("username", ["nobody", "", "frontdesk.taoyuan' OR 1=1"])
+def test_unknown_user_is_refused(username: str) -> None:
+    at = sign_in(username)
+    assert "用户名或密码错误。" in texts(at, "error")
+
+
+def test_right_password_opens_the_task_list() -> None:
+    at = sign_in("frontdesk.taoyuan")
+    assert not at.exception
+    assert titles(at) == ["我的待办"]
+
+
+def test_language_switch_to_english() -> None:
+    at = sign_in("frontdesk.taoyuan")
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert titles(at) == ["My tasks"]
+
+
+# ---- every page renders for a user allowed to open it ------------------------------------
+
+
+@pytest.mark.parametrize("page", [p.key for p in PAGES])
+def test_every_page_renders(page: str) -> None:
+    # admin.taoyuan is 管理处经理: administer, train and dashboard in the bundled rules.
+    at = sign_in("admin.taoyuan")
+    open_page(at, page)
+    assert not at.exception, at.exception
+    assert "您没有权限打开此页面。" not in texts(at, "error")
+    assert titles(at), f"page {page} shows no title"
+
+
+@pytest.mark.parametrize("page", ["rules", "editor", "resolved", "import", "users", "dashboard",
+                                  "org", "flow"])
+def test_staff_cannot_open_restricted_pages(page: str) -> None:
+    at = sign_in("frontdesk.taoyuan")
+    open_page(at, page)
+    assert not at.exception
+    assert "您没有权限打开此页面。" in texts(at, "error")
+    assert not any(w.type == "text_area" for w in at.main)  # no editor, no rule text
+
+
+def test_page_function_refuses_on_the_server() -> None:
+    # Even when the page function itself runs (a stale URL, a forged rerun), it checks.
+    def script() -> None:
+        import streamlit as st
+
+        from runtime.ui.pages.admin import editor_page
+
+        st.session_state["auth_user"] = "frontdesk.taoyuan"
+        editor_page()
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert "您没有权限打开此页面。" in texts(at, "error")
+    assert not at.text_area
+
+
+# ---- filing a complaint --------------------------------------------------------------------
+
+
+def _fill_required(at: AppTest) -> None:
+    at.text_input(key=f"{FORM}.unit").input("98-1-302")
+    at.radio(key=f"{FORM}.kind").set_value("complaint")
+    at.radio(key=f"{FORM}.channel").set_value("phone")
+
+
+def test_missing_required_field_shows_message_and_keeps_typed_data() -> None:
+    at = open_page(sign_in("frontdesk.taoyuan"), "start")
+    at.text_input(key=f"{FORM}.complainant").input("张三")
+    at.text_area(key=f"{FORM}.content").input("楼道灯坏了三天")
+    at.button(key=f"{FORM}__submit").click().run()
+    assert not at.exception
+    errors = " ".join(texts(at, "error"))
+    assert "房号" in errors and "类别" in errors
+    assert at.text_input(key=f"{FORM}.complainant").value == "张三"
+    assert at.text_area(key=f"{FORM}.content").value == "楼道灯坏了三天"
+    assert not texts(at, "success")
+
+
+def test_complaint_filed_and_in_assignees_task_list() -> None:
+    at = open_page(sign_in("frontdesk.taoyuan"), "start")
+    at.text_input(key=f"{FORM}.complainant").input("李四")
+    at.text_area(key=f"{FORM}.content").input("电梯异响")
+    _fill_required(at)
+    at.button(key=f"{FORM}__submit").click().run()
+    assert not at.exception
+    done = texts(at, "success")
+    assert done and "TS-" in done[0] and "客户助理" in done[0]
+    number = done[0].split("已登记 ")[1].split(",")[0]
+    # the form is clean for the next caller
+    assert at.text_input(key=f"{FORM}.complainant").value in ("", None)
+
+    assistant = sign_in("assistant.taoyuan")
+    shown = " ".join(texts(assistant, "markdown"))
+    assert number in shown and "区分责任" in shown
+    # another property's assistant does not see it
+    other = sign_in("assistant.lihu")
+    assert number not in " ".join(texts(other, "markdown"))
+
+
+def _case_in_the_past(days: int) -> str:
+    from runtime.ui import context as ctx
+    from runtime.ui.pages.staff import now
+
+    eng = ctx.engine()
+    at = now() - timedelta(days=days)
+    data = {"received_at": at.isoformat(timespec="seconds"), "channel": "phone",
+            "complainant": "王五", "unit": "1-101", "kind": "complaint", "content": "噪音",
+            "phone": "13812345678"}
+    case = eng.start_case("complaint-handling", PROPERTY, data, at, "frontdesk.taoyuan",
+                          "front-desk")
+    case = eng.complete_step(case.id, {}, at, "frontdesk.taoyuan", step="receive")
+    return case.number
+
+
+def test_overdue_case_is_highlighted_and_first() -> None:
+    sign_in("frontdesk.taoyuan")  # first start: demo users, store
+    fresh = _case_in_the_past(0)
+    late = _case_in_the_past(3)
+    at = sign_in("assistant.taoyuan")
+    assert not at.exception
+    md = texts(at, "markdown")
+    badges = [m for m in md if "-badge[" in m]
+    assert badges[0] == ":red-badge[已超时]"
+    titles_md = [m for m in md if "TS-" in m]
+    assert late in titles_md[0] and fresh in titles_md[1]  # sorted by deadline
+    assert any(m.startswith(":red-badge") for m in md)
+    assert [int(x.value) for x in at.metric][:1] == [1]  # one overdue
+
+
+def test_case_page_masks_personal_data_for_roles_without_access() -> None:
+    sign_in("frontdesk.taoyuan")
+    number = _case_in_the_past(0)
+    from runtime.ui import context as ctx
+
+    case = next(c for c in ctx.engine().repo.find_cases(property=PROPERTY)
+                if c.number == number)
+    quality = open_page(sign_in("quality"), "case", case_id=case.id)
+    assert not quality.exception
+    cells = quality.dataframe[0].value.to_string() + "".join(
+        d.value.to_string() for d in quality.dataframe)
+    assert "13812345678" not in cells and "138******78" in cells
+    clerk = open_page(sign_in("frontdesk.taoyuan"), "case", case_id=case.id)
+    assert "13812345678" in "".join(d.value.to_string() for d in clerk.dataframe)
+
+
+def test_assistant_completes_a_step_with_the_form() -> None:
+    sign_in("frontdesk.taoyuan")
+    number = _case_in_the_past(0)
+    at = sign_in("assistant.taoyuan")
+    button = next(b for b in at.button if b.key and b.key.startswith("open_"))
+    button.click().run()
+    assert not at.exception
+    assert titles(at) == ["办理案件"]
+    prefix = next(w.key for w in at.radio if w.key and w.key.endswith(".responsibility"))
+    at.radio(key=prefix).set_value("service").run()
+    at.radio(key=prefix.replace("responsibility", "validity")).set_value("valid")
+    complete = next(b for b in at.button if b.key and b.key.endswith("__complete"))
+    complete.click().run()
+    assert not at.exception
+    assert not texts(at, "error")
+    log = "".join(d.value.to_string() for d in at.dataframe)
+    assert "区分责任" in log
+    assert number in str(at.metric[0].value)
+
+
+# ---- administrator -------------------------------------------------------------------------
+
+
+ROLE_FILE = "rules/company/roles/front-desk.yaml"
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith(needle))
+
+
+def test_administrator_sees_broken_rule_error_with_its_line(data_dir: Path) -> None:
+    at = open_page(sign_in("admin.taoyuan"), "editor", editor_file=ROLE_FILE)
+    shipped = (ROOT / ROLE_FILE).read_text(encoding="utf-8")
+    broken = shipped.replace("level: operational", "level: boss")
+    line = _line_of(broken, "level:")
+    at.text_area(key=f"editor_text::{ROLE_FILE}").input(broken)
+    at.button(key="editor_validate").click().run()
+    assert not at.exception
+    errors = texts(at, "error")
+    assert any(f"{ROLE_FILE}, line {line}:" in e and "level" in e for e in errors), errors
+    # validating never touches the shipped file, nor saves a draft
+    assert (ROOT / ROLE_FILE).read_text(encoding="utf-8") == shipped
+    assert not (data_dir / "drafts").exists()
+
+
+def test_draft_saved_to_data_dir_not_to_rules(data_dir: Path) -> None:
+    at = open_page(sign_in("admin.taoyuan"), "editor", editor_file=ROLE_FILE)
+    shipped = (ROOT / ROLE_FILE).read_text(encoding="utf-8")
+    edited = shipped.replace("headcount: 2", "headcount: 3")
+    at.text_area(key=f"editor_text::{ROLE_FILE}").input(edited)
+    at.button(key="editor_save").click().run()
+    assert not at.exception
+    assert "校验通过: 整套规则没有错误。" in texts(at, "success")
+    assert (data_dir / "drafts" / ROLE_FILE).read_text(encoding="utf-8") == edited
+    assert (ROOT / ROLE_FILE).read_text(encoding="utf-8") == shipped
+
+
+def test_resolved_view_shows_property_override_with_source() -> None:
+    at = open_page(sign_in("admin.zhongxing"), "resolved",
+                   resolved_property="zhongxing-apartments", resolved_kind="procedure",
+                   resolved_id="complaint-handling", resolved_only=True)
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) > 0
+    assert set(table.iloc[:, 2]) == {"管理处修改"}
+    assert all("rules/properties/zhongxing-apartments/" in s for s in table.iloc[:, 3])
+
+
+def test_administrator_creates_a_user_who_can_sign_in() -> None:
+    at = open_page(sign_in("admin.taoyuan"), "users")
+    form_inputs = [w for w in at.text_input]
+    form_inputs[0].input("clerk2")
+    form_inputs[1].input("新前台")
+    at.multiselect[0].set_value(["front-desk"])
+    form_inputs[2].input("s3cret-pass")
+    next(b for b in at.button if "保存" in str(b.label)).click().run()
+    assert not at.exception
+    assert "用户 clerk2 已保存。" in texts(at, "success")
+    assert titles(sign_in("clerk2", "s3cret-pass")) == ["我的待办"]
+
+
+def test_acknowledgement_is_stored_and_counted() -> None:
+    at = open_page(sign_in("frontdesk.taoyuan"), "ack")
+    before = at.get("progress")[0].proto.text if at.get("progress") else ""
+    next(b for b in at.button if b.key and b.key.startswith("ack_")).click().run()
+    assert not at.exception
+    assert "已确认" in texts(at, "success")
+    after = at.get("progress")[0].proto.text
+    assert before != after and after.startswith("已阅读 1 /")
+
+
+def test_quiz_scores_answers() -> None:
+    at = open_page(sign_in("assistant.taoyuan"), "quiz")
+    from runtime.ui import context as ctx
+    from runtime.ui.quiz import generate
+
+    items = generate(ctx.handbook(PROPERTY), "customer-assistant", "zh")
+    assert items
+    for item in items:
+        at.radio(key=f"quiz_{item.id}").set_value(item.answer)
+    next(b for b in at.button if "交卷" in str(b.label)).click().run()
+    assert not at.exception
+    assert str(at.metric[0].value) == f"{len(items)} / {len(items)}"
+
