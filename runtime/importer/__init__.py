@@ -265,7 +265,7 @@ def write_drafts(result: ImportResult, out: Path | str, source: str = "") -> lis
 def validate(result: ImportResult, rules_dir: Path | str | None = None,
              forms_dir: Path | str | None = None) -> list[RuleError]:
     """The `handbook check` errors the drafts add to a copy of the tree ([] when they pass)."""
-    from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, compile_tree
+    from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, compile_tree, compiled
 
     rules = Path(rules_dir or DEFAULT_RULES)
     forms = Path(forms_dir or DEFAULT_FORMS)
@@ -276,7 +276,11 @@ def validate(result: ImportResult, rules_dir: Path | str | None = None,
             shutil.copytree(forms, root / "forms")
         else:
             (root / "forms").mkdir()
-        before = {_key(e) for e in compile_tree(root / "rules", root / "forms").errors}
+        if rules.name == "rules" and forms.name == "forms" and rules.parent == forms.parent:
+            # Same layout as the copy, so the same file names: the cached compile will do.
+            before = {_key(e) for e in compiled(rules, forms).errors}
+        else:
+            before = {_key(e) for e in compile_tree(root / "rules", root / "forms").errors}
         for doc in result.documents:
             folder = root / DEFAULT_PLACEMENT[doc.kind]
             folder.mkdir(parents=True, exist_ok=True)

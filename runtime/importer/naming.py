@@ -61,6 +61,8 @@ LEXICON: dict[str, str] = {
     "工程遗留问题": "construction-defect", "遗留问题": "outstanding-issue",
     "家庭服务": "household-service", "情况": "", "安排": "rota", "管理": "management",
     "制度": "regulation", "流程图": "flowchart", "流程": "flow", "管理服务": "management-service",
+    "报修": "repair-request", "作业规程": "", "工作规程": "", "规程": "", "作业": "",
+    "派工": "dispatch",
     # forms
     "登记表": "register", "记录表": "record", "记录": "record", "统计表": "statistics",
     "考核表": "assessment", "评分表": "score-sheet", "计划表": "plan", "安排表": "rota",

@@ -197,7 +197,9 @@ def _times(m: re.Match[str]) -> str:
     if m.groupdict().get("t_h") is None and m.groupdict().get("t_hh") is None:
         return ""
     t = clock_time(m, "t_")
-    return f" {t}" if t else ""
+    if t is None:
+        raise ValueError(f"not a time of day: {m.group(0)!r}")  # never drop a bad time silently
+    return f" {t}"
 
 
 _TT = "(?:" + _prefixed(_T, "t_") + ")?"
@@ -256,7 +258,9 @@ def _daily(m: re.Match[str]) -> str | None:
             times = f" {hour + 12:02d}:{times[4:]}"
     if m.groupdict().get("u_h") is not None or m.groupdict().get("u_hh") is not None:
         second = clock_time(m, "u_")
-        if second and times:
+        if second is None:
+            return None
+        if times:
             times += f", {second}"
     return "daily" + times
 
@@ -370,10 +374,10 @@ def find_recurrences(text: str, lo: int = 0, hi: int | None = None) -> list[Phra
     found: list[tuple[int, int, str]] = []
     for pattern, build in _REC_RULES:
         for m in pattern.finditer(text, lo, hi):
-            english = build(m)
-            if english is None:
-                continue
             try:
+                english = build(m)
+                if english is None:
+                    continue
                 canonical = str(parse_recurrence(english))
             except ValueError:
                 continue

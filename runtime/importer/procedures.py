@@ -61,10 +61,16 @@ def _entry_text(text: str, node: Node) -> str:
 
 
 def _roles_in(ctx: Context, s: str, candidates: dict[str, str]) -> list[str]:
-    found = []
-    for title in sorted(candidates, key=len, reverse=True):
-        if title and title in s and candidates[title] not in found:
-            found.append(candidates[title])
+    """Roles named in `s`, in order of first mention (longer titles win at the same place)."""
+    hits: list[tuple[int, int, str]] = []
+    for title, rid in candidates.items():
+        pos = s.find(title) if title else -1
+        if pos >= 0:
+            hits.append((pos, -len(title), rid))
+    found: list[str] = []
+    for _, _, rid in sorted(hits):
+        if rid not in found:
+            found.append(rid)
     return found
 
 
@@ -123,7 +129,8 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
             continue
         sid = f"step-{i}"
         short = re.split(r"[,，。;；:：]", s, maxsplit=1)[0][:20] or s[:20]
-        roles = _roles_in(ctx, s, candidates) or default_roles
+        # The first role named is the one who acts; others are told or served.
+        roles = _roles_in(ctx, s, candidates)[:1] or default_roles
         step: dict[str, Any] = {"id": sid, "title": short, "roles": roles, "instructions": s}
         if not roles:
             ctx.note(entry.start, entry.subtree_end, f"step {i} names no known role: roles left "
@@ -133,11 +140,11 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
         if within:
             step["time-limit"] = within[0].canonical
         for d in durations:
-            if d.role == "after" and roles:
+            if d.role == "after" and roles and steps:
+                # "维修完成一周后回访": the wait runs from the end of the previous step.
                 follow_ups.append({"id": f"follow-up-{len(follow_ups) + 1}",
-                                   "title": clean(text[d.start:min(entry.subtree_end,
-                                                                    d.end + 6)]) or d.source,
-                                   "after": {"step": sid, "event": "complete"},
+                                   "title": d.source + ("回访" if "回访" in s else short),
+                                   "after": {"step": steps[-1]["id"], "event": "complete"},
                                    "delay": d.canonical, "role": roles[0]})
         step_forms = [f for f in find_mentions(text, entry.start, entry.subtree_end)
                       if f.kind == "form"]
@@ -160,9 +167,11 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
         for entry in _entries(text, node):
             mentions = [f for f in find_mentions(text, entry.start, entry.subtree_end)
                         if f.kind == "form"]
-            keep = [d for d in find_durations(text, entry.start, entry.subtree_end)
-                    if d.role in ("retention", "plain")]
-            for mention in mentions:
+            for k, mention in enumerate(mentions):
+                # A retention period belongs to the form named just before it.
+                until = mentions[k + 1].start if k + 1 < len(mentions) else entry.subtree_end
+                keep = [d for d in find_durations(text, mention.end, until)
+                        if d.role in ("retention", "plain")]
                 rec: dict[str, Any] = {"form": ctx.forms.resolve(mention.title)}
                 if keep:
                     rec["retention"] = keep[0].canonical

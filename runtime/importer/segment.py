@@ -166,7 +166,7 @@ def find_markers(text: str, lo: int, hi: int, classes: tuple[str, ...]) -> list[
             parts = raw.split(".")
             follow = text[end:end + 2].lstrip(" \t\u3000")[:1]
             if not _at_boundary(text, start, lo) or not follow or not (
-                "\u4e00" <= follow <= "\u9fff"
+                "\u4e00" <= follow <= "\u9fff" or follow in "《“「("
             ):
                 continue
             if parts[-1] == "0" and len(parts) == 2:
@@ -319,6 +319,7 @@ PROCEDURE_HEADINGS = ("目的", "适用范围", "范围", "职责", "工作程�
                       "质量记录", "记录", "相关文件", "支持性文件", "引用文件", "定义", "术语")
 _ROLE_TITLE_RE = re.compile(r"[^\n。；;：:]{1,30}?" + ROLE_SUFFIX)
 MAX_TITLE = 30
+_ROLE_FIELD_RE = re.compile(r"(?:直接上级|直接下级|管理级别|所属部门|定编|任职资格)\s*[:：]")
 
 
 def _title_end(text: str, a: int, b: int, known: set[str]) -> int:
@@ -330,6 +331,9 @@ def _title_end(text: str, a: int, b: int, known: set[str]) -> int:
         line_end = off + (nl if nl > 0 else len(stripped))
         colon = re.search(r"[:：]", text[off:line_end])
         return off + colon.start() if colon and colon.start() > 0 else line_end
+    field = _ROLE_FIELD_RE.search(stripped[:MAX_TITLE + 6])
+    if field and field.start() > 0:
+        return off + field.start()  # 客服主管直接上级:… — the role's fields follow its title
     m = _ROLE_TITLE_RE.match(stripped)
     if m and len(m.group(0)) <= MAX_TITLE:
         return off + m.end()
@@ -354,12 +358,9 @@ def assign_titles(text: str, seg: Segmented) -> None:
     headings = [n for n in seg.walk() if n.kind == "heading"]
     # Short headings followed directly by another heading (a contents list) teach us titles
     # that a one-line text otherwise gives no end for.
-    known = {
-        clean(text[n.start:n.end][len(text[n.start:n.title_start]):])
-        for n in headings
-        if not n.children and len(clean(text[n.title_start:n.end])) <= MAX_TITLE
-    }
-    known.discard("")
+    contents = {clean(text[n.title_start:n.end]) for n in headings}
+    known = {c for c in contents if c and len(c) <= MAX_TITLE
+             and any(o != c and o.startswith(c) for o in contents)}
     for n in headings:
         n.title_end = _title_end(text, n.title_start, n.end, known)
         n.body_start = n.title_end

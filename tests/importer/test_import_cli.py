@@ -1,0 +1,125 @@
+"""`handbook import`: files in, drafts out, unplaced text printed with positions; bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runtime.cli import main
+from runtime.importer import ImportError_, preview, read_source
+from runtime.importer.segment import LAYOUT_CHARS
+from runtime.loader import load_files
+from runtime.pipeline import compile_tree
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_import_seed_writes_drafts_and_reports(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "drafts"
+    code = main(["import", str(DATA / "seed000.txt"), "--kind", "role", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "8 role(s) (duties 12, 14, 11, 7, 15, 9, 8, 10)" in text
+    assert "check: ok" in text
+    assert "seed000.txt:1:4352: unplaced (text after the last numbered duty" in text
+    roles = sorted(p.name for p in (out / "roles").glob("*.yaml"))
+    assert len(roles) >= 8
+    loaded = load_files(sorted(out.rglob("*.yaml")))
+    assert loaded.errors == []
+    assert all(d.data["drafted-by"] == "importer" for d in loaded.docs)
+
+
+def test_written_drafts_pass_check_in_a_tree(tmp_path: Path, shipped_copy: Path) -> None:
+    out = shipped_copy / "rules" / "company" / "imported"
+    assert main(["import", str(DATA / "seed000.txt"), "--out", str(out)]) == 0
+    for form in (out / "forms").glob("*.yaml"):  # forms belong in the forms tree
+        form.rename(shipped_copy / "forms" / form.name)
+    result = compile_tree(shipped_copy / "rules", shipped_copy / "forms")
+    assert [e.cli_line() for e in result.errors if e.severity == "error"] == []
+
+
+def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["import", str(DATA / "seed000.txt"), "--dry-run", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["written"] == [] and data["check_errors"] == []
+    assert [len(r["duties"]) for r in data["roles"]] == [12, 14, 11, 7, 15, 9, 8, 10]
+    assert {"start", "end", "line", "col", "text", "reason"} <= set(data["unplaced"][0])
+
+
+def test_docx_paragraphs_and_table_rows(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    document = docx.Document()
+    document.add_paragraph("客户服务工作行程")
+    table = document.add_table(rows=2, cols=3)
+    for row, cells in zip(table.rows, [("每周五下午2点半", "部门工作例会", "客服主管"),
+                                       ("每月25日前", "制定下月培训计划", "客服主管")],
+                          strict=True):
+        for cell, value in zip(row.cells, cells, strict=True):
+            cell.text = value
+    path = tmp_path / "calendar.docx"
+    document.save(str(path))
+    assert read_source(path).splitlines() == [
+        "客户服务工作行程",
+        "每周五下午2点半\t部门工作例会\t客服主管",
+        "每月25日前\t制定下月培训计划\t客服主管",
+    ]
+    assert main(["import", str(path), "--dry-run"]) == 0
+    assert "2 schedule item(s)" in capsys.readouterr().out
+
+
+def test_gb18030_text_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.txt"
+    path.write_bytes("每周五下午2点半 部门工作例会 客服主管\n".encode("gb18030"))
+    assert read_source(path).startswith("每周五")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kind", "role", "--property", "no-such-office"], "unknown property"),
+        ([], "cannot read"),
+    ],
+)
+def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                           args: list[str], message: str) -> None:
+    src = DATA / "seed000.txt" if args else tmp_path / "missing.txt"
+    assert main(["import", str(src), "--dry-run", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_broken_docx_is_an_import_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.docx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ImportError_):
+        read_source(path)
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(ImportError_):
+        preview("1、甲", "training")
+
+
+ALPHABET = st.sampled_from(list("一二三四五六七八九十、，。；：:1234567890.()（）《》①②\n 岗位职责"
+                                "主管经理每周五月日前小时内率达%前台负责投诉直接上级管理级别"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(ALPHABET, max_size=300), st.sampled_from(["auto", "role", "procedure",
+                                                          "schedule"]))
+def test_any_text_never_crashes_and_never_loses_text(text: str, kind: str) -> None:
+    result = preview(text, kind)
+    norm = text.replace("\r\n", "\n").replace("\r", "\n")
+    c = result.coverage
+    assert c["placed"] + c["layout"] + c["unplaced"] == c["chars"] == len(norm)
+    # Every content character that went into no draft is inside exactly one reported passage.
+    reported = sum(1 for p in result.unplaced for ch in p.text if ch not in LAYOUT_CHARS)
+    assert reported == c["unplaced"]
+    for p in result.unplaced:
+        assert norm[p.start:p.end] == p.text
