@@ -26,7 +26,9 @@ PhraseKind = Literal["duration", "recurrence", "target"]
 DurationRole = Literal["within", "after", "retention", "plain"]
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+              "六": 6, "七": 7, "八": 8, "九": 9,
+              # financial numerals (壹、贰、叁) number the headings of formal documents
+              "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9}
 NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)"
 
 
@@ -37,14 +39,14 @@ def cn_int(text: str) -> int | None:
         return None
     if text.isascii() and text.isdigit():
         return int(text)
-    if any(ch not in _CN_DIGITS and ch not in "十百" for ch in text):
+    if any(ch not in _CN_DIGITS and ch not in "十拾百佰" for ch in text):
         return None
     total, current = 0, 0
     for ch in text:
-        if ch == "百":
+        if ch in "百佰":
             total += (current or 1) * 100
             current = 0
-        elif ch == "十":
+        elif ch in "十拾":
             total += (current or 1) * 10
             current = 0
         else:

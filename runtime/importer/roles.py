@@ -56,6 +56,7 @@ class RoleHeading:
     name: str
     limit: int  # end of the enclosing section
     region_end: int = 0
+    numbered: bool = False  # a numbered heading (二、…岗位职责), not an inline one
 
 
 @dataclass
@@ -104,7 +105,8 @@ def find_role_headings(text: str, doc: Segmented) -> list[RoleHeading]:
                 name = name[cut.end():]
             if not name.strip():
                 continue
-            heads.append(RoleHeading(node.start, node.title_end, clean(name), node.subtree_end))
+            heads.append(RoleHeading(node.start, node.title_end, clean(name), node.subtree_end,
+                                     numbered=True))
             covered.append((node.start, node.title_end))
     for m in _INLINE_ROLE_RE.finditer(text):
         if any(a <= m.start() < b for a, b in covered):
@@ -195,6 +197,10 @@ def extract_roles(ctx: Context, doc: Segmented) -> list[ParsedRole]:
         if empty and any(later.name == h.name for later in found[i + 1:]):
             ctx.coverage.explain(h.start, h.region_end,
                                  "table of contents entry (its chapter follows)")
+            continue
+        if empty and h.numbered and any(h.end <= o.start < h.limit for o in found[i + 1:]):
+            # "三、员工岗位职责" over "(一)、客服主管 …": a chapter of roles, not a role.
+            ctx.coverage.place(h.start, h.end)
             continue
         heads.append(h)
     # Pass 1: register every role title first, so reporting lines between them resolve.
