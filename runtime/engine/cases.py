@@ -48,8 +48,8 @@ def validate_step_data(rules: Rules, step: m.Step, data: Mapping[str, Any],
                        merged: Mapping[str, Any]) -> dict[str, Any]:
     """Check a step's data against its form section; returns it with schema defaults filled.
 
-    FormValidationError maps each bad field to one message: unknown fields, fields of another
-    section, wrong types or values, and required fields of the section still empty.
+    FormValidationError maps each bad field to one message: fields not in the form, wrong
+    types or values, and required fields of the section still empty.
     """
     if not isinstance(data, Mapping):
         raise FormValidationError({"data": "step data must be a mapping of field: value"})
@@ -57,14 +57,10 @@ def validate_step_data(rules: Rules, step: m.Step, data: Mapping[str, Any],
     if form is None:
         return dict(data)
     props: Mapping[str, Any] = form.schema.get("properties") or {}
-    # A step without a (known) section may only set the fields it names, each validated.
-    allowed = set(fields) if fields is not None else set(data) & set(props)
-    errors: dict[str, str] = {}
-    for name in data:
-        if name not in props:
-            errors[str(name)] = f"not a field of form {form.id}"
-        elif name not in allowed:
-            errors[str(name)] = f"not in section {step.section!r} of step {step.id}"
+    # The step's section, plus any other field of the case form it sets: a step may record
+    # what a later branch condition reads (e.g. "handled on the spot" at intake).
+    allowed = (set(fields) if fields is not None else set()) | (set(data) & set(props))
+    errors = {str(name): f"not a field of form {form.id}" for name in data if name not in props}
     if errors:
         raise FormValidationError(errors)
     # The forms room cleans (types, defaults) and validates; only this section's fields count.

@@ -7,7 +7,8 @@ from datetime import datetime
 from runtime import model as m
 from runtime.engine.clocks import condition_context
 from runtime.engine.rules import Rules
-from runtime.engine.state import Event, Outcome, Task
+from runtime.engine.state import Case, Event, Outcome, Task
+from runtime.errors import EngineError
 
 
 def task_key(case_id: str, followup_id: str) -> str:
@@ -70,6 +71,29 @@ def on_record(rules: Rules, out: Outcome, form: str, at: datetime, by: str | Non
                     source=fu.id, form=fu.form)
         _finish(out, fu, task, at, by)
         out.tasks.append(task)
+
+
+def finish(rules: Rules, case: Case, followup_id: str, at: datetime,
+           by: str | None) -> Outcome:
+    """Mark a follow-up that needs no record done by hand (e.g. "track after one week")."""
+    out = Outcome(case.copy())
+    fu = next((f for f in rules.procedure.follow_ups if f.id == followup_id), None)
+    if fu is None:
+        raise EngineError(f"procedure {rules.procedure.id} has no follow-up {followup_id!r}")
+    if fu.form is not None:
+        raise EngineError(f"follow-up {fu.id} ends when a {fu.form} record is added")
+    created = _created(out, fu)
+    if created is None or _done(out, fu):
+        raise EngineError(f"follow-up {fu.id} is not open on case {case.number}")
+    due = datetime.fromisoformat(str(created.data["due_at"]))
+    task = Task(key=task_key(case.id, fu.id), kind="follow-up",
+                title=f"{fu.title} · {case.number}", roles=(fu.role,),
+                property=case.property, created_at=created.at, due_at=due, case_id=case.id,
+                source=fu.id)
+    _finish(out, fu, task, at, by)
+    out.tasks.append(task)
+    out.case.updated_at = max(out.case.updated_at, at)
+    return out
 
 
 def blocking(rules: Rules, out: Outcome, step: str) -> list[m.FollowUp]:

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from runtime import model as m
 from runtime.engine import calendar as engcal
-from runtime.engine import cases, escalation, schedules
+from runtime.engine import cases, escalation, followups, schedules
 from runtime.engine.clocks import ClockState
 from runtime.engine.clocks import evaluate as evaluate_clocks
 from runtime.engine.repo import CaseRepository
@@ -271,10 +271,15 @@ class Engine:
                       note: str | None = None) -> Task:
         """Mark a schedule or escalation task done (step and call-back tasks end via the case)."""
         task = self.repo.get_task(key)
-        if task.kind in ("step", "follow-up"):
-            raise EngineError(f"task {key} ends when its case step or record is completed")
         if task.status != "open":
             raise EngineError(f"task {key} is already {task.status}")
+        if task.kind == "step":
+            raise EngineError(f"task {key} ends when its case step is completed")
+        if task.kind == "follow-up" and task.case_id and task.source:
+            source = task.source
+            self._apply(task.case_id, now, None, lambda r, c: followups.finish(
+                r, c, source, local(now), user))
+            return self.repo.get_task(key)
         task.status, task.done_at, task.done_by = "done", local(now), user
         if note:
             task.note = f"{task.note}; {note}" if task.note else note

@@ -84,7 +84,7 @@ def test_return_from_the_first_step_is_refused() -> None:
 
 @pytest.mark.parametrize(("data", "field"), [
     ({"needs_approval": "perhaps"}, "needs_approval"),  # not a yes/no value
-    ({"result": "x"}, "result"),  # field of another section
+    ({"needs_approval": True, "content": ""}, "content"),  # another section's field, empty
     ({"nope": 1}, "nope"),  # not a field at all
 ])
 def test_bad_step_data_is_refused_and_nothing_changes(data: dict, field: str) -> None:
