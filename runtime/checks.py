@@ -188,6 +188,11 @@ def check_procedure_references(v: View) -> Iterator[RuleError]:
         for path, fid in _form_refs(v, proc):
             if fid not in hb.forms:
                 yield v.error("procedure", proc.id, path, "E025", f"unknown form {fid!r}")
+        for step in proc.steps:
+            if step.hands_off_to and step.hands_off_to not in hb.procedures:
+                si = v.index("procedure", proc.id, "steps", step.id)
+                yield v.error("procedure", proc.id, ("steps", si, "hands-off-to"), "E024",
+                              f"unknown procedure {step.hands_off_to!r}")
         step_ids = {s.id for s in proc.steps}
         for path, sid in _step_refs(v, proc):
             if sid not in step_ids:
@@ -199,16 +204,21 @@ def check_procedure_references(v: View) -> Iterator[RuleError]:
                               f"duplicate step id {step.id!r}")
             seen.add(step.id)
         form = hb.forms.get(proc.form) if proc.form else None
-        if form is not None:
-            sections = {s.id for s in form.sections}
-            for step in proc.steps:
-                if step.section and step.section not in sections:
-                    si = v.index("procedure", proc.id, "steps", step.id)
-                    yield v.error("procedure", proc.id, ("steps", si, "section"), "E028",
-                                  f"form {form.id!r} has no section {step.section!r}")
-        elif any(s.section for s in proc.steps):
-            yield v.error("procedure", proc.id, ("steps",), "E028",
-                          "steps name form sections but the procedure names no form")
+        for step in proc.steps:
+            if not step.section:
+                continue
+            # A step fills a section of the case form, or of the form it creates itself.
+            owners = [f for f in (form, hb.forms.get(step.form or "")) if f is not None]
+            if owners and not any(step.section in {s.id for s in f.sections} for f in owners):
+                si = v.index("procedure", proc.id, "steps", step.id)
+                names = " or ".join(repr(f.id) for f in owners)
+                yield v.error("procedure", proc.id, ("steps", si, "section"), "E028",
+                              f"form {names} has no section {step.section!r}")
+            elif not owners:
+                si = v.index("procedure", proc.id, "steps", step.id)
+                yield v.error("procedure", proc.id, ("steps", si, "section"), "E028",
+                              "the step names a form section but neither the procedure nor the "
+                              "step names a form")
 
 
 def check_procedure_graph(v: View) -> Iterator[RuleError]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta, nodes
@@ -21,7 +22,7 @@ from runtime.errors import HandbookError
 # Names every condition may use besides form fields.
 CONTEXT_NAMES: frozenset[str] = frozenset(
     {"now", "today", "weekday", "hour", "property", "user", "roles", "case", "true", "false",
-     "none", "True", "False", "None"}
+     "none", "True", "False", "None", "weekday_of", "hour_of", "is_weekend"}
 )
 
 
@@ -29,10 +30,44 @@ class ExpressionError(HandbookError):
     """A condition does not parse, or names something that does not exist."""
 
 
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, datetime.min.time())
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def weekday_of(value: Any) -> int | None:
+    """ISO weekday (1 = Monday … 7 = Sunday) of a date or date-time field; None when empty."""
+    moment = _moment(value)
+    return moment.isoweekday() if moment else None
+
+
+def hour_of(value: Any) -> int | None:
+    """Hour of day of a date-time field; None when empty."""
+    moment = _moment(value)
+    return moment.hour if moment else None
+
+
+def is_weekend(value: Any) -> bool:
+    """Saturday or Sunday (calendar weekend; make-up working days are the engine's concern)."""
+    day = weekday_of(value)
+    return day is not None and day >= 6
+
+
+FUNCTIONS = {"weekday_of": weekday_of, "hour_of": hour_of, "is_weekend": is_weekend}
+
+
 @functools.lru_cache(maxsize=1)
 def _env() -> ImmutableSandboxedEnvironment:
     # Undefined names evaluate falsy instead of raising, so a field left empty never crashes.
-    return ImmutableSandboxedEnvironment(autoescape=False)
+    env = ImmutableSandboxedEnvironment(autoescape=False)
+    env.globals.update(FUNCTIONS)
+    return env
 
 
 def _names_of(source: str) -> frozenset[str]:

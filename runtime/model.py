@@ -61,15 +61,23 @@ class Target:
     """A KPI target such as 投诉处理率 100% or 收缴率 98%."""
 
     name: str
-    value: float
+    value: float | None
     unit: str = "%"
     comparison: Literal[">=", "<=", "="] = ">="
     note: str | None = None
+    max: float | None = None
+    per: str | None = None  # day, week, month, quarter, year, occurrence
 
     def __str__(self) -> str:
+        def num(x: float) -> str:
+            return str(int(x)) if float(x).is_integer() else str(x)
+
+        if self.value is None:
+            return self.name + (f" ({self.note})" if self.note else "")
+        if self.max is not None:
+            return f"{self.name} {num(self.value)}–{num(self.max)}{self.unit}"
         op = {">=": "≥", "<=": "≤", "=": "="}[self.comparison]
-        value = int(self.value) if float(self.value).is_integer() else self.value
-        return f"{self.name} {op} {value}{self.unit}"
+        return f"{self.name} {op} {num(self.value)}{self.unit}"
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,9 @@ class Duty:
     text: str
     src: Loc
     frequency: str | None = None  # free text as the handbook says it (每日, 每周, 随时)
-    schedule: Recurrence | None = None
+    schedule: Recurrence | None = None  # the first of `schedules`
+    schedules: tuple[Recurrence, ...] = ()
+    label: str | None = None  # the handbook's own numbering when not 1, 2, 3 (1.1, a), ①)
     time_limit: Duration | None = None
     targets: tuple[Target, ...] = ()
     procedures: tuple[str, ...] = ()
@@ -178,6 +188,7 @@ class Step:
     terminal: bool = False
     requires: tuple[str, ...] = ()  # forms whose record must exist before the step completes
     notify: tuple[str, ...] = ()  # roles told when the step is entered
+    hands_off_to: str | None = None  # procedure whose case this step starts (报修, 投诉)
 
 
 @dataclass(frozen=True)
@@ -301,6 +312,7 @@ class ScheduleItem:
     )
     participants: tuple[str, ...] = ()
     notes: str | None = None
+    within: Duration | None = None  # to finish after each due date (30个工作日内完成分析)
 
 
 @dataclass(frozen=True)

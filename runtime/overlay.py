@@ -50,9 +50,10 @@ def parse_path(text: str) -> list[Segment]:
 
 
 def _matches(item: Any, sel: str) -> bool:
+    # Items are named by id, a duty by its number, a record-keeping entry by its form.
     if not isinstance(item, dict):
         return False
-    return str(item.get("id")) == sel or str(item.get("no")) == sel
+    return any(str(item.get(key)) == sel for key in ("id", "no", "form") if key in item)
 
 
 def _find(items: list[Any], sel: str) -> int:
@@ -180,6 +181,24 @@ def _apply_one(doc: LocDict, ov: LocDict, opath: KeyPath, err: Any) -> None:
                 lst.locs.append(item_loc)
         except OverlayPathError as exc:
             err((*opath, "add", where), "E061", f"cannot add to {raw_path!r}: {exc}")
+    unsets = ov.get("unset")
+    if isinstance(unsets, list):
+        for j, raw_path in enumerate(unsets):
+            try:
+                segments = parse_path(str(raw_path))
+                last = segments[-1]
+                if last.select is not None:
+                    raise OverlayPathError("unset takes a key, e.g. headcount; use remove for "
+                                           "list items")
+                parent, _ = _descend(doc, segments[:-1])
+                if not isinstance(parent, LocDict) or last.key not in parent:
+                    raise OverlayPathError(f"no key {last.key!r} to unset")
+                if len(segments) == 1 and last.key in {"kind", "id", "title", "version"}:
+                    raise OverlayPathError(f"{last.key!r} cannot be unset")
+                del parent[last.key]
+                parent.locs.pop(last.key, None)
+            except OverlayPathError as exc:
+                err((*opath, "unset", j), "E061", f"cannot unset {raw_path!r}: {exc}")
     removes = ov.get("remove")
     if isinstance(removes, list):
         for j, raw_path in enumerate(removes):

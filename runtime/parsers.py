@@ -135,20 +135,24 @@ def _targets(items: Any) -> tuple[m.Target, ...]:
     out = []
     for t in _l(items):
         t = _d(t)
-        try:
-            value = float(t.get("value", 0))
-        except (TypeError, ValueError):
-            value = 0.0
         out.append(
             m.Target(
                 name=str(t.get("name", "")),
-                value=value,
+                value=_num(t.get("value")),
                 unit=str(t.get("unit", "%")),
                 comparison=cast(Any, t.get("comparison", ">=")),
                 note=_opt(t.get("note")),
+                max=_num(t.get("max")),
+                per=_opt(t.get("per")),
             )
         )
     return tuple(out)
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def parse_duties(ctx: Ctx, items: Any, path: KeyPath) -> tuple[m.Duty, ...]:
@@ -157,13 +161,21 @@ def parse_duties(ctx: Ctx, items: Any, path: KeyPath) -> tuple[m.Duty, ...]:
     for i, raw in enumerate(_l(items)):
         d = _d(raw)
         p = (*path, i)
+        raw_sched = d.get("schedule")
+        scheds = [
+            r for j, x in enumerate(raw_sched if isinstance(raw_sched, list) else [raw_sched])
+            if (r := ctx.recurrence(x, (*p, "schedule", j) if isinstance(raw_sched, list)
+                                    else (*p, "schedule"))) is not None
+        ]
         out.append(
             m.Duty(
                 no=int(d.get("no", i + 1)) if isinstance(d.get("no"), int) else i + 1,
                 text=str(d.get("text", "")),
                 src=ctx.loc(p),
                 frequency=_opt(d.get("frequency")),
-                schedule=ctx.recurrence(d.get("schedule"), (*p, "schedule")),
+                schedule=scheds[0] if scheds else None,
+                schedules=tuple(scheds),
+                label=_opt(d.get("label")),
                 time_limit=ctx.duration(d.get("time-limit"), (*p, "time-limit")),
                 targets=_targets(d.get("targets")),
                 procedures=_ids(d.get("procedures")),
@@ -313,6 +325,7 @@ def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:
                 terminal=bool(s.get("terminal", False)),
                 requires=_ids(s.get("requires")),
                 notify=_ids(s.get("notify")),
+                hands_off_to=_opt(s.get("hands-off-to")),
             )
         )
     return tuple(out)
@@ -439,6 +452,7 @@ def parse_schedule(ctx: Ctx) -> m.Schedule:
                 holiday=cast(Any, it.get("holiday", "previous-working-day")),
                 participants=tuple(str(x) for x in _l(it.get("participants"))),
                 notes=_opt(it.get("notes")),
+                within=ctx.duration(it.get("within"), (*p, "within")),
             )
         )
     return m.Schedule(meta=parse_meta(ctx), items=tuple(items))
@@ -493,7 +507,8 @@ def parse_calendar(ctx: Ctx) -> m.Calendar:
         y = _d(raw)
         try:
             overrides[int(year)] = m.YearOverride(
-                holidays=MappingProxyType({str(k): str(v) for k, v in _d(y.get("holidays")).items()}),
+                holidays=MappingProxyType(
+                    {str(k): str(v) for k, v in _d(y.get("holidays")).items()}),
                 workdays=tuple(str(x) for x in _l(y.get("workdays"))),
             )
         except ValueError:

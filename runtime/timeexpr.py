@@ -299,8 +299,12 @@ for _i, _name in enumerate(MONTHS, start=1):
 _MONTH_NAMES["sept"] = 9
 
 Freq = Literal[
-    "once", "hourly", "daily", "working-days", "weekly", "monthly", "quarterly", "yearly"
+    "once", "hourly", "daily", "working-days", "weekly", "monthly", "quarterly", "yearly",
+    "irregular",
 ]
+# Handbooks say 不定期 / 每次活动后 / 随时: the work recurs but on no calendar date. Such an item
+# is listed (owners see it) and produces no dated task.
+IRREGULAR_WORDS = ("irregular", "as needed", "ad hoc", "on demand", "after each event")
 Mode = Literal["on", "by"]
 # A day of a month: 1..31 (clamped to the month's length) or one of these words.
 DaySpec = int | Literal["last", "first working", "last working"]
@@ -311,7 +315,9 @@ RECURRENCE_FORMS = (
     "every Monday and Thursday; weekly on Friday 14:30; monthly on day 1; monthly by day 25; "
     "monthly by last day; monthly on last working day; quarterly by day 25 of month 3; "
     "quarterly on day 1 of month 1; yearly in December; yearly in June, December; "
-    "twice yearly in June and December; yearly by 12-31; yearly on 01-15; once on 2026-05-01"
+    "twice yearly in June and December; yearly by 12-31; yearly on 01-15; once on 2026-05-01; "
+    "weekly (by Sunday); weekly by Friday; monthly (by the last day); quarterly (by the "
+    "quarter's last day); yearly (by 31 Dec); irregular / as needed / after each event"
 )
 
 
@@ -344,8 +350,12 @@ class Recurrence:
             return f"daily{times}"
         if self.freq == "working-days":
             return f"every working day{times}"
+        if self.freq == "irregular":
+            return "irregular"
         if self.freq == "weekly":
             names = ", ".join(WEEKDAYS[w].capitalize() for w in self.weekdays)
+            if self.mode == "by":
+                return f"weekly by {names}{times}"
             return f"every {names}{times}"
         if self.freq == "monthly":
             return f"monthly {self.mode} {_day_text(self.day)}{times}"
@@ -375,7 +385,7 @@ class Recurrence:
         specs) and the start of the working day; without one, Monday–Friday from 09:00.
         Holiday adjustment of the other forms is the caller's job (`WorkCalendar.adjust`).
         """
-        if end < start:
+        if end < start or self.freq == "irregular":
             return []
         cal: CalendarLike = calendar if calendar is not None else _MonFri()
         days = self._due_dates(start, end, cal)
@@ -567,6 +577,24 @@ def _parse_recurrence(norm: str, text: str) -> Recurrence:
         times = tuple(sorted(parsed))
     body = re.sub(r"\s+at$", "", body)
 
+    if body in IRREGULAR_WORDS:
+        return Recurrence(freq="irregular")
+    # A bare period is a deadline at its end (每周上报, 每月编写, 每季度, 每年).
+    if body in ("weekly", "every week"):
+        return Recurrence(freq="weekly", mode="by", times=times, weekdays=(6,))
+    if body in ("monthly", "every month"):
+        return Recurrence(freq="monthly", mode="by", times=times, day="last")
+    if body in ("quarterly", "every quarter"):
+        return Recurrence(freq="quarterly", mode="by", times=times, day="last",
+                          month_of_quarter=3)
+    if body in ("yearly", "annually", "every year"):
+        return Recurrence(freq="yearly", mode="by", times=times, months=(12,), day=31)
+    m = _match(r"^weekly\s+by\s+(?P<day>\w+)$", body)
+    if m:
+        wd = _WEEKDAY_NAMES.get(m["day"])
+        if wd is None:
+            raise _rec_error(text, f"{m['day']!r} is not a weekday (Monday … Sunday)")
+        return Recurrence(freq="weekly", mode="by", times=times, weekdays=(wd,))
     if body in ("daily", "every day"):
         return Recurrence(freq="daily", times=times)
     if body in (

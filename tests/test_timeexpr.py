@@ -244,6 +244,17 @@ def test_parse_duration_round_trip_generated(n: int, unit: str) -> None:
 # --------------------------------------------------------------------------- recurrences
 
 VALID_RECURRENCES = [
+    # A bare period is a deadline at its end; irregular work has no calendar date.
+    ("weekly", "weekly by Sunday"),
+    ("every week", "weekly by Sunday"),
+    ("weekly by Friday", "weekly by Friday"),
+    ("monthly", "monthly by last day"),
+    ("every month", "monthly by last day"),
+    ("quarterly", "quarterly by last day of month 3"),
+    ("yearly", "yearly by 12-31"),
+    ("irregular", "irregular"),
+    ("as needed", "irregular"),
+    ("after each event", "irregular"),
     # text, canonical
     ("daily", "daily"),
     ("every day", "daily"),
@@ -304,13 +315,10 @@ def test_parse_recurrence_valid(text: str, canonical: str) -> None:
 
 INVALID_RECURRENCES = [
     ("", "it is empty"),
-    ("weekly", "unrecognised form"),
-    ("monthly", "unrecognised form"),
     ("sometimes", "unrecognised form"),
     ("every", "unrecognised form"),
     ("08:00", "unrecognised form"),
     ("every funday", "'funday' is not a weekday"),
-    ("every month", "'month' is not a weekday"),
     ("every Friday and Friday", "listed twice"),
     ("every weekday", "'weekday' is not a weekday"),
     ("daily 25:00", "'25:00' is not a time of day"),

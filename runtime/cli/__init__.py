@@ -12,6 +12,7 @@ from collections.abc import Sequence
 COMMANDS: list[str] = [
     "runtime.cli.cmd_check",
     "runtime.cli.cmd_bench",
+    "runtime.cli.cmd_versions",
     "runtime.cli.cmd_engine",
     "runtime.cli.cmd_import",
     "runtime.cli.cmd_forms",

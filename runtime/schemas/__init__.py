@@ -9,7 +9,7 @@ and a test keeps the committed files in sync. Every property has a Chinese `desc
 from __future__ import annotations
 
 import json
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -72,21 +72,29 @@ DEFS: dict[str, Any] = {
         "考核指标 (如 投诉处理率 100%)",
         {
             "name": _s("指标名称", **TEXT),
-            "value": _s("目标值", type="number"),
+            "value": _s("目标值 (手册未给数字时可省略)", type="number"),
+            "max": _s("上限 (如 每季度一至二次: value 1, max 2)", type="number"),
+            "per": _s("统计周期", enum=["day", "week", "month", "quarter", "year", "occurrence"]),
             "unit": _s("单位, 默认 %", type="string"),
             "comparison": _s("比较: >= (默认), <=, =", enum=[">=", "<=", "="]),
             "note": _s("说明", type="string"),
         },
-        ["name", "value"],
+        ["name"],
     ),
     "duty": _obj(
         "一条编号职责",
         {
             "no": _s("编号 (与手册一致)", type="integer", minimum=1),
+            "label": _s("手册中的编号写法 (如 1.1、a)、①), 显示用", type="string"),
             "id": _s("可选标识, 供覆盖引用", type="string", pattern=ID),
             "text": _s("职责内容 (手册原文)", **TEXT),
             "frequency": _s("频率原文 (每日、每周、每月25日前)", type="string"),
-            "schedule": {"$ref": "#/definitions/recurrence"},
+            "schedule": {
+                "description": "周期 (一个或多个, 如 每天下班前存档 与 每周统计)",
+                "oneOf": [{"$ref": "#/definitions/recurrence"},
+                          {"type": "array", "items": {"$ref": "#/definitions/recurrence"},
+                           "minItems": 1}],
+            },
             "time-limit": {"$ref": "#/definitions/duration"},
             "targets": _arr("考核指标", {"$ref": "#/definitions/target"}),
             "procedures": _s("相关作业规程 id", **IDLIST),
@@ -174,8 +182,10 @@ OVERLAY = _obj(
             type="object",
             minProperties=1,
         ),
-        "add": _s("增加: 列表路径 → 要追加的条目列表, 如 duties: [...]", type="object", minProperties=1),
+        "add": _s("增加: 列表路径 → 要追加的条目列表, 如 duties: [...]", type="object",
+                  minProperties=1),
         "remove": _arr("删除: 条目路径列表, 如 duties[6], steps[mediation]", TEXT, minItems=1),
+        "unset": _arr("清除: 键路径列表 (恢复为未填写), 如 headcount, shifts", TEXT, minItems=1),
     },
     ["rule"],
 )
@@ -206,6 +216,8 @@ STEP = _obj(
         "terminal": _s("终止步骤 (结案/归档)", type="boolean"),
         "requires": _s("完成本步骤前必须已有记录的表单 id", **IDLIST),
         "notify": _s("进入本步骤时通知的岗位 id", **IDLIST),
+        "hands-off-to": _s("转入另一作业规程办理 (如 报修、投诉): 完成本步骤时以该规程开案",
+                           **IDREF),
     },
     ["id", "title", "roles"],
 )
@@ -271,7 +283,8 @@ FIELD_UI = {
         ),
         "help": _s("帮助文字", type="string"),
         "placeholder": _s("占位提示", type="string"),
-        "labels": _s("选项显示名: 取值 → 中文", type="object", additionalProperties={"type": "string"}),
+        "labels": _s("选项显示名: 取值 → 中文", type="object",
+                     additionalProperties={"type": "string"}),
         "labels-en": _s("选项英文名", type="object", additionalProperties={"type": "string"}),
         "title-en": _s("字段英文名", type="string"),
         "visible-if": {"$ref": "#/definitions/condition"},
@@ -441,6 +454,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                         "recurrence": {"$ref": "#/definitions/recurrence"},
                         "output": _s("应输出的成果 (报告、记录)", type="string"),
                         "form": _s("输出使用的表单 id", **IDREF),
+                        "within": _s("每次到期后须在此期限内完成 (如 30个工作日内完成统计分析)",
+                                     **{"$ref": "#/definitions/duration"}),
                         "targets": _arr("指标", {"$ref": "#/definitions/target"}),
                         "holiday": _s(
                             "遇节假日: previous-working-day 提前 / next-working-day 顺延 / "
@@ -543,7 +558,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     {
                         "id": {"$ref": "#/definitions/id"},
                         "title": _s("标题", **TEXT),
-                        "items": _arr("要点", TEXT, minItems=1),
+                        "items": _arr("要点 (手册只有标题时可为空)", TEXT),
                     },
                     ["id", "title", "items"],
                 ),

@@ -1,0 +1,279 @@
+"""Drafts (working copies) and document control: 编制 → 审核 → 批准 → 发布.
+
+A draft is a full copy of the live rules and forms under `<data>/drafts/<id>/`, plus
+`draft.json` (state, base version, workflow history). Edits are saved file by file with the
+hash the editor started from; if someone saved the same file in between, the save is refused
+with both versions shown and the refused text is kept under `conflicts/` — nothing is lost.
+
+The workflow moves by roles the company rule names in `document-control`: drafters submit,
+reviewers review, approvers approve and publish. Each step records person, role, time and comment.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from runtime import model as m
+from runtime.errors import ConflictError, HandbookError, PermissionDenied, RuleError
+from runtime.pipeline import compile_tree
+from runtime.versions.tree import VersionInfo, VersionRepo, bump_errors
+
+STATES = ("draft", "submitted", "reviewed", "approved", "published", "withdrawn")
+# action → (state it needs, state it leads to, document-control duty that may do it)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "submit": (("draft",), "submitted", "drafters"),
+    "review": (("submitted",), "reviewed", "reviewers"),
+    "approve": (("reviewed",), "approved", "approvers"),
+    "reject": (("submitted", "reviewed", "approved"), "draft", "reviewers|approvers"),
+    "publish": (("approved",), "published", "approvers"),
+    "withdraw": (("draft", "submitted", "reviewed", "approved"), "withdrawn", "drafters"),
+}
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+_LOCK = threading.RLock()
+
+
+def text_hash(text: str | bytes) -> str:
+    """The hash an editor keeps to detect a concurrent save."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@dataclass
+class Conflict(ConflictError):
+    """Someone saved the file since you opened it: theirs, yours, and the diff between them."""
+
+    path: str
+    theirs: str
+    yours: str
+    saved_as: str
+    diff: str = ""
+
+    def __post_init__(self) -> None:
+        super().__init__(f"{self.path} was changed by someone else; your text is kept as "
+                         f"{self.saved_as}")
+
+
+@dataclass
+class Actor:
+    """Who acts: a user name and the rule roles they hold."""
+
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass
+class Draft:
+    """One working copy and its document-control state."""
+
+    id: str
+    root: Path
+    title: str
+    state: str
+    base_version: int
+    created_by: str
+    created_at: str
+    history: list[dict[str, Any]] = field(default_factory=list)
+    published_version: int | None = None
+
+    @property
+    def rules(self) -> Path:
+        """The draft's rules directory."""
+        return self.root / "rules"
+
+    @property
+    def forms(self) -> Path:
+        """The draft's forms directory."""
+        return self.root / "forms"
+
+    def as_json(self) -> dict[str, Any]:
+        """What draft.json stores."""
+        return {"id": self.id, "title": self.title, "state": self.state,
+                "base_version": self.base_version, "created_by": self.created_by,
+                "created_at": self.created_at, "history": self.history,
+                "published_version": self.published_version}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class Drafts:
+    """All drafts of a deployment, and the publish path into its VersionRepo."""
+
+    def __init__(self, data_dir: Path | str, versions: VersionRepo | None = None) -> None:
+        self.root = Path(data_dir) / "drafts"
+        self.versions = versions or VersionRepo(data_dir)
+
+    def _path(self, draft_id: str) -> Path:
+        if not _ID.match(draft_id):
+            raise HandbookError(f"bad draft id {draft_id!r}")
+        return self.root / draft_id
+
+    def create(self, title: str, by: str, draft_id: str | None = None,
+               now: datetime | None = None) -> Draft:
+        """A new working copy of the live version."""
+        now = now or datetime.now()
+        live = self.versions.current()
+        draft_id = draft_id or now.strftime("d%Y%m%d-%H%M%S-") + text_hash(title + by)[:4]
+        root = self._path(draft_id)
+        with _LOCK:
+            if root.exists():
+                raise HandbookError(f"draft {draft_id} already exists")
+            staging = root.with_name(f".{draft_id}.staging")
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(live.rules, staging / "rules")
+            shutil.copytree(live.forms, staging / "forms")
+            draft = Draft(draft_id, root, title, "draft", live.number, by,
+                          now.isoformat(timespec="seconds"))
+            draft.history.append({"action": "create", "by": by, "at": draft.created_at,
+                                  "comment": title})
+            _write_json(staging / "draft.json", draft.as_json())
+            os.replace(staging, root)
+        return draft
+
+    def get(self, draft_id: str) -> Draft:
+        """Load one draft (HandbookError when it does not exist)."""
+        root = self._path(draft_id)
+        try:
+            data = json.loads((root / "draft.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise HandbookError(f"no draft {draft_id!r}") from exc
+        return Draft(data["id"], root, data["title"], data["state"], data["base_version"],
+                     data["created_by"], data["created_at"], data.get("history", []),
+                     data.get("published_version"))
+
+    def all(self) -> list[Draft]:
+        """Every draft, newest first."""
+        if not self.root.is_dir():
+            return []
+        out = []
+        for p in self.root.iterdir():
+            if p.is_dir() and not p.name.startswith(".") and (p / "draft.json").exists():
+                out.append(self.get(p.name))
+        return sorted(out, key=lambda d: d.created_at, reverse=True)
+
+    # ---- editing ---------------------------------------------------------------------------
+
+    def _file(self, draft: Draft, rel: str) -> Path:
+        path = (draft.root / rel).resolve()
+        if not (path.is_relative_to(draft.rules.resolve())
+                or path.is_relative_to(draft.forms.resolve())):
+            raise PermissionDenied(f"{rel} is outside the draft's rules and forms")
+        return path
+
+    def read(self, draft: Draft, rel: str) -> tuple[str, str]:
+        """A file's text and the hash to save against."""
+        path = self._file(draft, rel)
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        return text, text_hash(text)
+
+    def save(self, draft: Draft, rel: str, text: str, base_hash: str, by: str,
+             now: datetime | None = None) -> str:
+        """Save one file; Conflict (your text kept) if it changed since `base_hash`."""
+        if draft.state != "draft":
+            raise HandbookError(f"draft is {draft.state}: reject it back to draft to edit")
+        path = self._file(draft, rel)
+        now = now or datetime.now()
+        with _LOCK:
+            current = path.read_text(encoding="utf-8") if path.is_file() else ""
+            if text_hash(current) != base_hash:
+                keep = draft.root / "conflicts" / f"{rel.replace('/', '__')}.{by}." \
+                    f"{now.strftime('%Y%m%d%H%M%S%f')}"
+                keep.parent.mkdir(parents=True, exist_ok=True)
+                keep.write_text(text, encoding="utf-8")
+                diff = "".join(difflib.unified_diff(
+                    current.splitlines(keepends=True), text.splitlines(keepends=True),
+                    fromfile=f"theirs/{rel}", tofile=f"yours/{rel}"))
+                raise Conflict(rel, current, text, str(keep.relative_to(draft.root)), diff)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+            draft.history.append({"action": "edit", "by": by, "file": rel,
+                                  "at": now.isoformat(timespec="seconds")})
+            _write_json(draft.root / "draft.json", draft.as_json())
+        return text_hash(text)
+
+    def check(self, draft: Draft) -> list[RuleError]:
+        """Every error of the draft tree, including files changed without a version bump."""
+        result = compile_tree(draft.rules, draft.forms)
+        live = self.versions.current()
+        return [e for e in result.errors if e.severity == "error"] + bump_errors(
+            live.rules, live.forms, draft.rules, draft.forms)
+
+    # ---- document control ------------------------------------------------------------------
+
+    def act(self, draft: Draft, action: str, actor: Actor, comment: str = "",
+            now: datetime | None = None, message: str | None = None) -> Draft:
+        """Move the draft through the workflow; PermissionDenied for the wrong role or state."""
+        if action not in TRANSITIONS:
+            raise HandbookError(f"unknown action {action!r}")
+        needs, leads_to, duty = TRANSITIONS[action]
+        if draft.state not in needs:
+            raise PermissionDenied(f"cannot {action} a draft that is {draft.state}")
+        control = self._control()
+        allowed: set[str] = set()
+        for name in duty.split("|"):
+            allowed |= set(getattr(control, name))
+        if not allowed & set(actor.roles):
+            raise PermissionDenied(
+                f"{actor.name} ({', '.join(actor.roles) or 'no role'}) may not {action}: "
+                f"document control names {', '.join(sorted(allowed))}")
+        now = now or datetime.now()
+        entry: dict[str, Any] = {"action": action, "by": actor.name, "roles": list(actor.roles),
+                 "at": now.isoformat(timespec="seconds"), "comment": comment}
+        if action == "publish":
+            info = self._publish(draft, actor, message or comment or draft.title, now)
+            draft.published_version = info.number
+            entry["version"] = info.number
+        elif action == "submit":
+            errors = self.check(draft)
+            if errors:
+                raise HandbookError("the draft has errors; fix them before submitting:\n"
+                                    + "\n".join(e.cli_line() for e in errors[:50]))
+        draft.state = leads_to
+        draft.history.append(entry)
+        _write_json(draft.root / "draft.json", draft.as_json())
+        return draft
+
+    def _control(self) -> m.DocumentControl:
+        live = self.versions.current()
+        result = compile_tree(live.rules, live.forms)
+        view = result.views.get(None)
+        if view is None:
+            raise HandbookError("the live rules have no company rule")
+        return view.company.document_control
+
+    def _publish(self, draft: Draft, actor: Actor, message: str, now: datetime) -> VersionInfo:
+        approvals = [
+            {"action": h["action"], "by": h["by"], "at": h["at"], "comment": h.get("comment", "")}
+            for h in draft.history if h["action"] in ("submit", "review", "approve")
+        ]
+        return self.versions.publish(draft.rules, draft.forms, message=message, by=actor.name,
+                                     approvals=approvals, now=now)
+
+
+def holders(users: Iterable[dict[str, Any]], role: str, prop: str | None) -> list[str]:
+    """User names holding `role` at property `prop` (None: at any property)."""
+    out = []
+    for u in users:
+        if role in (u.get("roles") or []) and (prop is None or u.get("property") in (prop, None)):
+            out.append(str(u.get("username") or u.get("name")))
+    return out
