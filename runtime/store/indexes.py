@@ -7,7 +7,7 @@ written to disk, so the data files stay the only source of truth.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -137,6 +137,22 @@ class EqIndex:
                 if not bucket:
                     del self.buckets[key]
 
+    def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Index every document at once (open/reload): a tight loop for plain scalars."""
+        buckets: dict[Any, set[int]] = {}
+        field, simple = self.field, "." not in self.field
+        for doc_id, doc in docs.items():
+            value = doc.get(field) if simple else get_path(doc, field)
+            kind = type(value)
+            keys = [value] if kind is str or kind is int or kind is float else eq_keys(value)
+            for key in keys:
+                bucket = buckets.get(key)
+                if bucket is None:
+                    buckets[key] = {doc_id}
+                else:
+                    bucket.add(doc_id)
+        self.buckets = buckets
+
     def lookup(self, wanted: Any) -> set[int] | None:
         """Ids whose value matches `wanted`, or None when the index cannot answer it."""
         values = wanted if isinstance(wanted, set | frozenset | tuple) else (wanted,)
@@ -183,6 +199,19 @@ class OrderedIndex:
             return
         if self._recent.pop(doc_id, None) is None:
             self._stale += 1
+
+    def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Index every document at once (open/reload)."""
+        self.keys = {}
+        for doc_id, doc in docs.items():
+            key = order_key(get_path(doc, self.field))
+            if key is not None:
+                self.keys[doc_id] = key
+        pairs = sorted((k, i) for i, k in self.keys.items())
+        self._skeys = [k for k, _ in pairs]
+        self._sids = [i for _, i in pairs]
+        self._recent = {}
+        self._stale = 0
 
     def _merge(self) -> None:
         if self._stale:
@@ -232,44 +261,62 @@ class OrderedIndex:
 
 
 class IndexSet:
-    """All indexes of one table, kept in step with its documents."""
+    """All indexes of one table. Each is built on its first query, then kept in step.
 
-    __slots__ = ("eq", "ordered")
+    Lazy building keeps opening a large store cheap: an index nobody queries in this
+    process costs nothing, neither at open nor on writes.
+    """
+
+    __slots__ = ("_live", "eq", "ordered")
 
     def __init__(self, eq_fields: Iterable[str], ordered_fields: Iterable[str]) -> None:
         self.eq = {f: EqIndex(f) for f in eq_fields}
         self.ordered = {f: OrderedIndex(f) for f in ordered_fields}
+        self._live: list[EqIndex | OrderedIndex] = []  # the built ones
 
-    def _all(self) -> Iterator[EqIndex | OrderedIndex]:
-        yield from self.eq.values()
-        yield from self.ordered.values()
+    def eq_index(self, field: str, docs: Mapping[int, Mapping[str, Any]]) -> EqIndex | None:
+        """The equality index on `field` (built now if needed), or None if not indexed."""
+        index = self.eq.get(field)
+        if index is not None and index not in self._live:
+            index.build(docs)
+            self._live.append(index)
+        return index
+
+    def ordered_index(
+        self, field: str, docs: Mapping[int, Mapping[str, Any]]
+    ) -> OrderedIndex | None:
+        """The range index on `field` (built now if needed), or None if not indexed."""
+        index = self.ordered.get(field)
+        if index is not None and index not in self._live:
+            index.build(docs)
+            self._live.append(index)
+        return index
 
     def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
-        """Index a new or replaced document."""
-        for index in self._all():
+        """Index a new document."""
+        for index in self._live:
             index.add(doc_id, doc)
 
     def remove(self, doc_id: int, doc: Mapping[str, Any]) -> None:
-        """Unindex a document about to be replaced or deleted."""
-        for index in self._all():
+        """Unindex a document about to be deleted."""
+        for index in self._live:
             index.remove(doc_id, doc)
+
+    def reset(self) -> None:
+        """Forget every built index (the documents were replaced wholesale)."""
+        self._live = []
 
     def replace(self, doc_id: int, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         """Re-index a changed document, touching only indexes whose field changed."""
-        for index in self._all():
+        for index in self._live:
             a, b = get_path(old, index.field), get_path(new, index.field)
             if type(a) is not type(b) or a != b:
                 index.remove(doc_id, old)
                 index.add(doc_id, new)
 
-    def add_field(self, field: str, ordered: bool, docs: Mapping[int, Mapping[str, Any]]) -> None:
-        """Create one more index and fill it from the current documents."""
-        index: EqIndex | OrderedIndex
-        if ordered and field not in self.ordered:
-            index = self.ordered[field] = OrderedIndex(field)
-        elif not ordered and field not in self.eq:
-            index = self.eq[field] = EqIndex(field)
+    def add_field(self, field: str, ordered: bool) -> None:
+        """Declare one more index (built on its first query)."""
+        if ordered:
+            self.ordered.setdefault(field, OrderedIndex(field))
         else:
-            return
-        for doc_id, doc in docs.items():
-            index.add(doc_id, doc)
+            self.eq.setdefault(field, EqIndex(field))

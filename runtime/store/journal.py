@@ -92,7 +92,7 @@ def encode_doc(doc: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
                 text = json.dumps(
                     doc, allow_nan=False, separators=(",", ":"), default=_json_default
                 )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise StoreError(f"document is not JSON data: {exc}") from exc
     value = json.loads(text)
     return text, value
@@ -339,9 +339,8 @@ class JournalStorage(Storage):
         last_ids = snap.get("last_ids", {})
         for name, docs in snap.get("tables", {}).items():
             ts = self._new_table(name)
-            for key, doc in docs.items():
-                ts.put(int(key), doc)
-            ts.last_id = max(ts.last_id, int(last_ids.get(name, 0)))
+            ts.docs = {int(key): doc for key, doc in docs.items()}
+            ts.last_id = max(max(ts.docs, default=0), int(last_ids.get(name, 0)))
             tables[name] = ts
         self._tables = tables
         self._gen = int(snap["generation"])
@@ -711,7 +710,7 @@ class JournalStorage(Storage):
             extra.setdefault(name, set()).add(field)
             ts = self._tables.get(name)
             if ts is not None:
-                ts.indexes.add_field(field, ordered, ts.docs)
+                ts.indexes.add_field(field, ordered)
 
     @property
     def sequence(self) -> int:

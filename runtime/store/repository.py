@@ -165,7 +165,7 @@ def select(state: TableState | None, c: Criteria) -> list[int]:
     sets: list[set[int]] = []
     todo_eq = dict(c.equals)
     for f, wanted in c.equals.items():
-        index = idx.eq.get(f)
+        index = idx.eq_index(f, docs)
         hit = index.lookup(wanted) if index is not None else None
         if hit is not None:
             sets.append(hit)
@@ -174,7 +174,7 @@ def select(state: TableState | None, c: Criteria) -> list[int]:
     ranged: tuple[OrderedIndex, float | None, float | None] | None = None
     todo_ranges = dict(ranges)
     for f, (lo, hi) in ranges.items():
-        o_index = idx.ordered.get(f)
+        o_index = idx.ordered_index(f, docs)
         if o_index is not None:
             ranged = (o_index, lo, hi)
             del todo_ranges[f]

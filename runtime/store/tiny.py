@@ -126,15 +126,35 @@ class JournalTable(Table):
             self._cache_version = version
 
     # -- writes: one lock around id allocation and the change ---------------------------
+    def _put_op(self, document: Mapping[Any, Any], taken: set[int]) -> Op:
+        """Encode one new document; a TinyDB Document keeps its own id (TinyDB semantics)."""
+        if not isinstance(document, Mapping):
+            raise ValueError("Document is not a Mapping")
+        if isinstance(document, Document):
+            doc_id = int(document.doc_id)
+            state = self._journal.state(self.name)
+            if doc_id in taken or (state is not None and doc_id in state.docs):
+                raise ValueError(f"Document with ID {doc_id} already exists")
+        else:
+            doc_id = self._journal.next_id(self.name)
+        taken.add(doc_id)
+        text, doc = encode_doc(document)
+        return ("put", self.name, doc_id, doc, text)
+
     def insert(self, document: Mapping[Any, Any]) -> int:
-        """Insert one document durably; returns its id."""
+        """Insert one document durably (one journal line, fsync'ed); returns its id."""
         with self._journal.write_lock():
-            return super().insert(document)
+            op = self._put_op(document, set())
+            self._journal.stage([op])
+        return int(op[2])
 
     def insert_multiple(self, documents: Iterable[Mapping[Any, Any]]) -> list[int]:
         """Insert many documents as one journal line (all or nothing)."""
         with self._journal.write_lock():
-            return super().insert_multiple(documents)
+            taken: set[int] = set()
+            ops = [self._put_op(d, taken) for d in documents]
+            self._journal.stage(ops)
+        return [int(op[2]) for op in ops]
 
     def upsert(self, document: Mapping[Any, Any], cond: QueryLike | None = None) -> list[int]:
         """TinyDB upsert, atomic under the write lock."""

@@ -70,6 +70,13 @@ def test_stale_revision_conflicts(store: Store) -> None:
     assert store.get("t", doc_id)["n"] == 1
 
 
+def _deep(levels: int) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for _ in range(levels):
+        doc = {"a": doc}
+    return doc
+
+
 @pytest.mark.parametrize(
     ("call", "error"),
     [
@@ -82,6 +89,7 @@ def test_stale_revision_conflicts(store: Store) -> None:
         (lambda s: s.insert("t", {"bad": math.nan}), StoreError),
         (lambda s: s.insert("t", {"bad": object()}), StoreError),
         (lambda s: s.insert("t", ["not", "a", "mapping"]), StoreError),
+        (lambda s: s.insert("t", _deep(100_000)), StoreError),
         (lambda s: s.insert("", {"a": 1}), StoreError),
         (lambda s: s.insert("bad\nname", {"a": 1}), StoreError),
         (lambda s: s.update("t", 1, {"rev": 9}, by="u", at="2026-01-01T00:00:00"), StoreError),
