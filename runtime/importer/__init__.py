@@ -28,7 +28,7 @@ from runtime.importer.procedures import extract_procedure, looks_like_procedure
 from runtime.importer.roles import extract_roles, stand_in_roles
 from runtime.importer.schedules import extract_schedule, looks_like_calendar
 from runtime.importer.segment import Node, segment
-from runtime.importer.writer import DEFAULT_PLACEMENT, file_name, render, write
+from runtime.importer.writer import DEFAULT_PLACEMENT, SUBDIR, file_name, render, write
 
 __all__ = [
     "KINDS",
@@ -57,6 +57,7 @@ class ImportResult:
 
     kind: str  # what was found: role, procedure, schedule, mixed or none
     structure: list[dict[str, Any]]  # headings and items as parsed, with spans
+    placements: list[dict[str, Any]]  # source span → rule kind, id and key path it went to
     roles: list[dict[str, Any]]
     procedures: list[dict[str, Any]]
     schedules: list[dict[str, Any]]
@@ -73,6 +74,7 @@ class ImportResult:
         return {
             "kind": self.kind,
             "structure": self.structure,
+            "placements": self.placements,
             "roles": self.roles,
             "procedures": self.procedures,
             "schedules": self.schedules,
@@ -200,13 +202,15 @@ def preview(
     return ImportResult(
         kind="mixed" if len(found) > 1 else found[0] if found else "none",
         structure=[_node_data(text, n, lines) for n in doc.roots],
+        placements=[{**p, "file": f"{SUBDIR[p['kind']]}/{p['id']}.yaml"}
+                    for p in sorted(ctx.placements, key=lambda p: p["start"])],
         roles=roles,
         procedures=procedures,
         schedules=schedules,
         drafts=drafts,
         documents=list(ctx.documents),
         unplaced=ctx.coverage.unplaced(),
-        notes=ctx.notes,
+        notes=sorted(ctx.notes, key=lambda n: n.start),
         coverage=ctx.coverage.counts(),
         property=property,
         effective=eff,

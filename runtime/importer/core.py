@@ -150,10 +150,26 @@ class Context:
     documents: list[Document] = field(default_factory=list)
     notes: list[Passage] = field(default_factory=list)
     created_roles: dict[str, str] = field(default_factory=dict)  # id → title of stand-in roles
+    # Where each placed span went: {start, end, kind, id, path} (for a side-by-side preview).
+    placements: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.coverage = Coverage(self.text)
         self.forms = FormRefs(self.registry, {})
+
+    def place(self, start: int, end: int, kind: str, rule_id: str | None, path: str) -> None:
+        """Mark text[start:end] as placed in rule `kind`/`rule_id` at key `path`."""
+        self.coverage.place(start, end)
+        if end > start:
+            pos = self.coverage.lines.at(start)
+            self.placements.append({"start": start, "end": end, "line": pos.line,
+                                    "col": pos.col, "kind": kind, "id": rule_id, "path": path})
+
+    def settle(self, since: int, rule_id: str) -> None:
+        """Give the placements recorded since index `since` their rule id (known only now)."""
+        for p in self.placements[since:]:
+            if p["id"] is None:
+                p["id"] = rule_id
 
     def note(self, start: int, end: int, message: str) -> None:
         """Record an assumption or warning about placed text (shown, never fatal)."""

@@ -85,14 +85,15 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
     title = clean(text[:first].split("\n")[0]) if clean(text[:first]) else "导入的作业规程"
     if len(title) > 40:
         title = title[:40]
+    since = len(ctx.placements)
     title_span = (text.find(title), text.find(title) + len(title)) if title in text else (0, 0)
-    cov.place(*title_span)
+    ctx.place(*title_span, "procedure", None, "title")
     body: dict[str, Any] = {}
     for key in ("purpose", "scope"):
         node = found.get(key)
         if node is not None and _section_text(text, node):
             body[key] = _section_text(text, node)
-            cov.place(node.start, node.subtree_end)
+            ctx.place(node.start, node.subtree_end, "procedure", None, key)
         else:
             body[key] = MISSING
             ctx.note(first, first, f"no {key} section (目的/适用范围): written as {MISSING!r}")
@@ -112,7 +113,8 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
                     candidates[m["name"]] = roles[0]
             if roles and s:
                 resp.append({"role": roles[0], "text": s})
-                cov.place(entry.start, entry.subtree_end)
+                ctx.place(entry.start, entry.subtree_end, "procedure", None,
+                          f"responsibilities[{len(resp) - 1}]")
             else:
                 cov.explain(entry.start, entry.subtree_end, "responsibility names no role")
         if resp:
@@ -151,7 +153,7 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
         if step_forms:
             step["form"] = ctx.forms.resolve(step_forms[0].title)
         steps.append(step)
-        cov.place(entry.start, entry.subtree_end)
+        ctx.place(entry.start, entry.subtree_end, "procedure", None, f"steps[{sid}]")
     if not steps:
         return None
     for a, b in itertools.pairwise(steps):
@@ -177,7 +179,7 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
                     rec["retention"] = keep[0].canonical
                 records.append(rec)
             if mentions:
-                cov.place(entry.start, entry.subtree_end)
+                ctx.place(entry.start, entry.subtree_end, "procedure", None, "records")
             else:
                 cov.explain(entry.start, entry.subtree_end, "record names no 《form》")
     if records:
@@ -185,8 +187,9 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
     if "related" in found:
         node = found["related"]
         body["description"] = "相关文件: " + _section_text(text, node)
-        cov.place(node.start, node.subtree_end)
+        ctx.place(node.start, node.subtree_end, "procedure", None, "description")
     pid = ctx.registry.allocate("procedure", title, "procedure")
+    ctx.settle(since, pid)
     ctx.documents.append(Document("procedure", pid, title, body))
     return {"id": pid, "title": title, "sections": sorted(found),
             "steps": [{"id": s["id"], "title": s["title"], "roles": s["roles"]} for s in steps]}

@@ -230,7 +230,7 @@ def extract_roles(ctx: Context, doc: Segmented) -> list[ParsedRole]:
 def _role(ctx: Context, h: RoleHeading, rid: str) -> ParsedRole:
     text = ctx.text
     cov = ctx.coverage
-    cov.place(h.start, h.end)
+    ctx.place(h.start, h.end, "role", rid, "title")
     seg = segment(text, h.end, h.region_end, ITEM_CLASSES)
     items = [n for n in seg.roots if n.kind == "item"]
     pre_end = items[0].start if items else h.region_end
@@ -248,7 +248,7 @@ def _role(ctx: Context, h: RoleHeading, rid: str) -> ParsedRole:
         sum_hi = sum_lo + cut.end() if cut else sum_lo
         summary = clean(text[sum_lo:sum_hi])
     if summary:
-        cov.place(sum_lo, sum_hi)
+        ctx.place(sum_lo, sum_hi, "role", rid, "summary")
         lead = _LEADS_RE.search(text, sum_lo, sum_hi)
         if lead:
             for boss in re.split(r"和|及|与|、|以及", lead["boss"]):
@@ -302,13 +302,13 @@ def _role(ctx: Context, h: RoleHeading, rid: str) -> ParsedRole:
         quals.setdefault("other", []).append(fields["qualifications"][0])
     if quals:
         body["qualifications"] = quals
-    for _key, (_value, a, b) in fields.items():
-        cov.place(a, b)
+    for key, (_value, a, b) in fields.items():
+        ctx.place(a, b, "role", rid, key)
     duties = []
     for node in items:
         duty = _duty(ctx, node, h.name)
         duties.append(duty)
-        cov.place(node.start, node.subtree_end)
+        ctx.place(node.start, node.subtree_end, "role", rid, f"duties[{len(duties) - 1}]")
     for a, b in seg.strays:
         cov.unplace(a, b, "stray digits glued to an item number (a page number?)")
     for node in seg.roots:

@@ -78,13 +78,14 @@ def extract_schedule(ctx: Context, title: str | None = None) -> dict[str, Any] |
     parsed: list[dict[str, Any]] = []
     used_ids: set[str] = set()
     sched_title = title
+    since = len(ctx.placements)
     for lo, hi in schedule_lines(text):
         line = text[lo:hi]
         recs = find_recurrences(text, lo, hi)
         if not recs:
             if sched_title is None and not items and len(clean(line)) <= 40:
                 sched_title = clean(line)
-                cov.place(lo, hi)
+                ctx.place(lo, hi, "schedule", None, "title")
             elif all(w in line for w in _HEADER_WORDS[1:3]):
                 cov.explain(lo, hi, "table header line")
             else:
@@ -145,10 +146,11 @@ def extract_schedule(ctx: Context, title: str | None = None) -> dict[str, Any] |
                      f"more than one time phrase on the line: used {rec.source!r}")
         items.append(item)
         parsed.append({**item, "start": lo, "end": hi, "phrase": rec.source})
-        cov.place(lo, hi)
+        ctx.place(lo, hi, "schedule", None, f"items[{len(items) - 1}]")
     if not items:
         return None
     name = sched_title or "导入的工作行程"
     sid = ctx.registry.allocate("schedule", name, "schedule")
+    ctx.settle(since, sid)
     ctx.documents.append(Document("schedule", sid, name, {"items": items}))
     return {"id": sid, "title": name, "items": parsed}

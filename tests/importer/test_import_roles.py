@@ -167,3 +167,13 @@ def test_property_scope() -> None:
     docs = _role_docs(result)
     assert all(d["property"] == "taoyuan-village" for d in docs)
     assert validate(result) == []
+
+
+def test_placements_map_source_spans_to_draft_keys(seed_result: ImportResult) -> None:
+    places = seed_result.placements
+    assert all(p["file"] in seed_result.drafts for p in places)
+    duties = [p for p in places if p["path"].startswith("duties[")]
+    assert len(duties) == 12 + 14 + 11 + 7 + 15 + 9 + 8 + 10
+    first = next(p for p in places if p["path"] == "duties[0]")
+    assert SEED000[first["start"]:first["end"]].startswith("1.负责管理处的顾客投诉处理")
+    assert [p["start"] for p in places] == sorted(p["start"] for p in places)
