@@ -541,8 +541,13 @@ def _check_schema(form: Form, fs: FormSpec, data: Mapping[Any, Any], state: Form
     validator = _validator(form)
     if validator is None:
         return
-    pruned = _prune(fs.fields, data, state, ())
-    for err in validator.iter_errors(pruned):
+    pruned = _tame(_prune(fs.fields, data, state, ()))
+    try:
+        found = list(validator.iter_errors(pruned))
+    except (ValueError, TypeError, RecursionError):  # jsonschema choking on odd values
+        errors.add(FORM_KEY, "other", t("forms.invalid", lang, field=form.title))
+        return
+    for err in found:
         parts = list(err.absolute_path)
         if err.validator == "required":
             missing = _missing_name(err)
@@ -568,6 +573,20 @@ def _check_schema(form: Form, fs: FormSpec, data: Mapping[Any, Any], state: Form
             continue
         kind, message = _message(err, spec, _label(spec, path, lang, fs), lang)
         errors.add(path, kind, message)
+
+
+_HUGE = 10**300
+
+
+def _tame(value: Any) -> Any:
+    """Integers too long to print (jsonschema's messages repr them) become a huge float."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _HUGE:
+        return float("inf") if value > 0 else float("-inf")
+    if isinstance(value, dict):
+        return {k: _tame(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tame(v) for v in value]
+    return value
 
 
 def _missing_name(err: ValidationError) -> str | None:
