@@ -37,6 +37,13 @@ class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
 
+    def resolve(self, kind: type, value: Any, implicit: Any) -> Any:
+        # The duty key `no:` is text to our loader (YAML 1.2 booleans), as in the shipped
+        # rules; keep it unquoted. Everything else keeps PyYAML's cautious quoting.
+        if kind is yaml.ScalarNode and value == "no":
+            return "tag:yaml.org,2002:str"
+        return super().resolve(kind, value, implicit)
+
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
 from runtime.importer import ImportResult, preview, validate
 from runtime.importer.segment import LAYOUT_CHARS
+from runtime.loader import load_text, to_plain
+
+
+def _load(text: str) -> Any:
+    """A draft as our loader reads it (YAML 1.2 booleans: `no:` is a key)."""
+    data, error = load_text(text, "draft.yaml")
+    assert error is None, error
+    return to_plain(data)
 
 DATA = Path(__file__).parent / "data"
 SEED000 = (DATA / "seed000.txt").read_text(encoding="utf-8")
@@ -32,7 +40,7 @@ def seed_result() -> ImportResult:
 
 
 def _role_docs(result: ImportResult) -> list[dict[str, object]]:
-    docs = [yaml.safe_load(result.drafts[f"roles/{r['id']}.yaml"]) for r in result.roles]
+    docs = [_load(result.drafts[f"roles/{r['id']}.yaml"]) for r in result.roles]
     return docs
 
 
@@ -54,9 +62,9 @@ def test_drafts_pass_handbook_check(seed_result: ImportResult) -> None:
 def test_draft_header_and_document_control(seed_result: ImportResult) -> None:
     for name, text in seed_result.drafts.items():
         assert text.startswith("# yaml-language-server: $schema=")
-        kind = yaml.safe_load(text)["kind"]
+        kind = _load(text)["kind"]
         assert f"{kind}.schema.json" in text.splitlines()[0], name
-        doc = yaml.safe_load(text)
+        doc = _load(text)
         assert doc["version"] == "0.1.0"
         assert doc["drafted-by"] == "importer"
         assert str(doc["effective"]) == "2026-01-01"
