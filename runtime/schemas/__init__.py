@@ -277,9 +277,12 @@ FIELD_UI = {
     "description": "字段的界面提示",
     "properties": {
         "widget": _s(
-            "控件: text, textarea, select, radio, multiselect, checkbox, integer, number, date,"
-            " time, datetime, phone, unit, file, photo, rows, section, computed",
+            "控件: text, textarea, select, radio, multiselect, checkbox, toggle, integer, number,"
+            " date, time, datetime, phone, unit, file, photo, rows, section (= group), computed",
             type="string",
+            enum=["text", "textarea", "select", "radio", "multiselect", "checkbox", "toggle",
+                  "integer", "number", "date", "time", "datetime", "phone", "unit", "file",
+                  "photo", "rows", "section", "group", "computed"],
         ),
         "help": _s("帮助文字", type="string"),
         "placeholder": _s("占位提示", type="string"),
@@ -303,6 +306,10 @@ FIELD_UI = {
             ["field", "map"],
         ),
         "unit": _s("单位 (如 元、人、%)", type="string"),
+        "step": _s("数字输入的步长 (如 0.5)", type="number", exclusiveMinimum=0),
+        "accept": _s("附件允许的文件类型 (如 [jpg, png, pdf])", type="array",
+                     items={"type": "string", "pattern": r"^[a-z0-9]{1,8}$"}),
+        "print-lines": _s("空白打印时为手写预留的行数", type="integer", minimum=1, maximum=20),
         "personal": _s("个人信息 (电话、身份证号): 无权限的岗位看到打码", type="boolean"),
         "fields": _s("嵌套字段 (分组或可重复行) 的界面提示", type="object"),
     },
