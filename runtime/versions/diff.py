@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime import model as m
-from runtime.pipeline import compile_tree
+from runtime.pipeline import compiled as compile_tree
 from runtime.timeexpr import Duration
 
 _ZH_UNITS = {"minutes": "分钟", "hours": "小时", "days": "天", "weeks": "周", "months": "个月",

@@ -26,7 +26,7 @@ from typing import Any
 
 from runtime import model as m
 from runtime.errors import ConflictError, HandbookError, PermissionDenied, RuleError
-from runtime.pipeline import compile_tree
+from runtime.pipeline import compiled as compile_tree
 from runtime.versions.tree import VersionInfo, VersionRepo, bump_errors
 
 STATES = ("draft", "submitted", "reviewed", "approved", "published", "withdrawn")

@@ -15,7 +15,7 @@ from datetime import date
 import yaml
 
 from runtime.errors import HandbookError
-from runtime.pipeline import compile_tree
+from runtime.pipeline import compiled as compile_tree
 from runtime.versions.drafts import Draft, Drafts
 
 _ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

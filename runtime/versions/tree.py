@@ -27,7 +27,8 @@ from typing import Any
 
 from runtime.errors import HandbookError, RuleError, RuleErrors
 from runtime.loader import iter_rule_files, load_text
-from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, compile_tree
+from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES
+from runtime.pipeline import compiled as compile_tree
 
 SEMVER_PARTS = 3
 _LOCK = threading.Lock()

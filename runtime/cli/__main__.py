@@ -1,0 +1,5 @@
+"""`python -m runtime.cli` = `handbook`."""
+
+from runtime.cli import main
+
+raise SystemExit(main())
