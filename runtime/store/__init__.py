@@ -34,9 +34,15 @@ fsync the directory, delete the old journal. A crash before the rename leaves th
 snapshot + journal (complete); after it, the new snapshot alone holds every write and the
 stale journal and temp file are cleaned up on the next open.
 
-Indexes are in memory only, rebuilt on open: equality on kind, status, form_id, property,
-assignee_role, assignee_user, case_id and number in every table, ordered on due_at, plus
-any `store.ensure_index(table, field, ordered=...)`.
+Indexes live in memory only and are built on a table's first query that can use them
+(so opening 100k records costs little more than parsing the snapshot), then kept in step
+with every write and replayed line: equality on kind, status, form_id, property,
+assignee_role, assignee_user, case_id and number in every table, ordered (range) on
+due_at, plus any `store.ensure_index(table, field, ordered=...)`. Naive datetimes are local
+property time (UTC+8); aware ones are converted before comparing.
+
+Test hook: `runtime.store.journal.fault_hook` is called at each crash-relevant step so the
+crash tests can SIGKILL a writer exactly there (it is None in normal use).
 """
 
 from __future__ import annotations

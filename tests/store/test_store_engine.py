@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,21 @@ def test_closed_store_refuses_use(tmp_path: Path) -> None:
     s.close()
     with pytest.raises(StoreError, match="closed"):
         s.insert("t", {"n": 1})
+
+
+def test_forked_child_writes_through_its_own_lock(tmp_path: Path) -> None:
+    s = open_store(tmp_path)
+    s.insert("t", {"n": 0})
+    pid = os.fork()
+    if pid == 0:  # child: the inherited instance must reopen its files, then write
+        code = 1
+        try:
+            s.insert("t", {"n": 1})
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [d["n"] for d in s.all("t")] == [0, 1]
+    assert s.insert("t", {"n": 2}) == 3
+    s.close()
