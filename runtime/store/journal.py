@@ -240,6 +240,7 @@ class JournalStorage(Storage):
         self._snapshot_bytes = 0
         self._lock_fd = -1
         self._force_compact = False
+        self._retry_at = 0
         self._snapshot_path = str(self._dir / SNAPSHOT) if self._dir is not None else ""
         if self._dir is not None:
             self._open_files()
@@ -630,10 +631,13 @@ class JournalStorage(Storage):
     def _maybe_compact(self) -> None:
         if self._dir is None:
             return
-        due = self._offset > max(self._compact_min, self._snapshot_bytes)
+        due = self._offset > max(self._compact_min, self._snapshot_bytes, self._retry_at)
         if not (due or self._force_compact):
             return
         self._force_compact = False
+        # If this attempt fails (disk full...), wait for more journal before trying again
+        # rather than rewriting the whole snapshot on every write.
+        self._retry_at = self._offset + self._compact_min
         assert self._dir is not None
         new_gen = self._gen + 1
         tmp = self._p(SNAPSHOT + ".tmp")
@@ -656,6 +660,7 @@ class JournalStorage(Storage):
         _fault("old-journal-removed")
         self._snap_sig = self._snapshot_sig()
         self._snapshot_bytes = size
+        self._retry_at = 0
 
     def _write_snapshot(self, path: Path, generation: int) -> int:
         """Write the whole state as readable JSON (one document per line) and fsync it."""

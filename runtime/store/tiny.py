@@ -166,7 +166,8 @@ class JournalTable(Table):
         """Documents matching a TinyDB query."""
         with self._journal.read_lock():
             self._fresh_cache()
-            return super().search(cond)
+            # copies: a caller mutating a result must not reach the live state
+            return [Document(clone(dict(d)), d.doc_id) for d in super().search(cond)]
 
     def get(  # type: ignore[override]
         self,
@@ -179,12 +180,13 @@ class JournalTable(Table):
             docs = self._read_table()
             if doc_id is not None:
                 raw = docs.get(doc_id)  # type: ignore[call-overload]
-                return None if raw is None else Document(raw, doc_id)
+                return None if raw is None else Document(clone(raw), doc_id)
             if doc_ids is not None:
-                return [Document(docs[i], i) for i in doc_ids if i in docs]  # type: ignore[index]
+                return [Document(clone(docs[i]), i) for i in doc_ids if i in docs]  # type: ignore[index]
             if cond is None:
                 raise TypeError("get() needs cond, doc_id or doc_ids")
-            return super().get(cond)
+            found = super().get(cond)
+            return None if found is None else Document(clone(dict(found)), found.doc_id)
 
     def count(self, cond: QueryLike) -> int:
         """Number of documents matching a query."""
@@ -199,7 +201,7 @@ class JournalTable(Table):
         with self._journal.read_lock():
             items = list(self._read_table().items())
         for doc_id, doc in items:
-            yield Document(doc, doc_id)  # type: ignore[arg-type]
+            yield Document(clone(doc), doc_id)  # type: ignore[arg-type]
 
 
 class JournalDB(TinyDB):

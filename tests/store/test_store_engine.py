@@ -235,3 +235,31 @@ def test_forked_child_writes_through_its_own_lock(tmp_path: Path) -> None:
     assert [d["n"] for d in s.all("t")] == [0, 1]
     assert s.insert("t", {"n": 2}) == 3
     s.close()
+
+
+def test_tinydb_results_are_copies(tmp_path: Path) -> None:
+    with open_store(tmp_path) as s:
+        t = s.db.table("t")
+        t.insert({"rows": [1], "n": 1})
+        t.search(Query().n == 1)[0]["rows"].append(2)
+        t.get(doc_id=1)["rows"].append(3)  # type: ignore[index]
+        next(iter(t))["rows"].append(4)
+        assert s.get("t", 1)["rows"] == [1]
+
+
+def test_failed_compaction_keeps_the_write_and_backs_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = Store(tmp_path, compact_min_bytes=1024)
+    attempts = []
+
+    def broken(path: Path, generation: int) -> int:
+        attempts.append(generation)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(s.journal, "_write_snapshot", broken)
+    ids = [s.insert("t", {"pad": "x" * 100, "n": n}) for n in range(40)]
+    assert 1 <= len(attempts) < 10  # retried only after more journal, not on every write
+    s.close()
+    with open_store(tmp_path) as again:
+        assert [d["id"] for d in again.all("t")] == ids
