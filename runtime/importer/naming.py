@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 LEXICON: dict[str, str] = {
@@ -135,6 +136,22 @@ def bare_title(title: str) -> str:
     return title
 
 
+def _norm(title: str) -> str:
+    """Compare titles as written in any width: NFKC (（）→ ()), no spaces."""
+    return "".join(unicodedata.normalize("NFKC", title).split())
+
+
+def aliases(title: str) -> set[str]:
+    """A title and the names it answers to: `客户访问记录 (回访记录表)` → itself, 客户访问记录,
+    回访记录表 (all normalised)."""
+    t = _norm(title)
+    out = {t}
+    m = re.fullmatch(r"(?P<main>.+?)\((?P<alt>[^()]+)\)", t)
+    if m:
+        out |= {m["main"], m["alt"]}
+    return out
+
+
 @dataclass
 class Registry:
     """The ids already taken and the titles they answer to, in the target tree and this import."""
@@ -162,26 +179,26 @@ class Registry:
 
     def find_role(self, name: str) -> str | None:
         """The id of a role named `name` in this import or the tree (exact, then bare title)."""
-        name = name.strip(_STRIP)
+        name = _norm(name.strip(_STRIP))
         if not name:
             return None
         for table in (self.new_roles, self.tree_roles):
-            if name in table:
-                return table[name]
+            for title, rid in table.items():
+                if name in aliases(title):
+                    return rid
         bare = bare_title(name)
         for table in (self.new_roles, self.tree_roles):
             for title, rid in table.items():
-                if bare_title(title) == bare:
+                if any(bare_title(a) == bare for a in aliases(title)):
                     return rid
         return None
 
     def find_form(self, title: str) -> str | None:
-        """The id of a form titled `title` (ignoring a bracketed alias in the tree's title)."""
+        """The id of a form titled `title` (any width; a bracketed alias counts too)."""
+        name = _norm(title)
         for table in (self.new_forms, self.tree_forms):
-            if title in table:
-                return table[title]
             for known, fid in table.items():
-                if re.sub(r"\s*[(（][^)）]*[)）]\s*$", "", known) == title:
+                if name in aliases(known):
                     return fid
         return None
 

@@ -35,7 +35,9 @@ FIELD_KEYS = {
 _FIELD_RE = re.compile("(?P<key>" + "|".join(sorted(FIELD_KEYS, key=len, reverse=True))
                        + r")\s*[:：]")
 _HEADING_ROLE_RE = re.compile(r"^(?P<name>.*?)" + ROLE_SUFFIX + r"$")
-_INLINE_ROLE_RE = re.compile(ROLE_SUFFIX + r"\s*[:：]")
+_INLINE_ROLE_RE = re.compile(ROLE_SUFFIX + r"\s*[:：]|(?:的)?(?:岗位)?职责如下\s*[:：]")
+# "其职责如下:" ends a summary; these words before 职责如下 are not a role's name.
+_NOT_NAMES = ("其", "主要", "具体", "以下", "相关", "本岗位", "岗位")
 _LEADS_RE = re.compile(r"在(?P<boss>[^,，。;；]{2,40}?)的(?:直接)?(?:领导|指导|管理|安排)下")
 _MANAGEMENT_WORDS = ("经理", "主管", "主办", "主任", "队长", "班长", "组长", "总监", "副总")
 _NAME_CUT_RE = re.compile(r".*(?:职能|一览表|架构图?|职责)")
@@ -108,12 +110,15 @@ def find_role_headings(text: str, doc: Segmented) -> list[RoleHeading]:
             heads.append(RoleHeading(node.start, node.title_end, clean(name), node.subtree_end,
                                      numbered=True))
             covered.append((node.start, node.title_end))
+    numbered = [(h.end, h.limit) for h in heads]
     for m in _INLINE_ROLE_RE.finditer(text):
         if any(a <= m.start() < b for a, b in covered):
             continue
         start, name = _name_before(text, m.start(), 0)
-        if len(name) < 2:
+        if len(name) < 2 or name.startswith(_NOT_NAMES) or name.endswith("其"):
             continue
+        if "如下" in m.group(0) and any(a <= m.start() < b for a, b in numbered):
+            continue  # the end of a numbered role's summary, not a new role
         limit = next((n.subtree_end for n in reversed(doc.walk())
                       if n.kind == "heading" and n.start <= start < n.subtree_end), len(text))
         heads.append(RoleHeading(start, m.end(), name, limit))
@@ -233,6 +238,11 @@ def _role(ctx: Context, h: RoleHeading, rid: str) -> ParsedRole:
     ctx.place(h.start, h.end, "role", rid, "title")
     seg = segment(text, h.end, h.region_end, ITEM_CLASSES)
     items = [n for n in seg.roots if n.kind == "item"]
+    tail = _TAIL_RE.search(text, items[0].start, h.region_end) if items else None
+    if tail is not None:
+        # 权限 / 任职资格 after the duties: their own lists, not more duties.
+        seg = segment(text, h.end, tail.start(), ITEM_CLASSES)
+        items = [n for n in seg.roots if n.kind == "item"]
     pre_end = items[0].start if items else h.region_end
     fields, sum_lo, sum_hi = _fields(ctx, h.end, pre_end)
     body: dict[str, Any] = {}
@@ -315,6 +325,8 @@ def _role(ctx: Context, h: RoleHeading, rid: str) -> ParsedRole:
         if node.kind == "text" and items and node.start >= items[0].start:
             cov.explain(node.start, node.end,
                         f"text after the last numbered duty of {h.name}")
+    if tail is not None:
+        _tail_sections(ctx, rid, h, tail.start(), body)
     if duties:
         body["duties"] = duties
     else:
@@ -324,6 +336,57 @@ def _role(ctx: Context, h: RoleHeading, rid: str) -> ParsedRole:
     return ParsedRole(rid, title, h.start, h.region_end, summary or None, reports,
                       [{**d, "start": n.start, "end": n.subtree_end}
                        for d, n in zip(duties, items, strict=True)])
+
+
+_TAIL_RE = re.compile(r"(?:(?<=\n)|(?<=[。；;]))[ \t\u3000]*(?P<key>任职资格|任职条件|任职要求"
+                      r"|岗位权限|工作权限|权限)[ \t\u3000]*(?:[:：]|(?=\n))")
+
+
+def _tail_sections(ctx: Context, rid: str, h: RoleHeading, lo: int, body: dict[str, Any]) -> None:
+    """Authorities (权限) and qualifications (任职资格) written after a role's duties."""
+    text = ctx.text
+    keys = list(_TAIL_RE.finditer(text, lo, h.region_end))
+    for i, m in enumerate(keys):
+        end = keys[i + 1].start() if i + 1 < len(keys) else h.region_end
+        seg = segment(text, m.end(), end, ITEM_CLASSES)
+        items = [n for n in seg.roots if n.kind == "item"]
+        if items:
+            entries = [(n.start, n.subtree_end, clean(text[n.body_start:n.subtree_end]))
+                       for n in items]
+            trailing = [n for n in seg.roots if n.kind == "text" and n.start > items[0].start]
+            for n in trailing:
+                ctx.coverage.explain(n.start, n.end, f"text after the {m['key']} of {h.name}")
+        else:
+            entries = [(a, a + len(line), clean(line)) for a, line in _lines(text, m.end(), end)]
+        entries = [e for e in entries if e[2]]
+        ctx.place(m.start("key"), m.end(), "role", rid, "authorities"
+                  if "权限" in m["key"] else "qualifications")
+        if "权限" in m["key"]:
+            body.setdefault("authorities", []).extend(e[2] for e in entries)
+            for a, b, _ in entries:
+                ctx.place(a, b, "role", rid, "authorities")
+            continue
+        quals = body.setdefault("qualifications", {})
+        for a, b, entry in entries:
+            fm = re.match(r"(?P<k>学历|工作经验|经验|资质证书|证书)\s*[:：]\s*(?P<v>.+)", entry)
+            if fm and fm["k"] in ("学历",):
+                quals["education"] = fm["v"]
+            elif fm and fm["k"] in ("工作经验", "经验"):
+                quals["experience"] = fm["v"]
+            elif fm:
+                quals.setdefault("certificates", []).extend(
+                    c for c in re.split(r"[、,，;；]", fm["v"]) if c)
+            else:
+                quals.setdefault("other", []).append(entry)
+            ctx.place(a, b, "role", rid, "qualifications")
+
+
+def _lines(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
+    out, pos = [], lo
+    for line in text[lo:hi].split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
 
 
 def stand_in_roles(ctx: Context) -> None:

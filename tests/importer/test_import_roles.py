@@ -39,7 +39,7 @@ def seed_result() -> ImportResult:
     return preview(SEED000, "role", effective=date(2026, 1, 1), source="seed000.txt")
 
 
-def _role_docs(result: ImportResult) -> list[dict[str, object]]:
+def _role_docs(result: ImportResult) -> list[dict[str, Any]]:
     docs = [_load(result.drafts[f"roles/{r['id']}.yaml"]) for r in result.roles]
     return docs
 
@@ -52,7 +52,7 @@ def test_eight_roles_with_their_duty_counts(seed_result: ImportResult) -> None:
     assert [r["title"] for r in seed_result.roles] == [t for t, _ in ROLES]
     assert [len(r["duties"]) for r in seed_result.roles] == [12, 14, 11, 7, 15, 9, 8, 10]
     for doc, (_, numbers) in zip(_role_docs(seed_result), ROLES, strict=True):
-        assert [d["no"] for d in doc["duties"]] == numbers  # type: ignore[index]
+        assert [d["no"] for d in doc["duties"]] == numbers
 
 
 def test_drafts_pass_handbook_check(seed_result: ImportResult) -> None:
@@ -82,13 +82,13 @@ def test_reporting_lines_resolve_to_roles_of_the_import(seed_result: ImportResul
 
 def test_phrases_enrich_the_duties(seed_result: ImportResult) -> None:
     docs = {d["title"]: d for d in _role_docs(seed_result)}
-    assistant = docs["客户中心客户助理"]["duties"]  # type: ignore[index]
+    assistant = docs["客户中心客户助理"]["duties"]
     assert assistant[0]["time-limit"] == "24h"
     assert assistant[0]["targets"] == [{"name": "投诉处理率", "value": 100}]
     assert assistant[5]["targets"] == [{"name": "管理费收缴率", "value": 100}]
     assert assistant[11]["schedule"] == "monthly on day 25"
     assert assistant[3]["forms"]  # 《周工作信息表》 is a form reference
-    control = docs["客户中心控制中心"]["duties"]  # type: ignore[index]
+    control = docs["客户中心控制中心"]["duties"]
     assert control[8]["schedule"] == "hourly 08:00-22:00"
     assert "forms" not in control[0]  # 《…管理制度》 is a cited regulation, not a form
 
@@ -147,7 +147,7 @@ def test_fields_of_a_role_heading() -> None:
     assert "前台客服" in str(boss["description"])
     assert cashier["level"] == "operational"
     assert cashier["reports-to"] == boss["id"]
-    assert cashier["duties"][0]["targets"] == [{"name": "费用收缴率", "value": 98}]  # type: ignore[index]
+    assert cashier["duties"][0]["targets"] == [{"name": "费用收缴率", "value": 98}]
     assert validate(result) == []
 
 
@@ -185,3 +185,57 @@ def test_placements_map_source_spans_to_draft_keys(seed_result: ImportResult) ->
     first = next(p for p in places if p["path"] == "duties[0]")
     assert SEED000[first["start"]:first["end"]].startswith("1.负责管理处的顾客投诉处理")
     assert [p["start"] for p in places] == sorted(p["start"] for p in places)
+
+
+ROLE_WITH_TAIL = """\
+二、客服主管岗位职责
+直接上级：管理处经理
+管理级别：管理层
+定编：2人
+1、负责客户服务中心的日常管理工作。
+2、每月25日前制定下月培训计划。
+3、完成领导交办的其他工作。
+权限：
+1、对本部门员工的考核权。
+2、对投诉处理方案的审核权。
+任职资格：
+学历：大专以上
+工作经验：三年以上物业管理经验
+资质证书：物业管理员证、消防上岗证
+身体健康，沟通能力强
+三、前台接待岗位职责
+前台接待在客服主管的直接领导下，负责接待工作，其职责如下：
+1、接听电话。
+2、登记投诉，填写《顾客投诉(建议)登记表》。
+"""
+
+
+def test_authorities_and_qualifications_after_the_duties() -> None:
+    result = preview(ROLE_WITH_TAIL, "role")
+    boss, desk = _role_docs(result)
+    assert [d["no"] for d in boss["duties"]] == [1, 2, 3]
+    assert boss["authorities"] == ["对本部门员工的考核权。", "对投诉处理方案的审核权。"]
+    assert boss["qualifications"] == {
+        "education": "大专以上", "experience": "三年以上物业管理经验",
+        "certificates": ["物业管理员证", "消防上岗证"], "other": ["身体健康，沟通能力强"]}
+    assert boss["headcount"] == 2 and boss["level"] == "management"
+    assert desk["reports-to"] == boss["id"]
+    assert desk["duties"][1]["forms"] == ["complaint-register"]  # an existing form by title
+    assert result.unplaced == []
+    assert validate(result) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("客服主管职责如下：\n1、负责日常管理。\n2、审批投诉处理意见。\n前台接待员的职责如下：\n1、接听电话。\n",
+         [("客服主管", 2), ("前台接待员", 1)]),
+        # "其职责如下" ends a summary: not a role called 其.
+        ("一、保洁员岗位职责\n保洁员在保洁主管的领导下工作，其职责如下：\n1、清扫。\n",
+         [("保洁员", 1)]),
+    ],
+)
+def test_duties_follow_a_colon_heading(text: str, expected: list[tuple[str, int]]) -> None:
+    result = preview(text, "role")
+    assert [(r["title"], len(r["duties"])) for r in result.roles] == expected
+    assert validate(result) == []

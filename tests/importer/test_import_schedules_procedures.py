@@ -47,7 +47,7 @@ def calendar() -> ImportResult:
     return preview(CALENDAR, "auto")
 
 
-def _schedule(result: ImportResult) -> dict[str, object]:
+def _schedule(result: ImportResult) -> dict[str, Any]:
     sid = result.schedules[0]["id"]
     return _load(result.drafts[f"schedules/{sid}.yaml"])
 
@@ -113,7 +113,7 @@ def procedure() -> ImportResult:
     return preview(PROCEDURE, "auto")
 
 
-def _procedure(result: ImportResult) -> dict[str, object]:
+def _procedure(result: ImportResult) -> dict[str, Any]:
     pid = result.procedures[0]["id"]
     return _load(result.drafts[f"procedures/{pid}.yaml"])
 
