@@ -555,9 +555,14 @@ def _check_schema(form: Form, fs: FormSpec, data: Mapping[Any, Any], state: Form
                 continue
             concrete = format_path([*parts, missing])
             spec = fs.by_path.get(_template_path(concrete))
-            if spec is not None:
-                continue  # requiredness (with visibility) is decided by _check_rules
-            errors.add(concrete, "required", t("forms.required", lang, field=concrete))
+            if spec is not None and (spec.required or state.is_required(concrete)
+                                     or not state.is_visible(concrete)):
+                continue  # decided by _check_rules (with visibility); hidden is never required
+            # Required only by a schema rule such as `if/then` (or a field without a spec).
+            name = _label(spec, concrete, lang, fs)
+            key = "forms.choose" if spec is not None and spec.kind in (
+                "choice", "multichoice", "yesno") else "forms.required"
+            errors.add(concrete, "required", t(key, lang, field=name))
             continue
         if err.validator in ("additionalProperties", "unevaluatedProperties"):
             props = _known_keys(fs, parts)

@@ -122,6 +122,9 @@ def _seed(prefix: str, specs: tuple[FieldSpec, ...], data: Mapping[str, Any],
         value = data.get(spec.name)
         if value is None and use_defaults:
             value = resolve_default(spec, ctx)
+        if spec.kind in ("group", "rows") and value is not None and not isinstance(
+                value, Mapping if spec.kind == "group" else list):
+            ss.setdefault(widget_key(prefix, path) + "#raw", value)
         if spec.kind == "group":
             _seed(prefix, spec.children, value if isinstance(value, Mapping) else {}, ctx,
                   indexes, use_defaults)
@@ -140,40 +143,62 @@ def _seed(prefix: str, specs: tuple[FieldSpec, ...], data: Mapping[str, Any],
                 ss[key + "#value"] = value
             continue
         if key not in ss and spec.kind != "computed":
-            ss[key] = to_widget(spec, value)
+            shown = to_widget(spec, value)
+            ss[key] = shown
+            if _unshowable(value, shown):
+                ss[key + "#raw"] = value  # shown under the widget so it is not lost unseen
 
 
 def _collect(prefix: str, specs: tuple[FieldSpec, ...], indexes: tuple[int, ...],
-             fallback: Mapping[str, Any]) -> dict[str, Any]:
+             fallback: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """(values held by drawn widgets, names of the fields those widgets control).
+
+    A controlled field's widget is authoritative (emptied widget → field removed); fields
+    without a widget this session keep their value from `fallback`."""
     ss = st.session_state
     out: dict[str, Any] = {}
+    controlled: set[str] = set()
     for spec in specs:
         path = spec.concrete_path(*indexes)
         if spec.kind == "group":
             sub = fallback.get(spec.name)
-            out[spec.name] = _collect(prefix, spec.children, indexes,
-                                      sub if isinstance(sub, Mapping) else {})
+            sub = sub if isinstance(sub, Mapping) else {}
+            values, ctrl = _collect(prefix, spec.children, indexes, sub)
+            if ctrl:
+                controlled.add(spec.name)
+                merged = {k: v for k, v in sub.items() if k not in ctrl}
+                merged.update(values)
+                if merged:
+                    out[spec.name] = merged
             continue
         if spec.kind == "rows":
             n = ss.get(_rows_key(prefix, path))
-            if not isinstance(n, int):
-                if spec.name in fallback:
-                    out[spec.name] = fallback[spec.name]
+            if not isinstance(n, int) or isinstance(n, bool):
                 continue
+            controlled.add(spec.name)
             old = rows_of(fallback.get(spec.name))
-            out[spec.name] = [_collect(prefix, spec.children, (*indexes, i),
-                                       old[i] if i < len(old) else {}) for i in range(n)]
+            rows = []
+            for i in range(n):
+                prev = old[i] if i < len(old) else {}
+                values, ctrl = _collect(prefix, spec.children, (*indexes, i), prev)
+                row = {k: v for k, v in prev.items() if k not in ctrl}
+                row.update(values)
+                rows.append(row)
+            out[spec.name] = rows
             continue
         key = widget_key(prefix, path)
         if spec.kind == "file":
-            value = ss.get(key + "#value", fallback.get(spec.name))
-        elif key in ss:
-            value = from_widget(spec, ss[key])
+            if key + "#value" not in ss:
+                continue
+            value = ss[key + "#value"]
+        elif spec.kind == "computed" or key not in ss:
+            continue
         else:
-            value = fallback.get(spec.name)
+            value = from_widget(spec, ss[key])
+        controlled.add(spec.name)
         if value is not None:
             out[spec.name] = value
-    return out
+    return out, controlled
 
 
 def collect(form: Form, key_prefix: str, data: Mapping[str, Any] | None = None
@@ -181,8 +206,10 @@ def collect(form: Form, key_prefix: str, data: Mapping[str, Any] | None = None
     """What the widgets under `key_prefix` hold, in stored form, over `data` for the rest."""
     spec = form_spec(form)
     base = dict(data or {})
-    drawn = _collect(key_prefix, spec.fields, (), base)
-    return {**base, **drawn}
+    drawn, controlled = _collect(key_prefix, spec.fields, (), base)
+    result = {k: v for k, v in base.items() if k not in controlled}
+    result.update(drawn)
+    return result
 
 
 # ---------------------------------------------------------------- drawing
@@ -223,6 +250,9 @@ class _Drawer:
             if not self.state.is_visible(path):
                 continue
             self.field(spec, path, indexes)
+            raw = st.session_state.get(widget_key(self.prefix, path) + "#raw")
+            if raw is not None:
+                st.caption(t("forms.original_value", self.lang, value=_short(raw)))
             message = self.errors.get(path)
             if message:
                 st.error(message)
@@ -355,6 +385,11 @@ class _Drawer:
                       on_click=_add_row, args=(rk,))
 
 
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
 def _md(text: str) -> str:
     # Field titles come from rules, but escape Markdown anyway so they print literally.
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$" else c for c in text)
@@ -367,6 +402,14 @@ def _max_chars(spec: FieldSpec) -> int | None:
 def _default_attach(spec: FieldSpec, name: str, content: bytes, mime: str) -> Any:
     digest, ref = save_attachment(name, content, mime)
     return attachment_value(spec, name, digest, ref, mime, len(content))
+
+
+def _unshowable(value: Any, shown: Any) -> bool:
+    if value is None or value == "" or value == [] or isinstance(value, bool):
+        return False
+    if isinstance(value, list) and isinstance(shown, list):
+        return len(shown) < len(value)  # some choices are no longer offered
+    return shown is None or shown == "" or shown == [] or shown is False
 
 
 def _count(value: Any) -> int:

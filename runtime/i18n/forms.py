@@ -72,6 +72,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "forms.saved": {"zh": "已保存", "en": "Saved"},
     "forms.attached": {"zh": "已附: {names}", "en": "Attached: {names}"},
     "forms.lines_help": {"zh": "每行一项", "en": "One entry per line"},
+    "forms.original_value": {"zh": "原记录中的值无法在此控件显示: {value}",
+                              "en": "The stored value cannot be shown in this control: {value}"},
     "forms.computed": {"zh": "自动计算", "en": "Computed"},
     "forms.other_section": {"zh": "其他", "en": "Other"},
     # printed documents

@@ -72,7 +72,8 @@ def test_refs_and_oneof_choices() -> None:
         schema:
           type: object
           $defs:
-            level: {type: string, title: 级别, oneOf: [{const: a, title: 甲}, {const: b, title: 乙}]}
+            level:
+              {type: string, title: 级别, oneOf: [{const: a, title: 甲}, {const: b, title: 乙}]}
           properties:
             level: {$ref: "#/$defs/level"}
             nullable: {type: [string, "null"], format: date, title: 日期}

@@ -183,3 +183,18 @@ def test_context_names_in_conditions() -> None:
         """)
     assert "note" in validate(form, {}, context=FormContext(property="east"))
     assert validate(form, {}, context=FormContext(property="west")) == {}
+
+
+def test_schema_if_then_requiredness_is_reported() -> None:
+    form = make_form("""
+        schema:
+          type: object
+          properties:
+            kind: {type: string, title: 类别, enum: [a, b]}
+            reason: {type: string, title: 原因}
+          if: {properties: {kind: {const: b}}, required: [kind]}
+          then: {required: [reason]}
+        """)
+    assert validate(form, {"kind": "a"}) == {}
+    assert validate(form, {"kind": "b"}) == {"reason": "请填写原因"}
+    assert validate(form, {"kind": "b", "reason": ""}) == {"reason": "请填写原因"}

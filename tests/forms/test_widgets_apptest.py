@@ -133,3 +133,33 @@ def test_hidden_field_appears_with_its_condition(tmp_path: Path, kind: str) -> N
         assert at.text_input(key="k.urgent_reason")
     else:
         assert not [w for w in at.text_input if w.key == "k.urgent_reason"]
+
+
+EDIT_APP = '''
+import streamlit as st
+
+from runtime.forms.widgets import render_form
+from tests.forms.shipped import KITCHEN_SINK, make_form
+
+form = make_form(KITCHEN_SINK)
+record = {"reporter": "甲", "phone": "13812345678", "category": "gas", "tags": ["vip", "old"],
+          "address": "二号楼", "signed_by": "乙"}
+st.session_state["live"] = render_form(form, "e", "zh", record, {},
+                                       section_ids=["intake", "more"])
+'''
+
+
+def test_editing_a_record_clears_fields_and_never_hides_stored_values(tmp_path: Path) -> None:
+    at = _app(tmp_path, EDIT_APP)
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    # Values the widgets cannot show are displayed, not silently dropped.
+    assert any("gas" in c for c in captions)
+    assert any("old" in c for c in captions)
+    assert any("二号楼" in c for c in captions)
+    live = at.session_state["live"]
+    assert live["signed_by"] == "乙"  # a field of another section keeps its value
+    at.text_input(key="e.phone").input("").run()
+    live = at.session_state["live"]
+    assert "phone" not in live  # clearing a field removes it
+    assert live["reporter"] == "甲"
