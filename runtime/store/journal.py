@@ -271,8 +271,11 @@ class JournalStorage(Storage):
                     fsync_dir(self._dir)
                 self._load(exclusive=True)
                 self._remove_stale_files()
-            finally:
+            except BaseException:
                 self._funlock()
+                self.close()  # don't leak descriptors when the files refuse to open
+                raise
+            self._funlock()
 
     def _flock(self, mode: int) -> None:
         try:
