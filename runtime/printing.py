@@ -173,7 +173,7 @@ def _display_datetime(value: str) -> str:
 
 def _blank_lines(spec: FieldSpec) -> int:
     if spec.print_lines:
-        return max(1, min(spec.print_lines, 20))
+        return max(1, min(spec.print_lines, 20))  # rows fields use it as a row count
     if spec.kind in ("textarea", "lines"):
         return 3
     return 1
@@ -253,7 +253,8 @@ def _print_table(spec: FieldSpec, value: Any, state: FormState, indexes: tuple[i
     columns = [printable(c.label(lang)) for c in spec.children]
     rows = rows_of(value)
     if not rows:
-        n = max(spec.min_items or 0, BLANK_ROWS)
+        # A blank register offers empty rows: `print-lines` of them (a month's roster: 31).
+        n = spec.print_lines or max(spec.min_items or 0, BLANK_ROWS)
         return PrintTable(columns, [[""] * len(columns) for _ in range(n)], True)
     out = []
     for i, row in enumerate(rows):
@@ -319,7 +320,8 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
     for sec in spec.sections:
         fields = [_print_field(fs, data.get(fs.name), state, (), lang, mask_personal)
                   for fs in sec.fields if state.is_visible(fs.path) or not data]
-        sections.append(PrintSection(sec.id, printable(sec.label(lang)), fields))
+        if fields:  # a filled form leaves out sections whose every field is hidden
+            sections.append(PrintSection(sec.id, printable(sec.label(lang)), fields))
     signatures, orientation = print_settings(hb, form)
     rec = record if isinstance(record, Mapping) else {}
     status = _as_text(rec.get("status"))

@@ -201,3 +201,25 @@ def test_landscape_orientation() -> None:
     hb, form = get(None, "duty-roster")
     assert "size: A4 landscape" in render_html(hb, form, None)
     assert render_pdf(hb, form, None).startswith(b"%PDF")
+
+
+def test_blank_rows_follow_print_lines_and_empty_sections_are_left_out() -> None:
+    form = make_form(KITCHEN_SINK.replace(
+        "      widget: rows\n", "      widget: rows\n      print-lines: 31\n"))
+    assert render_html(None, form, None).count('class="blank-row"') == 31
+    hidden_only = make_form("""
+        schema:
+          type: object
+          properties:
+            a: {type: string, title: 甲}
+            flag: {type: boolean, title: 标志}
+            b: {type: string, title: 乙}
+        ui:
+          sections:
+            - {id: one, title: 第一节, fields: [a, flag]}
+            - {id: two, title: 第二节, fields: [b]}
+          fields: {b: {visible-if: flag}}
+        """)
+    filled = render_html(None, hidden_only, {"data": {"a": "x", "flag": False}})
+    assert "第一节" in filled and "第二节" not in filled
+    assert "第二节" in render_html(None, hidden_only, None)

@@ -275,6 +275,10 @@ def _enum_options(schema: Mapping[str, Any], hints: Mapping[str, Any]) -> tuple[
     return tuple(out)
 
 
+def _clamp(value: int | None, lo: int, hi: int) -> int | None:
+    return None if value is None else max(lo, min(value, hi))
+
+
 def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -422,7 +426,7 @@ def _build(name: str, path: str, schema: Any, hints_raw: Any, required: bool,
         personal=bool(hints.get("personal")),
         accept=accept,
         multiple=kind == "file" and _main_type(node) == "array",
-        print_lines=_int(hints.get("print-lines")),
+        print_lines=_clamp(_int(hints.get("print-lines")), 1, 100),
         children=children,
     )
 
