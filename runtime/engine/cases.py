@@ -45,11 +45,14 @@ def _section_fields(rules: Rules, step: m.Step) -> tuple[m.Form | None, tuple[st
 
 
 def validate_step_data(rules: Rules, step: m.Step, data: Mapping[str, Any],
-                       merged: Mapping[str, Any]) -> dict[str, Any]:
+                       merged: Mapping[str, Any], *, defer_required: bool = False
+                       ) -> dict[str, Any]:
     """Check a step's data against its form section; returns it with schema defaults filled.
 
     FormValidationError maps each bad field to one message: fields not in the form, wrong
-    types or values, and required fields of the section still empty.
+    types or values, and required fields of the section still empty. With `defer_required`
+    (the next step fills the same section) only the fields given are checked: what the
+    section requires is checked when its last step completes.
     """
     if not isinstance(data, Mapping):
         raise FormValidationError({"data": "step data must be a mapping of field: value"})
@@ -64,7 +67,8 @@ def validate_step_data(rules: Rules, step: m.Step, data: Mapping[str, Any],
     if errors:
         raise FormValidationError(errors)
     # The forms room cleans (types, defaults) and validates; only this section's fields count.
-    cleaned = check_form(form, {**merged, **data}, fields=allowed)
+    checked = set(data) & set(props) if defer_required else allowed
+    cleaned = check_form(form, {**merged, **data}, fields=checked)
     return {k: cleaned[k] for k in sorted(allowed)
             if k in cleaned and (k in data or k not in merged)}
 
@@ -141,7 +145,10 @@ def start(rules: Rules, *, case_id: str, number: str, property: str | None,
 def next_step(rules: Rules, case: Case, step: m.Step, now: datetime,
               user: str | None = None) -> m.Transition:
     """The transition taken out of `step`: the first whose condition holds, else the default."""
-    ctx = ck.condition_context(case, now, user=user)
+    return _pick(step, ck.condition_context(case, now, user=user))
+
+
+def _pick(step: m.Step, ctx: Mapping[str, Any]) -> m.Transition:
     default = None
     for t in step.next:
         if t.when is None:
@@ -172,7 +179,17 @@ def complete(rules: Rules, case: Case, *, data: Mapping[str, Any] | None, now: d
     if missing:
         raise EngineError(f"step {st.id} of case {c.number} needs a record of "
                           f"{', '.join(missing)} first")
-    clean = validate_step_data(rules, st, data or {}, c.data)
+    defer = False
+    if st.next and not st.terminal and isinstance(data, Mapping):
+        # Where the raw data leads: a next step filling the same section finishes it.
+        ctx = ck.condition_context(c, now, user=user)
+        ctx.update(data)
+        try:
+            ahead = rules.step(_pick(st, ctx).to)
+            defer = ahead.section is not None and ahead.section == st.section
+        except (EngineError, KeyError):
+            defer = False
+    clean = validate_step_data(rules, st, data or {}, c.data, defer_required=defer)
     c.data.update(clean)
     out.tasks.append(_leave(rules, out, now, "complete", user))
     out.log(Event("step-completed", now, user, st.id, {"data": clean}))
