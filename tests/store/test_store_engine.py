@@ -263,3 +263,28 @@ def test_failed_compaction_keeps_the_write_and_backs_off(
     s.close()
     with open_store(tmp_path) as again:
         assert [d["id"] for d in again.all("t")] == ids
+
+
+def test_journal_cut_at_every_byte_reopens_to_a_committed_prefix(tmp_path: Path) -> None:
+    """Whatever byte a crash stops at, reopening yields exactly the lines completed before it."""
+    src = tmp_path / "src"
+    states: list[list[dict[str, object]]] = []
+    with open_store(src) as s:
+        states.append(s.all("t"))
+        for n in range(6):
+            if n % 3 == 2:
+                s.update("t", 1, {"n": n, "text": "改" * n}, by="u", at="2026-01-01T00:00:00")
+            else:
+                s.insert_many("t", [{"n": n, "text": "报修" * n}] * (n + 1))
+            states.append(s.all("t"))
+    journal = _journal(src).read_bytes()
+    ends = [i + 1 for i, b in enumerate(journal) if b == ord("\n")]
+    assert len(ends) == 6
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / SNAPSHOT).write_bytes((src / SNAPSHOT).read_bytes())
+    for cut in range(len(journal) + 1):
+        (work / _journal(src).name).write_bytes(journal[:cut])
+        complete = sum(1 for end in ends if end <= cut)
+        with open_store(work) as s:
+            assert s.all("t") == states[complete], cut
