@@ -311,11 +311,14 @@ def demo_users(hb: m.Handbook) -> list[DemoUser]:
         for prefix, title, roles, purpose in _PER_PROPERTY:
             if not all(r in hb.roles for r in roles):
                 continue
-            user = User(f"{prefix}.{_short(pid)}", f"{title} ({prop.meta.title})", roles, pid,
-                        demo=True)
+            # The rules' own role title, so the demo names follow the bundled handbook.
+            role_title = hb.roles[roles[0]].title or title
+            user = User(f"{prefix}.{_short(pid)}", f"{role_title} ({prop.meta.title})", roles,
+                        pid, demo=True)
             out.append(DemoUser(user, DEMO_PASSWORD, purpose))
     if "quality-officer" in hb.roles:
-        user = User("quality", "品质部专员", ("quality-officer",), None, demo=True)
+        user = User("quality", hb.roles["quality-officer"].title, ("quality-officer",), None,
+                    demo=True)
         out.append(DemoUser(user, DEMO_PASSWORD, "company level: every property, dashboard"))
     return out
 

@@ -106,9 +106,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.card.certificates": _s("资质证书", "Certificates"),
     "app.card.other": _s("其他", "Other"),
     "app.card.procedures": _s("负责的作业规程与时限", "Procedures and time limits owned"),
-    "app.flow.legend": _s("绿色: 开始步骤; 双框: 需附记录; 红色虚线: 时限 (⏱); 便签: 跟进事项。",
+    "app.flow.legend": _s("绿色: 开始步骤; 双框: 需附记录; 红色虚线: 时限 (≤); 便签: 跟进事项。",
                           "Green: start step; double border: record required; red dashed: "
-                          "time limit (⏱); note: follow-up."),
+                          "time limit (≤); note: follow-up."),
     "app.flow.clocks": _s("时限", "Time limits"),
     "app.flow.escalate": _s("超时上报", "Escalates to"),
     "app.quiz.submit": _s("交卷", "Submit answers"),

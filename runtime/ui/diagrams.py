@@ -61,7 +61,7 @@ def flowchart(proc: m.Procedure, hb: m.Handbook, lang: str = "zh") -> str:
                          if r in hb.roles else r for r in step.roles)
         label = f"{step.title}\n[{roles}]" if roles else step.title
         if step.time_limit:
-            label += f"\n⏱ {duration_text(step.time_limit, lang)}"
+            label += f"\n≤ {duration_text(step.time_limit, lang)}"
         attrs = [f"label={_q(label)}"]
         if step.id == proc.start:
             attrs.append('fillcolor="#dcf3e4"')
@@ -78,7 +78,7 @@ def flowchart(proc: m.Procedure, hb: m.Handbook, lang: str = "zh") -> str:
     for clock in proc.clocks:
         limit = duration_text(clock.within, lang)
         for stop in clock.stop:
-            text = f"⏱ {limit}: {clock.title}"
+            text = f"≤ {limit}: {clock.title}"
             lines.append(f"  {_q(clock.start.step)} -> {_q(stop.step)} [label={_q(text)}, "
                          'style=dashed, color="#c0392b", fontcolor="#c0392b", constraint=false];')
     for fu in proc.follow_ups:

@@ -36,7 +36,8 @@ def section_fields(form: m.Form, section: str | None) -> tuple[str, ...]:
 
 
 def render(form: m.Form, *, key: str, fields: tuple[str, ...], initial: Mapping[str, Any],
-           context: FormContext, errors: Mapping[str, str] | None = None) -> dict[str, Any]:
+           context: FormContext, errors: Mapping[str, str] | None = None,
+           show_titles: bool = False) -> dict[str, Any]:
     """Draw the fields of `form` (keyed under `key`, so typed values survive reruns) and
     return what the user entered."""
     widgets = _widgets()
@@ -45,7 +46,7 @@ def render(form: m.Form, *, key: str, fields: tuple[str, ...], initial: Mapping[
         return dict(initial)
     data: dict[str, Any] = widgets.render_form(
         form, key=key, fields=fields, data=dict(initial), context=context, lang=ctx.lang(),
-        errors=dict(errors or {}))
+        errors=dict(errors or {}), show_titles=show_titles)
     return data
 
 

@@ -104,7 +104,7 @@ def run() -> None:
                        default=spec.key == "tasks")
         pages[spec.key] = page
         groups.setdefault(ctx.tr(f"app.nav.{spec.section}"), []).append(page)
-    nav = st.navigation(groups)
+    nav = st.navigation(groups, expanded=True)  # every page in view; no "show more"
     _sidebar_user(session)
     target = st.session_state.pop(GOTO_KEY, None)
     if target is not None:

@@ -70,7 +70,7 @@ def test_flowchart_has_steps_branches_and_time_limits(views) -> None:  # type: i
             if tr.label:
                 assert tr.label in dot
     for clock in proc.clocks:
-        assert f"⏱ {duration_text(clock.within)}" in dot
+        assert f"≤ {duration_text(clock.within)}" in dot
 
 
 @pytest.mark.parametrize("text", ['a"b', "x\\y", "line\nbreak"])

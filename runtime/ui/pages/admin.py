@@ -16,6 +16,8 @@ from runtime.ui import context as ctx
 from runtime.ui.drafts import DraftStore, safe_relpath, validate_with
 from runtime.ui.main import goto
 
+_MONO = "<style>.stTextArea textarea {font-family: ui-monospace, Menlo, Consolas, monospace; " \
+        "font-size: 13px; line-height: 1.45;}</style>"
 KINDS = ("company", "property", "role", "procedure", "schedule", "form", "calendar", "training")
 EDIT_FILE = "editor_file"
 
@@ -120,7 +122,16 @@ def editor_page() -> None:
     text_key = f"editor_text::{rel}"
     if draft:
         st.info(ctx.tr("app.editor.draft_of", who=draft.saved_by, when=draft.saved_at))
-    text = st.text_area(ctx.tr("app.editor.text"), value=original, height=420, key=text_key)
+    # Native text area (AppTest can drive it; no CDN editor component) in a monospace font,
+    # beside a syntax-highlighted, line-numbered view of what is typed.
+    st.markdown(_MONO, unsafe_allow_html=True)
+    left, right = st.columns(2)
+    with left:
+        text = st.text_area(ctx.tr("app.editor.text"), value=original, height=520,
+                            key=text_key)
+    with right:
+        st.caption(ctx.tr("app.editor.preview"))
+        preview = st.empty()
     cols = st.columns(4)
     do_check = cols[0].button(ctx.tr("app.editor.validate"), key="editor_validate")
     do_save = cols[1].button(ctx.tr("app.editor.save"), type="primary", key="editor_save")
@@ -141,8 +152,8 @@ def editor_page() -> None:
     if errors is not None:
         show_errors(errors, rel, text)
     bad_lines = {e.line for e in errors or [] if e.file == rel}
-    with st.expander(ctx.tr("app.editor.preview"), expanded=bool(bad_lines)):
-        if bad_lines:
+    with preview.container(height=520):
+        if bad_lines:  # mark the lines with errors (▶) in the numbered view
             st.code(_numbered(text, bad_lines), language=None)
         else:
             st.code(text, language="yaml", line_numbers=True)
@@ -175,6 +186,7 @@ def resolved_page() -> None:
     hb = ctx.handbook(pid)
     kinds = sorted({k for k, _ in hb.raw})
     kind = cols[1].selectbox(ctx.tr("app.kind"), kinds, key="resolved_kind",
+                             index=kinds.index("procedure") if "procedure" in kinds else 0,
                              format_func=lambda k: ctx.tr(f"app.kind.{k}"))
     ids = sorted(rid for k, rid in hb.raw if k == kind)
     rid = cols[2].selectbox("id", ids, key="resolved_id")

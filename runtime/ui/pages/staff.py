@@ -218,6 +218,14 @@ def _visible_cases(session: ctx.Session, status: str | None = "open") -> list[Ca
     return sorted(out, key=lambda c: c.created_at, reverse=True)
 
 
+def _case_label(case: Case) -> str:
+    proc = ctx.handbook(case.property).procedures.get(case.procedure_id)
+    if proc is None:
+        return f"{case.number} · {case.procedure_id}"
+    step = next((s.title for s in proc.steps if s.id == case.step), case.step or "")
+    return f"{case.number} · {ctx.title_of(proc.meta)} · {step}"
+
+
 def case_page() -> None:
     """办理案件: the case's current step, its form section, transfer / return, comments, log."""
     session = ctx.guard("staff")
@@ -230,7 +238,7 @@ def case_page() -> None:
     if not ids:
         st.info(ctx.tr("app.case.none"))
         return
-    labels = {c.id: f"{c.number} · {c.procedure_id} · {c.step or ''}" for c in cases}
+    labels = {c.id: _case_label(c) for c in cases}
     chosen = st.selectbox(ctx.tr("app.case.pick"), ids, key="case_pick",
                           index=ids.index(case_id) if case_id in ids else 0,
                           format_func=lambda i: labels.get(i, i))

@@ -86,14 +86,20 @@ def render_duty_card(hb: m.Handbook, role: m.Role) -> None:
     with right:
         q = role.qualifications
         st.markdown(f"#### {ctx.tr('app.card.qualifications')}")
-        for label, value in ((ctx.tr("app.card.education"), q.education),
-                             (ctx.tr("app.card.experience"), q.experience),
-                             (ctx.tr("app.card.certificates"), "、".join(q.certificates)),
-                             (ctx.tr("app.card.other"), "; ".join(q.other))):
+        items = [(ctx.tr("app.card.education"), q.education),
+                 (ctx.tr("app.card.experience"), q.experience),
+                 (ctx.tr("app.card.certificates"), "、".join(q.certificates)),
+                 (ctx.tr("app.card.other"), "; ".join(q.other))]
+        for label, value in items:
             if value:
                 st.markdown(f"- **{label}**: {value}")
+        if not any(value for _, value in items):
+            st.markdown("- —")
     st.markdown(f"#### {ctx.tr('app.card.procedures')}")
-    for proc, steps in _procedures_of(hb, role.id):
+    owned = _procedures_of(hb, role.id)
+    if not owned:
+        st.markdown("- —")
+    for proc, steps in owned:
         limits = [f"{s.title} ({duration_text(s.time_limit, lang)})" if s.time_limit else s.title
                   for s in steps]
         clocks = [f"{c.title}: {duration_text(c.within, lang)}" for c in proc.clocks]
