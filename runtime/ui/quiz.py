@@ -86,7 +86,9 @@ def generate(hb: m.Handbook, role: str | None = None, lang: str = "zh") -> list[
             continue
         for duty in r.duties:
             for target in duty.targets:
-                correct = _target_value(target)
+                if target.value is None:
+                    continue  # a target without a number ("达标") makes no numeric question
+                correct = _target_value(target, target.value)
                 wrong = [_target_value(target, v) for v in _distract_numbers(target.value)]
                 qid = f"target:{r.id}:{duty.no}:{target.name}"
                 question = (f"{r.title}: what must {target.name} reach?" if lang == "en"
@@ -113,8 +115,7 @@ def _distract_numbers(value: float) -> list[float]:
     return [c for c in candidates if 0 < c <= 100 and c != value]
 
 
-def _target_value(target: m.Target, value: float | None = None) -> str:
-    v = target.value if value is None else value
+def _target_value(target: m.Target, v: float) -> str:
     shown = int(v) if float(v).is_integer() else v
     return f"{shown}{target.unit}"
 
