@@ -46,6 +46,10 @@ _MARKER_RE = re.compile(
     re.MULTILINE,
 )
 
+# "1.24小时内处理": item 1 whose text starts with a number. Only believed at a line or sentence
+# start (not "收费1.5元") and, like every marker, only when 1 fits its list.
+_ARABIC_BEFORE_DIGIT_RE = re.compile(r"(?<![\d/\-第.．])(?P<n>\d{1,3})[.．](?=\d)")
+
 NodeKind = Literal["heading", "item", "text"]
 
 
@@ -190,6 +194,12 @@ def find_markers(text: str, lo: int, hi: int, classes: tuple[str, ...]) -> list[
         if cls not in classes:
             continue
         out.append(Marker(start, end, cls, number))
+    if "arabic" in classes:
+        for m in _ARABIC_BEFORE_DIGIT_RE.finditer(text, lo, hi):
+            if _at_boundary(text, m.start(), lo) and int(m["n"]) > 0:
+                out.append(Marker(m.start(), m.end(), "arabic", int(m["n"])))
+        # Stable sort: at one position the decimal reading is tried first.
+        out.sort(key=lambda mk: mk.start)
     return out
 
 

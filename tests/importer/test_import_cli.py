@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runtime.cli import main
-from runtime.importer import ImportError_, preview, read_source
+from runtime.importer import ImportError_, preview, read_source, validate
 from runtime.importer.segment import LAYOUT_CHARS
 from runtime.loader import load_files
 from runtime.pipeline import compile_tree
@@ -123,3 +123,41 @@ def test_any_text_never_crashes_and_never_loses_text(text: str, kind: str) -> No
     assert reported == c["unplaced"]
     for p in result.unplaced:
         assert norm[p.start:p.end] == p.text
+
+
+DUTY_BITS = ["负责接待业主投诉", "24小时内处理", "投诉处理率达100%", "每月25日前提交报告",
+             "填写《周工作信息表》", "每周五下午2点半参加例会", "协助管理处经理工作", "保存期2年",
+             "遵守《指挥中心管理制度》", "做好98-105栋报修记录", "完成领导交办的其他工作"]
+ROLE_NAMES = ["客服主管", "前台接待员", "社区文化员", "维修班长", "收费员", "装修管理员"]
+NUMERALS = "一二三四五六七八九"
+
+
+@st.composite
+def handbooks(draw: st.DrawFn) -> tuple[str, list[int]]:
+    """Role chapters in random styles: one line or many, 1、 1. 1) (1) ①; returns duty counts."""
+    n_roles = draw(st.integers(1, 4))
+    names = draw(st.permutations(ROLE_NAMES))[:n_roles]
+    one_line = draw(st.booleans())
+    sep = "" if one_line else "\n"
+    style = draw(st.sampled_from(["{}、", "{}.", "{})", "({})", "circled"]))
+    parts, counts = [], []
+    for i, name in enumerate(names):
+        boss = ROLE_NAMES[(ROLE_NAMES.index(name) + 1) % len(ROLE_NAMES)]
+        parts.append(f"{NUMERALS[i]}、{name}岗位职责{sep}{name}在{boss}的直接领导下工作,其职责如下:{sep}")
+        k = draw(st.integers(1, 6))
+        counts.append(k)
+        for j in range(1, k + 1):
+            marker = chr(0x2460 + j - 1) if style == "circled" else style.format(j)
+            bits = draw(st.lists(st.sampled_from(DUTY_BITS), min_size=1, max_size=3))
+            parts.append(f"{marker}{','.join(bits)}。{sep}")
+    return "".join(parts), counts
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(handbooks())
+def test_generated_role_chapters_give_valid_drafts(book: tuple[str, list[int]]) -> None:
+    text, counts = book
+    result = preview(text, "role")
+    assert [len(r["duties"]) for r in result.roles] == counts
+    assert validate(result) == []
+    assert result.coverage["unplaced"] == 0
