@@ -15,6 +15,7 @@ from tinydb import where
 
 from runtime.errors import ConflictError, NotFound, StoreError
 from runtime.store import Criteria, Repository, Store, open_memory_store, open_store
+from runtime.store.indexes import OrderedIndex
 
 Factory = Callable[[], Store]
 
@@ -175,6 +176,15 @@ def test_dashboard_query_open_of_role_due_before(store: Store) -> None:
     assert store.find("tasks", status="open", assignee_role="r2", due_before=aware) == got
 
 
+@pytest.mark.parametrize(("before", "after"), [(1, True), (True, 1), (0, False), ("1", 1)])
+def test_index_tells_bool_from_int(store: Store, before: Any, after: Any) -> None:
+    doc_id = store.insert("t", {"status": before})
+    assert store.count("t", status=before) == 1  # builds the index
+    store.update("t", doc_id, {"status": after}, by="u", at="2026-01-01T00:00:00")
+    assert store.count("t", status=before) == 0
+    assert [d["id"] for d in store.find("t", status=after)] == [doc_id]
+
+
 def test_index_tracks_updates_and_deletes(store: Store) -> None:
     a = store.insert("t", {"status": "open", "due_at": "2026-01-02T00:00:00"})
     b = store.insert("t", {"status": "open", "due_at": "2026-01-03T00:00:00"})
@@ -237,30 +247,64 @@ DOCS = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+DAYS = st.one_of(
+    st.none(),
+    st.integers(0, 20).map(lambda d: f"2026-01-{d + 1:02d}T12:00:00"),
+    st.just("not a date"),
+)
+CHANGES = st.lists(
+    st.one_of(
+        st.tuples(st.just("status"), st.integers(1, 40), VALUES),
+        st.tuples(st.just("due_at"), st.integers(1, 40), DAYS),
+        st.tuples(st.just("delete"), st.integers(1, 40), st.none()),
+        st.tuples(st.just("query"), st.just(0), st.none()),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=80, deadline=None)
 @given(
     docs=DOCS,
-    updates=st.lists(st.tuples(st.integers(1, 40), VALUES), max_size=10),
+    changes=CHANGES,
     status=st.one_of(VALUES, st.frozensets(VALUES, max_size=3)),
     role=VALUES,
     day=st.one_of(st.none(), st.integers(1, 22)),
 )
 def test_indexed_query_equals_full_scan(
     docs: list[dict[str, Any]],
-    updates: list[tuple[int, Any]],
+    changes: list[tuple[str, int, Any]],
     status: Any,
     role: Any,
     day: int | None,
 ) -> None:
-    indexed = open_memory_store()
-    scanned = open_memory_store(eq_fields=(), ordered_fields=())
-    for s in (indexed, scanned):
-        if docs:
-            s.insert_many("t", docs)
-        for doc_id, value in updates:
-            if doc_id <= len(docs):
-                s.update("t", doc_id, {"status": value}, by="u", at="2026-01-01T00:00:00")
+    """Indexes built lazily, updated, deleted from and merged answer exactly like a scan."""
     ranges = {"due_at": (None, f"2026-01-{day:02d}")} if day else {}
     c = Criteria({"status": status, "assignee_role": role}, ranges)
-    assert indexed.query("t", c) == scanned.query("t", c)
-    assert indexed.count("t", c) == scanned.count("t", c)
+    c_range = Criteria({}, ranges or {"due_at": ("2026-01-05", None)})  # range index leads
+    indexed = open_memory_store()
+    scanned = open_memory_store(eq_fields=(), ordered_fields=())
+    old_merge_at = OrderedIndex.MERGE_AT
+    OrderedIndex.MERGE_AT = 2  # merge the sorted arrays often
+    try:
+        for s in (indexed, scanned):
+            if docs:
+                s.insert_many("t", docs)
+        for kind, doc_id, value in changes:
+            if kind == "query":
+                assert indexed.query("t", c) == scanned.query("t", c)
+                assert indexed.query("t", c_range) == scanned.query("t", c_range)
+                continue
+            for s in (indexed, scanned):
+                if doc_id > len(docs) or not s.count("t", Criteria(where=lambda d: True)):
+                    continue
+                if kind == "delete":
+                    if any(d["id"] == doc_id for d in s.all("t")):
+                        s.delete("t", doc_id)
+                elif any(d["id"] == doc_id for d in s.all("t")):
+                    s.update("t", doc_id, {kind: value}, by="u", at="2026-01-01T00:00:00")
+        assert indexed.query("t", c) == scanned.query("t", c)
+        assert indexed.query("t", c_range) == scanned.query("t", c_range)
+        assert indexed.count("t", c) == scanned.count("t", c)
+    finally:
+        OrderedIndex.MERGE_AT = old_merge_at
