@@ -10,6 +10,7 @@ from pathlib import Path
 
 from runtime.errors import ConflictError
 from runtime.store.journal import decode_line
+from runtime.store.records import create_record, list_records
 from runtime.store.repository import Store
 
 INSERTS = 100
@@ -112,3 +113,56 @@ def test_threads_and_processes_together(tmp_path: Path) -> None:
     [journal] = list(tmp_path.glob("journal-*.jsonl"))
     for raw in journal.read_bytes().splitlines():
         assert decode_line(raw) is not None
+
+
+NUMBERING_WORKER = r"""
+import sys
+from runtime.store.repository import Store
+from runtime.store.records import create_record
+
+store = Store(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    create_record(store, form_id="complaint", form_version="1", ruleset_hash="h", property="P1",
+                  created_by="proc", data={"i": i}, number_prefix="TS", at="2026-04-01T08:00:00")
+store.close()
+"""
+
+
+def test_record_numbers_stay_unique_and_gapless_under_contention(tmp_path: Path) -> None:
+    per_worker = 25
+    proc = subprocess.Popen(
+        [sys.executable, "-c", NUMBERING_WORKER, str(tmp_path), str(per_worker)],
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    store = Store(tmp_path)
+    errors: list[BaseException] = []
+
+    def work(name: str) -> None:
+        try:
+            for i in range(per_worker):
+                create_record(
+                    store,
+                    form_id="complaint",
+                    form_version="1",
+                    ruleset_hash="h",
+                    property="P1",
+                    created_by=name,
+                    data={"i": i},
+                    number_prefix="TS",
+                    at="2026-04-01T08:00:00",
+                )
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f"t{n}",)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    assert not errors, errors
+    numbers = sorted(r.number for r in list_records(store))
+    assert numbers == [f"TS-2026-{n:06d}" for n in range(1, 5 * per_worker + 1)]
+    store.close()
