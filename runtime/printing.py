@@ -317,9 +317,13 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
     data = record_data(record)
     state = evaluate(spec, data)
     sections = []
+    placed: set[str] = set()
     for sec in spec.sections:
+        # Each field prints once, in the first section listing it.
+        specs = [fs for fs in sec.fields if fs.name not in placed]
+        placed.update(fs.name for fs in specs)
         fields = [_print_field(fs, data.get(fs.name), state, (), lang, mask_personal)
-                  for fs in sec.fields if state.is_visible(fs.path) or not data]
+                  for fs in specs if state.is_visible(fs.path) or not data]
         if fields:  # a filled form leaves out sections whose every field is hidden
             sections.append(PrintSection(sec.id, printable(sec.label(lang)), fields))
     signatures, orientation = print_settings(hb, form)

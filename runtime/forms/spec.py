@@ -447,7 +447,9 @@ def build_spec(form: Form) -> FormSpec:
     sections: list[SectionSpec] = []
     placed: set[str] = set()
     for sec in form.sections:
-        specs = tuple(built[n] for n in sec.fields if n in built and n not in placed)
+        # A field may sit in several sections (different steps fill it); each section keeps
+        # its full list, and `fields` below lists every field once, at its first section.
+        specs = tuple(built[n] for n in dict.fromkeys(sec.fields) if n in built)
         placed.update(s.name for s in specs)
         sections.append(SectionSpec(sec.id, sec.title, specs, sec.title_en))
     rest = tuple(s for n, s in built.items() if n not in placed)
@@ -457,7 +459,8 @@ def build_spec(form: Form) -> FormSpec:
             sections.append(SectionSpec(OTHER_SECTION, "其他", rest, "Other"))
         else:
             sections.append(SectionSpec("main", form.title, rest, form.meta.title_en))
-    ordered = tuple(s for sec in sections for s in sec.fields)
+    ordered = tuple(built[n] for n in dict.fromkeys(s.name for sec in sections
+                                                     for s in sec.fields))
     by_path = {s.path: s for s in walk(ordered)}
     return FormSpec(form.id, ordered, tuple(sections), by_path)
 

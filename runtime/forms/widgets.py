@@ -474,8 +474,11 @@ def render_form(form: Form, key_prefix: str | None = None, lang: str = "zh",
     shown = dict(errors) if errors is not None else dict(st.session_state.get(prefix + ERRORS)
                                                          or {})
     drawer = _Drawer(spec, prefix, lang, state, shown, disabled, attach)
+    drawn: set[str] = set()
     for section in spec.sections:
-        specs = [s for s in section.fields if s.name in wanted]
+        # A field listed in several sections gets one widget, in the first of them.
+        specs = [s for s in section.fields if s.name in wanted and s.name not in drawn]
+        drawn.update(s.name for s in specs)
         if not specs:
             continue
         if show_titles and len(spec.sections) > 1:

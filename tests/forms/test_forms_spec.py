@@ -143,3 +143,16 @@ def test_state_visibility_requiredness_choices_and_compute() -> None:
                                   {"address": [1]}, {"people": {"a": 1}}, {1: 2}])
 def test_state_never_raises(data: Any) -> None:
     evaluate(SINK, data, CTX)
+
+
+def test_a_field_shared_by_sections_is_in_each_but_listed_once() -> None:
+    form = make_form("""
+        schema: {type: object, properties: {a: {type: string}, b: {type: string}}}
+        ui:
+          sections:
+            - {id: one, title: 一, fields: [a, b]}
+            - {id: two, title: 二, fields: [b]}
+        """)
+    spec = form_spec(form)
+    assert spec.section_fields(["two"]) == ("b",)
+    assert [f.name for f in spec.fields] == ["a", "b"]
