@@ -197,11 +197,18 @@ def extract_roles(ctx: Context, doc: Segmented) -> list[ParsedRole]:
     text = ctx.text
     heads = []
     found = find_role_headings(text, doc)
+    empties = [h.numbered and is_layout(text[h.end:h.region_end]) for h in found]
     for i, h in enumerate(found):
         empty = is_layout(text[h.end:h.region_end])
         if empty and any(later.name == h.name for later in found[i + 1:]):
             ctx.coverage.explain(h.start, h.region_end,
                                  "table of contents entry (its chapter follows)")
+            continue
+        if empties[i] and ((i > 0 and empties[i - 1]) or (i + 1 < len(found) and empties[i + 1])):
+            # Numbered role headings in a row with no text: a contents list whose chapters are
+            # not in this text. Inline ones (副主任岗位职责与权限:) may be roles left blank.
+            ctx.coverage.explain(h.start, h.region_end,
+                                 "table of contents entry (no chapter text follows)")
             continue
         if empty and h.numbered and any(h.end <= o.start < h.limit for o in found[i + 1:]):
             # "三、员工岗位职责" over "(一)、客服主管 …": a chapter of roles, not a role.

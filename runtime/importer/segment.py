@@ -8,7 +8,7 @@ number continues the list it belongs to: `3、` is an item after `2.` (both Arab
 item 7) is read as item 8 with the stray digit reported.
 
 Marker classes, outermost first as they usually nest:
-  chapter  第一章 第二部分 第三节     cnum  一、 二、     pcnum  (一) （二）
+  part 第一部分, chapter 第一章, section 第一节   cnum  一、 二、   pcnum  (一) （二）
   dec1     1.0 2.0 (followed by a title)   dec2  3.1 4.2   dec3  4.2.1
   arabic   1、 1. 1．      paren  1) 1）1)、     pparen  (1) （1）
   circled  ① ②            alpha  a) b)          dash  —— at the start of a line
@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-HEADING_CLASSES = ("chapter", "cnum", "pcnum", "dec1", "dec2", "dec3")
+# 第一部分 / 第一章 / 第一节 are three lists (a 第二部分 after 第二章 is not "章 4").
+HEADING_CLASSES = ("part", "chapter", "section", "cnum", "pcnum", "dec1", "dec2", "dec3")
 ITEM_CLASSES = ("arabic", "paren", "pparen", "circled", "alpha", "dash")
 ALL_CLASSES = HEADING_CLASSES + ITEM_CLASSES
 
@@ -32,7 +33,7 @@ _BOUNDARY = set("\n\r。；;：:!！?？•·●◆■▪►)）.．」”\"' \t
 
 CN_NUM = "一二三四五六七八九十"
 _MARKER_RE = re.compile(
-    r"(?P<chapter>第(?P<chapter_n>[一二三四五六七八九十百零〇\d]{1,4})[章部篇节](?:分)?)"
+    r"(?P<chapter>第(?P<chapter_n>[一二三四五六七八九十百零〇\d]{1,4})(?P<unit>[章部篇节])(?:分)?)"
     r"|(?P<pcnum>[(（](?P<pcnum_n>[一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾]{1,3})[)）]、?)"
     r"|(?P<cnum>(?<![一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾第\d])"
     r"(?P<cnum_n>[一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾]{1,3})、)"
@@ -191,6 +192,8 @@ def find_markers(text: str, lo: int, hi: int, classes: tuple[str, ...]) -> list[
             number = n
             if cls == "alpha" and not _at_boundary(text, start, lo):
                 continue
+            if cls == "chapter":
+                cls = {"部": "part", "篇": "part", "节": "section"}.get(m["unit"], "chapter")
         if cls not in classes:
             continue
         out.append(Marker(start, end, cls, number))

@@ -239,3 +239,12 @@ def test_duties_follow_a_colon_heading(text: str, expected: list[tuple[str, int]
     result = preview(text, "role")
     assert [(r["title"], len(r["duties"])) for r in result.roles] == expected
     assert validate(result) == []
+
+
+def test_a_contents_list_whose_chapters_are_missing_gives_no_roles() -> None:
+    text = ("第二章客户服务中心岗位规范一、客户服务中心经理岗位管理职能二、客户服务中心主管岗位职能"
+            "三、客户服务中心司机岗位职能第二部分客户服务中心操作规范")
+    result = preview(text, "role")
+    assert result.roles == []
+    reasons = {p.reason for p in result.unplaced}
+    assert "table of contents entry (no chapter text follows)" in reasons

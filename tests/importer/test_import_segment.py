@@ -128,3 +128,11 @@ def test_every_character_belongs_to_a_node_or_is_layout() -> None:
         covered[n.start:n.end] = b"\x01" * (n.end - n.start)
     gaps = [text[i] for i in range(len(text)) if not covered[i]]
     assert all(ch in " \n" for ch in gaps)
+
+
+def test_parts_chapters_and_sections_are_separate_lists() -> None:
+    text = "第一部分 总则\n第一章 目的\n第二章 范围\n第二部分 岗位\n第一章 主管"
+    seg = segment(text)
+    assert [(n.cls, n.number) for n in seg.walk()] == [
+        ("part", 1), ("chapter", 1), ("chapter", 2), ("part", 2), ("chapter", 1)]
+    assert [c.title(text) for c in seg.roots[1].children] == ["主管"]
