@@ -51,6 +51,8 @@ _MARKER_RE = re.compile(
 # start (not "收费1.5元") and, like every marker, only when 1 fits its list.
 _ARABIC_BEFORE_DIGIT_RE = re.compile(r"(?<![\d/\-第.．])(?P<n>\d{1,3})[.．](?=\d)")
 
+_OUTER = ("part", "chapter", "section")  # 第N部分/章/节: distinctive enough to open a level
+
 NodeKind = Literal["heading", "item", "text"]
 
 
@@ -246,7 +248,14 @@ def accept(text: str, cands: list[Marker]) -> tuple[list[Marker], list[tuple[int
             stack[idx][1] = n
             c.depth = idx
         else:
-            if n != 1 and stack:
+            outer = c.cls in _OUTER and all(
+                str(cls) not in HEADING_CLASSES
+                or HEADING_CLASSES.index(str(cls)) > HEADING_CLASSES.index(c.cls)
+                for cls, _ in stack)
+            if outer:
+                # 第二部分 after 第二章: a part whose first one lies outside this text.
+                stack.clear()
+            elif n != 1 and stack:
                 continue
             if c.heading:
                 # A new heading style nests under the last heading, never under an item.
