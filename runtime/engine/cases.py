@@ -256,7 +256,7 @@ def comment(case: Case, *, text: str, now: datetime, user: str | None = None) ->
 
 
 def attach_record(rules: Rules, case: Case, *, form: str, record_id: str, now: datetime,
-                  user: str | None = None) -> Outcome:
+                  user: str | None = None, data: Mapping[str, Any] | None = None) -> Outcome:
     """Link a record (e.g. the call-back record) to the case; follow-ups waiting for it end."""
     from runtime.engine.state import RecordRef
 
@@ -264,7 +264,14 @@ def attach_record(rules: Rules, case: Case, *, form: str, record_id: str, now: d
         raise EngineError(f"unknown form {form!r}")
     out = Outcome(case.copy())
     c = out.case
-    c.records.append(RecordRef(form, record_id, now))
+    known = next((r for r in c.records if r.record_id == record_id and r.form == form), None)
+    if known is not None:  # a later step of the same form updated the record
+        known.data = {**known.data, **(data or {})}
+        out.log(Event("record-updated", now, user, c.step, {"form": form,
+                                                            "record_id": record_id}))
+        c.updated_at = max(c.updated_at, now)
+        return out
+    c.records.append(RecordRef(form, record_id, now, dict(data or {})))
     out.log(Event("record-added", now, user, c.step, {"form": form, "record_id": record_id}))
     followups.on_record(rules, out, form, now, user)
     c.updated_at = max(c.updated_at, now)

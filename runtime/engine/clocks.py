@@ -69,8 +69,12 @@ class ClockState:
 
 
 def condition_context(case: Case, now: datetime, **extra: Any) -> dict[str, Any]:
-    """Names a rule condition can read: the case data plus the context names of runtime.expr."""
-    ctx: dict[str, Any] = dict(case.data)
+    """Names a rule condition can read: the case data, then the fields of records linked to
+    the case (a step's own form, e.g. the handover log), then the context names."""
+    ctx: dict[str, Any] = {}
+    for ref in case.records:
+        ctx.update(ref.data)
+    ctx.update(case.data)
     ctx.update(now=now, today=now.date(), weekday=now.isoweekday(), hour=now.hour,
                property=case.property, case={"number": case.number, "step": case.step,
                                               "status": case.status})

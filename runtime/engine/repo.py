@@ -59,6 +59,11 @@ class CaseRepository(Protocol):
         """Store a filled form (a record) linked to `case` and return its id."""
         ...
 
+    def update_record(self, record_id: str, changes: Mapping[str, Any], *, at: datetime,
+                      by: str | None) -> None:
+        """Change data fields of a record (its history keeps the old values)."""
+        ...
+
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """All writes inside happen together or not at all (best effort for memory)."""
         ...
@@ -166,6 +171,17 @@ class MemoryRepository:
             self.records[rid] = {"form": form.id, "data": dict(data), "case_id": case.id,
                                  "at": at.isoformat(), "by": by, "ruleset_hash": ruleset_hash}
         return rid
+
+    def update_record(self, record_id: str, changes: Mapping[str, Any], *, at: datetime,
+                      by: str | None) -> None:
+        """Merge changes into a kept record."""
+        with self._lock:
+            try:
+                rec = self.records[record_id]
+            except KeyError:
+                raise NotFound(f"no record {record_id!r}") from None
+            rec["data"] = {**rec["data"], **changes}
+            rec["updated_at"], rec["updated_by"] = at.isoformat(), by
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -89,6 +89,7 @@ class _Runner:
         self.repo = MemoryRepository()
         self.engine = Engine(self.repo, handbook_for)
         self.aliases: dict[str, str] = {}
+        self.failed: set[str] = set()  # aliases whose start was refused
         self.last: str | None = None
         self.now: datetime | None = None
         self.result = ScenarioResult(str(doc.get("name") or "scenario"))
@@ -126,6 +127,8 @@ class _Runner:
 
     def case_id(self, entry: Mapping[str, Any], where: str) -> tuple[str, str]:
         alias = str(entry.get("case") or self.last or "")
+        if alias in self.failed:
+            raise EngineError(f"case {alias!r} does not exist: its start was refused")
         if alias not in self.aliases:
             raise ScenarioError(f"{where}: no case {alias!r} started yet")
         return alias, self.aliases[alias]
@@ -187,6 +190,8 @@ class _Runner:
             else:
                 self.result.checks += 1
                 self.out(now, f"✓ refused as expected: {exc}")
+        except Exception as exc:  # a bug below must show as a failed entry, not a traceback
+            self.fail(f"{where} ({action}): internal error {type(exc).__name__}: {exc}")
         else:
             if fails is not None:
                 self.fail(f"{where} ({action}): expected it to fail ({fails}) but it succeeded")
@@ -207,8 +212,11 @@ class _Runner:
         if action == "start":
             alias = str(entry.get("case") or f"case{len(self.aliases) + 1}")
             prop = entry.get("property", self.property)
+            self.failed.add(alias)
+            self.last = alias
             case = self.engine.start_case(str(entry["start"]), prop, data, now, user=user,
                                           role=role)
+            self.failed.discard(alias)
             self.aliases[alias], self.last = case.id, alias
             self._flush(alias)
         elif action == "complete":
@@ -315,6 +323,10 @@ class _Runner:
         needs_case = set(exp) - {"tasks", "note", "case"}
         if needs_case or "case" in exp:
             alias = str(exp.get("case") or self.last or "")
+            if alias in self.failed:
+                self.result.checks += 1
+                self.fail(f"{where}: case {alias!r} does not exist: its start was refused")
+                return
             if alias not in self.aliases:
                 raise ScenarioError(f"{where}: expectation names unknown case {alias!r}")
             case = self.repo.get_case(self.aliases[alias])

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
-
 from runtime import model as m
 from runtime.engine import calendar as engcal
 from runtime.engine import cases, escalation, followups, schedules
@@ -23,7 +21,8 @@ from runtime.engine.clocks import evaluate as evaluate_clocks
 from runtime.engine.repo import CaseRepository
 from runtime.engine.rules import Rules
 from runtime.engine.state import Case, Event, Outcome, Task, local
-from runtime.errors import EngineError, FormValidationError
+from runtime.errors import ConflictError, EngineError, FormValidationError
+from runtime.forms.validation import check as check_form
 
 HandbookFor = Callable[[str | None], m.Handbook]
 ProcedureFor = Callable[[Case], m.Procedure]
@@ -112,8 +111,6 @@ class Engine:
         now = local(now)
         case = self.repo.get_case(case_id)
         if expected_rev is not None and expected_rev != case.rev:
-            from runtime.errors import ConflictError
-
             raise ConflictError(f"case {case.number} was changed by someone else; reload it")
         rules = self.rules_for(case)
         before = escalation.tick(rules, case, now) if case.status == "open" else Outcome(case)
@@ -150,7 +147,24 @@ class Engine:
     def complete_step(self, case_id: str, data: Mapping[str, Any] | None, now: datetime,
                       user: str | None = None, step: str | None = None,
                       expected_rev: int | None = None) -> Case:
-        """Complete the current step (`step` guards against completing the wrong one)."""
+        """Complete the current step (`step` guards against completing the wrong one).
+
+        A step that fills a separate form (`form:` other than the case form) takes that
+        form's data (its `section`, if the form has one): the first such step saves a record
+        linked to the case, later steps on the same form update it; then the step completes.
+        """
+        case = self.repo.get_case(case_id)
+        if case.status == "open":
+            proc = self.procedure_for(case)
+            current = proc.step(case.step) if case.step else None
+            if current is not None and self._fills_own_form(case, proc, current) and (
+                    step is None or step == current.id):
+                if expected_rev is not None and expected_rev != case.rev:
+                    raise ConflictError(f"case {case.number} was changed by someone else; "
+                                        "reload it")
+                if self._step_record(case, current, data or {}, local(now), user):
+                    expected_rev = None  # the record bumped the revision just now
+                data = None
         return self._apply(case_id, now, expected_rev, lambda r, c: cases.complete(
             r, c, data=data, now=local(now), user=user, step=step))
 
@@ -174,22 +188,63 @@ class Engine:
 
     def add_record(self, case_id: str, form_id: str, data: Mapping[str, Any], now: datetime,
                    user: str | None = None) -> str:
-        """Store a record of `form_id` for the case (e.g. the call-back record); returns its id."""
+        """Store a new record of `form_id` for the case (e.g. the call-back record); its id."""
         now = local(now)
         case = self.repo.get_case(case_id)
         hb = self.handbook_for(case.property)
         form = hb.forms.get(form_id)
         if form is None:
             raise EngineError(f"no form {form_id!r}")
-        errors = {(".".join(map(str, e.path)) or "data"): e.message
-                  for e in Draft202012Validator(dict(form.schema)).iter_errors(dict(data))}
-        if errors:
-            raise FormValidationError(errors)
+        data = check_form(form, data)  # the forms room cleans and validates (FormValidationError)
         rid = self.repo.add_record(form, data, case=case, ruleset_hash=hb.content_hash, at=now,
                                    by=user)
         self._apply(case_id, now, None, lambda r, c: cases.attach_record(
-            r, c, form=form_id, record_id=rid, now=now, user=user))
+            r, c, form=form_id, record_id=rid, now=now, user=user, data=data))
         return rid
+
+    def _fills_own_form(self, case: Case, proc: m.Procedure, step: m.Step) -> bool:
+        """True when the step's data belong to its own `form:` rather than the case form:
+        the step has one, and its section (if any) is not a section of the case form."""
+        if not step.form or step.form == proc.form:
+            return False
+        case_form = self.handbook_for(case.property).forms.get(proc.form or "")
+        return not (step.section and case_form is not None
+                    and any(s.id == step.section for s in case_form.sections))
+
+    def _step_record(self, case: Case, step: m.Step, data: Mapping[str, Any], now: datetime,
+                     user: str | None) -> bool:
+        """Save a step's data into the case's record of the step's own form (create/update).
+
+        The step's section is validated even when no data is given (a required explanation
+        must not be skipped by sending nothing); returns True when something was written.
+        """
+        assert step.form is not None
+        hb = self.handbook_for(case.property)
+        form = hb.forms.get(step.form)
+        if form is None:
+            raise EngineError(f"step {step.id}: no form {step.form!r}")
+        props = form.schema.get("properties") or {}
+        bad = {str(k): f"not a field of form {form.id}" for k in data if k not in props}
+        if bad:
+            raise FormValidationError(bad)
+        section = next((s.fields for s in form.sections if s.id == step.section), ())
+        ref = next((r for r in reversed(case.records) if r.form == form.id), None)
+        merged = {**(ref.data if ref else {}), **data}
+        # A section is checked on its own; a step without one fills the whole form.
+        fields = set(section) | set(data) if section else set(props)
+        cleaned = check_form(form, merged, fields=fields)
+        if ref is None:
+            rid = self.repo.add_record(form, cleaned, case=case, ruleset_hash=hb.content_hash,
+                                       at=now, by=user)
+        elif data:
+            rid = ref.record_id
+            self.repo.update_record(rid, {k: cleaned[k] for k in fields if k in cleaned},
+                                    at=now, by=user)
+        else:
+            return False
+        self._apply(case.id, now, None, lambda r, c: cases.attach_record(
+            r, c, form=form.id, record_id=rid, now=now, user=user, data=cleaned))
+        return True
 
     def clocks(self, case_id: str, now: datetime) -> list[ClockState]:
         """Every clock of a case at `now` (read-only)."""

@@ -33,6 +33,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "returned",
     "commented",
     "record-added",
+    "record-updated",
     "clock-warning",
     "clock-breach",
     "escalated",
@@ -130,15 +131,17 @@ class RecordRef:
     form: str
     record_id: str
     at: datetime
+    data: dict[str, Any] = field(default_factory=dict)  # copy: branch conditions read it
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"form": self.form, "record_id": self.record_id, "at": _iso(self.at)}
+        return {"form": self.form, "record_id": self.record_id, "at": _iso(self.at),
+                "data": self.data}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RecordRef:
         """Inverse of `to_dict`."""
-        return cls(d["form"], str(d["record_id"]), parse_dt(d["at"]))
+        return cls(d["form"], str(d["record_id"]), parse_dt(d["at"]), dict(d.get("data") or {}))
 
 
 @dataclass

@@ -17,7 +17,7 @@ from runtime import model as m
 from runtime.engine.state import Case, Task
 from runtime.errors import NotFound
 from runtime.store import Repository
-from runtime.store.records import create_record
+from runtime.store.records import create_record, edit_record
 
 CASES = "cases"
 TASKS = "tasks"
@@ -149,6 +149,11 @@ class StoreRepository:
             created_by=by or _ENGINE, data=data, number_prefix=form.number_prefix, at=at,
             extra={"case_id": case.id})
         return str(rec.id)
+
+    def update_record(self, record_id: str, changes: Mapping[str, Any], *, at: datetime,
+                      by: str | None) -> None:
+        """Edit the record's data through the record store (history kept there)."""
+        edit_record(self.store, int(record_id), changes, by=by or _ENGINE, at=at)
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """The store's transaction: one journal line, all or nothing."""

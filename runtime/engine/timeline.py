@@ -57,7 +57,7 @@ def describe(event: Event, proc: m.Procedure | None = None, lang: str = "zh") ->
                   "reason": d.get("reason")}
     elif event.type == "commented":
         values = {"text": d.get("text")}
-    elif event.type == "record-added":
+    elif event.type in ("record-added", "record-updated"):
         values = {"form": d.get("form"), "record_id": d.get("record_id")}
     elif event.type in ("clock-warning", "clock-breach"):
         values = {"title": f"{d.get('clock')} {d.get('title')}", "due": due}

@@ -15,6 +15,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "engine.event.commented": {"zh": "备注：{text}", "en": "comment: {text}"},
     "engine.event.record-added": {"zh": "新增记录 {form} #{record_id}",
                                   "en": "record {form} #{record_id} added"},
+    "engine.event.record-updated": {"zh": "更新记录 {form} #{record_id}",
+                                    "en": "record {form} #{record_id} updated"},
     "engine.event.clock-warning": {"zh": "预警：{title}（期限 {due}）",
                                    "en": "WARNING {title} (due {due})"},
     "engine.event.clock-breach": {"zh": "超时：{title}（期限 {due}）",
