@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from runtime.errors import HandbookError, RuleError
-from runtime.importer.core import Context, Document, Passage
+from runtime.importer.core import Context, Document, LineIndex, Passage
 from runtime.importer.forms import draft_form
 from runtime.importer.naming import Registry
 from runtime.importer.procedures import extract_procedure, looks_like_procedure
@@ -68,6 +68,38 @@ class ImportResult:
     coverage: dict[str, int]
     property: str | None = None
     effective: date = field(default_factory=date.today)
+    text: str = ""  # the source as parsed (\r\n → \n): every offset points into it
+
+    def segments(self) -> list[dict[str, Any]]:
+        """The whole source cut into consecutive runs for a side-by-side view.
+
+        Each run: {start, end, line, col, text, status: placed|unplaced|layout, file, path,
+        reason}; `file`/`path` say which draft and key a placed run went to, `reason` why an
+        unplaced one did not. The runs' texts concatenate to the source exactly.
+        """
+        n = len(self.text)
+        label: list[tuple[str, str, str, str]] = [("layout", "", "", "")] * n
+        for p in sorted(self.placements, key=lambda p: p["start"] - p["end"]):
+            # Longest first, so the inner span (a duty inside a section) wins.
+            for i in range(p["start"], min(p["end"], n)):
+                label[i] = ("placed", p["file"], p["path"], "")
+        for u in self.unplaced:
+            for i in range(u.start, min(u.end, n)):
+                label[i] = ("unplaced", "", "", u.reason)
+        lines = LineIndex(self.text)
+        out: list[dict[str, Any]] = []
+        i = 0
+        while i < n:
+            j = i
+            while j < n and label[j] == label[i]:
+                j += 1
+            status, file, path, reason = label[i]
+            pos = lines.at(i)
+            out.append({"start": i, "end": j, "line": pos.line, "col": pos.col,
+                        "text": self.text[i:j], "status": status, "file": file or None,
+                        "path": path or None, "reason": reason or None})
+            i = j
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready) for the CLI's --format json and the app."""
@@ -214,6 +246,7 @@ def preview(
         coverage=ctx.coverage.counts(),
         property=property,
         effective=eff,
+        text=text,
     )
 
 

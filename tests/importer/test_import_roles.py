@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -248,3 +249,17 @@ def test_a_contents_list_whose_chapters_are_missing_gives_no_roles() -> None:
     assert result.roles == []
     reasons = {p.reason for p in result.unplaced}
     assert "table of contents entry (no chapter text follows)" in reasons
+
+
+def test_segments_cut_the_whole_source_for_a_side_by_side_view(
+        seed_result: ImportResult) -> None:
+    runs = seed_result.segments()
+    assert "".join(r["text"] for r in runs) == SEED000
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(runs))
+    placed = [r for r in runs if r["status"] == "placed"]
+    assert all(r["file"] in seed_result.drafts and r["path"] for r in placed)
+    unplaced = [r for r in runs if r["status"] == "unplaced"]
+    assert all(r["reason"] for r in unplaced)
+    assert sum(len(r["text"]) for r in unplaced) >= seed_result.coverage["unplaced"]
+    layout = "".join(r["text"] for r in runs if r["status"] == "layout")
+    assert all(ch in LAYOUT_CHARS for ch in layout)
