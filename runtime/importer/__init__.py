@@ -13,6 +13,7 @@ drafts → account for every character (placed, layout or reported).
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -282,6 +283,7 @@ def _read_docx(path: Path) -> str:
     except Exception as exc:  # python-docx raises several types for a broken package
         raise ImportError_(f"{path} is not a readable .docx file: {exc}") from exc
     lines: list[str] = []
+    counters: dict[tuple[str, int], int] = {}
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             # One line per row, cells separated by tabs: a work calendar table reads as lines.
@@ -290,8 +292,44 @@ def _read_docx(path: Path) -> str:
                 deduped = [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]]
                 lines.append("\t".join(deduped))
         else:
-            lines.append(block.text)
+            lines.append(_list_marker(block, counters) + block.text)
     return "\n".join(lines)
+
+
+_ITEM_MARKER = re.compile(r"^\s*(?:\d{1,3}[、.．)）]|[(（]\d{1,3}[)）]|[①-⑳])")
+
+
+def _list_marker(paragraph: Any, counters: dict[tuple[str, int], int]) -> str:
+    """The number Word draws before an auto-numbered paragraph (it is not in the text).
+
+    Rebuilt by counting per list and level, as Word does: level 0 as `N、`, level 1 as `(N)`,
+    deeper as ①. A paragraph that already starts with a typed number gets nothing.
+    """
+    num_pr = None
+    p_pr = paragraph._p.pPr
+    if p_pr is not None and p_pr.numPr is not None:
+        num_pr = p_pr.numPr
+    else:
+        style = paragraph.style
+        while style is not None and num_pr is None:
+            s_pr = style.element.pPr
+            num_pr = s_pr.numPr if s_pr is not None else None
+            style = style.base_style
+    if num_pr is None or num_pr.numId is None or num_pr.numId.val == 0:
+        return ""
+    if _ITEM_MARKER.match(paragraph.text) or not paragraph.text.strip():
+        return ""
+    list_id = str(num_pr.numId.val)
+    level = int(num_pr.ilvl.val) if num_pr.ilvl is not None else 0
+    n = counters.get((list_id, level), 0) + 1
+    counters[(list_id, level)] = n
+    for key in [k for k in counters if k[0] == list_id and k[1] > level]:
+        del counters[key]  # a new item restarts the levels below it
+    if level == 0:
+        return f"{n}、"
+    if level == 1:
+        return f"({n})"
+    return chr(0x2460 + n - 1) if n <= 20 else f"{n})"
 
 
 def write_drafts(result: ImportResult, out: Path | str, source: str = "") -> list[Path]:

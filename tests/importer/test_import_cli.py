@@ -166,3 +166,20 @@ def test_generated_role_chapters_give_valid_drafts(book: tuple[str, list[int]]) 
     assert [len(r["duties"]) for r in result.roles] == counts
     assert validate(result) == []
     assert result.coverage["unplaced"] == 0
+
+
+def test_docx_auto_numbering_is_rebuilt(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("二、客服主管岗位职责")
+    document.add_paragraph("客服主管在管理处经理的直接领导下工作，其职责如下：")
+    for duty in ("负责日常管理。", "每月25日前制定培训计划。", "完成领导交办的其他工作。"):
+        document.add_paragraph(duty, style="List Number")  # Word draws 1. 2. 3.
+    document.add_paragraph("4、已手写编号的一项。", style="List Number")
+    path = tmp_path / "roles.docx"
+    document.save(str(path))
+    text = read_source(path)
+    assert text.splitlines()[2:] == ["1、负责日常管理。", "2、每月25日前制定培训计划。",
+                                     "3、完成领导交办的其他工作。", "4、已手写编号的一项。"]
+    result = preview(text, "role")
+    assert [len(r["duties"]) for r in result.roles] == [4]
+    assert validate(result) == []
