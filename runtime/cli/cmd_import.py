@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from runtime.importer import KINDS, ImportError_, preview, read_source, validate, write_drafts
+from runtime.importer import KINDS, ImportFailed, preview, read_source, validate, write_drafts
 from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES
 
 
@@ -35,7 +35,7 @@ def _import(args: argparse.Namespace) -> int:
         text = read_source(src)
         result = preview(text, args.kind, args.property, rules_dir=args.rules,
                          forms_dir=args.forms, source=src.name)
-    except ImportError_ as exc:
+    except ImportFailed as exc:
         print(f"handbook import: {exc}", file=sys.stderr)
         return 2
     errors = validate(result, args.rules, args.forms)

@@ -33,7 +33,7 @@ from runtime.importer.writer import DEFAULT_PLACEMENT, SUBDIR, file_name, render
 
 __all__ = [
     "KINDS",
-    "ImportError_",
+    "ImportFailed",
     "ImportResult",
     "Kind",
     "preview",
@@ -48,7 +48,7 @@ KINDS: tuple[str, ...] = ("role", "procedure", "schedule", "auto")
 MAX_BYTES = 5_000_000
 
 
-class ImportError_(HandbookError):
+class ImportFailed(HandbookError):
     """The source cannot be imported (unreadable file, unknown property, bad kind)."""
 
 
@@ -186,10 +186,10 @@ def preview(
     is returned in `unplaced` with its position.
     """
     if kind not in KINDS:
-        raise ImportError_(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+        raise ImportFailed(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
     registry = registry_for(rules_dir, forms_dir, property)
     if property and property not in registry.taken.get("property", set()):
-        raise ImportError_(f"unknown property {property!r}")
+        raise ImportFailed(f"unknown property {property!r}")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     ctx = Context(text, registry, property)
     doc = segment(text)
@@ -257,9 +257,9 @@ def read_source(path: Path | str) -> str:
     try:
         size = p.stat().st_size
     except OSError as exc:
-        raise ImportError_(f"cannot read {p}: {exc.strerror or exc}") from exc
+        raise ImportFailed(f"cannot read {p}: {exc.strerror or exc}") from exc
     if size > MAX_BYTES:
-        raise ImportError_(f"{p} is larger than {MAX_BYTES // 1_000_000} MB")
+        raise ImportFailed(f"{p} is larger than {MAX_BYTES // 1_000_000} MB")
     if p.suffix.lower() == ".docx":
         return _read_docx(p)
     raw = p.read_bytes()
@@ -269,7 +269,7 @@ def read_source(path: Path | str) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportError_(f"{p} is neither UTF-8 nor GB18030 text")
+    raise ImportFailed(f"{p} is neither UTF-8 nor GB18030 text")
 
 
 def _read_docx(path: Path) -> str:
@@ -277,11 +277,11 @@ def _read_docx(path: Path) -> str:
         import docx
         from docx.table import Table
     except ModuleNotFoundError as exc:  # pragma: no cover - python-docx is a dependency
-        raise ImportError_("reading .docx needs python-docx (pip install python-docx)") from exc
+        raise ImportFailed("reading .docx needs python-docx (pip install python-docx)") from exc
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types for a broken package
-        raise ImportError_(f"{path} is not a readable .docx file: {exc}") from exc
+        raise ImportFailed(f"{path} is not a readable .docx file: {exc}") from exc
     lines: list[str] = []
     counters: dict[tuple[str, int], int] = {}
     for block in document.iter_inner_content():

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runtime.cli import main
-from runtime.importer import ImportError_, preview, read_source, validate
+from runtime.importer import ImportFailed, preview, read_source, validate
 from runtime.importer.segment import LAYOUT_CHARS
 from runtime.loader import load_files
 from runtime.pipeline import compile_tree
@@ -102,12 +102,12 @@ def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
 def test_broken_docx_is_an_import_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.docx"
     path.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(ImportError_):
+    with pytest.raises(ImportFailed):
         read_source(path)
 
 
 def test_unknown_kind_is_refused() -> None:
-    with pytest.raises(ImportError_):
+    with pytest.raises(ImportFailed):
         preview("1、甲", "training")
 
 
