@@ -263,6 +263,10 @@ def read_source(path: Path | str) -> str:
     if p.suffix.lower() == ".docx":
         return _read_docx(p)
     raw = p.read_bytes()
+    if b"\x00" in raw[:8192]:
+        # Text never holds NUL bytes; an old .doc, a PDF or an image does (and GB18030 would
+        # "decode" it into nonsense rather than fail).
+        raise ImportFailed(f"{p} is not a text file (save Word documents as .docx or .txt)")
     for encoding in ("utf-8-sig", "gb18030"):
         # Chinese Windows tools still save text as GBK; GB18030 is its superset.
         try:
