@@ -7,6 +7,7 @@ persisted: administrators use it to try a procedure change before publishing it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from runtime.engine.state import Case, Event, Task, parse_dt
 from runtime.engine.timeline import describe, fmt_dt
 from runtime.errors import EngineError, HandbookError
 from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, load
+from runtime.workcal import CalendarWarning
 
 ACTIONS = ("start", "complete", "record", "transfer", "return", "comment", "advance",
            "schedule", "complete-task", "check")
@@ -455,6 +457,13 @@ def run(path: Path | str, *, property: str | None = None, rules_dir: Path | None
     runner = _Runner(doc, p.parent, property, rules_dir, forms_dir, strict,
                      lang or str(doc.get("lang") or "zh"))
     try:
-        return runner.run()
+        with warnings.catch_warnings(record=True) as caught:
+            # Calendar fallbacks (a year without official holiday data) belong in the printout.
+            warnings.simplefilter("always", CalendarWarning)
+            result = runner.run()
     except ScenarioError as exc:
         raise ScenarioError(f"{p}: {exc}") from None
+    for msg in dict.fromkeys(str(w.message) for w in caught
+                             if issubclass(w.category, CalendarWarning)):
+        result.lines.append(f"{' ' * 16}  ⚠ {msg}")
+    return result
