@@ -22,6 +22,8 @@ from runtime.engine.store_repo import StoreRepository
 from runtime.errors import PermissionDenied
 from runtime.i18n import DEFAULT_LANG, LANGS, pick, t
 from runtime.store import Store, open_store
+from runtime.versions import current_tree
+from runtime.versions.drafts import Drafts
 
 DATA_ENV = "HANDBOOK_DATA"
 RULES_ENV = "HANDBOOK_RULES"
@@ -40,12 +42,21 @@ def data_dir() -> Path:
     return path
 
 
+@st.cache_resource(ttl=RULES_TTL, show_spinner=False)
+def _live_dirs(data: str) -> tuple[Path, Path]:
+    # The published version (versions/CURRENT in the data directory; the shipped rules are
+    # version 1). Cached for a few seconds so a rerun reads no file.
+    rules, forms, _number = current_tree(data)
+    return rules, forms
+
+
 def rule_dirs() -> tuple[Path, Path]:
-    """The live rules and forms trees (shipped ones unless overridden for tests)."""
+    """The live rules and forms trees: the published version ($HANDBOOK_RULES overrides)."""
     rules = os.environ.get(RULES_ENV)
-    forms = os.environ.get(FORMS_ENV)
-    return (Path(rules) if rules else pipeline.DEFAULT_RULES,
-            Path(forms) if forms else pipeline.DEFAULT_FORMS)
+    if rules:
+        forms = os.environ.get(FORMS_ENV)
+        return Path(rules), Path(forms) if forms else pipeline.DEFAULT_FORMS
+    return _live_dirs(str(data_dir()))
 
 
 @st.cache_resource(ttl=RULES_TTL, show_spinner=False)
@@ -62,8 +73,14 @@ def compiled() -> pipeline.Compiled:
 
 
 def refresh_rules() -> None:
-    """Forget the cached compile (after a save or publish) so the next read re-checks files."""
+    """Forget the cached live version and compile (after a publish) so the switch is at once."""
+    _live_dirs.clear()
     _compiled.clear()
+
+
+def drafts() -> Drafts:
+    """Working copies and document control (runtime.versions) of this data directory."""
+    return Drafts(data_dir())
 
 
 def handbook(property_id: str | None = None) -> m.Handbook:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -212,31 +213,93 @@ def _line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith(needle))
 
 
+def _bump(text: str) -> str:
+    """The same rule text with its version's last number raised (check requires a bump)."""
+    def up(m: re.Match[str]) -> str:
+        return f"version: {m.group(1)}.{int(m.group(2)) + 1}"
+
+    return re.sub(r"^version: (\d+\.\d+)\.(\d+)", up, text, count=1, flags=re.M)
+
+
+def _new_draft(at: AppTest, title: str = "测试修改") -> str:
+    """Create a working copy on the editor page; returns its id."""
+    at.text_input(key="editor_draft__title").input(title)
+    at.button(key="editor_draft__create").click().run()
+    assert not at.exception, at.exception
+    return str(at.session_state["editor_draft"])
+
+
+def _edit(at: AppTest, draft_id: str, text: str, button: str) -> AppTest:
+    at.text_area(key=f"editor_text::{draft_id}::{ROLE_FILE}").input(text)
+    return at.button(key=button).click().run()
+
+
 def test_administrator_sees_broken_rule_error_with_its_line(data_dir: Path) -> None:
     at = open_page(sign_in("admin.taoyuan"), "editor", editor_file=ROLE_FILE)
+    draft_id = _new_draft(at)
     shipped = (ROOT / ROLE_FILE).read_text(encoding="utf-8")
     broken = shipped.replace("level: operational", "level: boss")
     line = _line_of(broken, "level:")
-    at.text_area(key=f"editor_text::{ROLE_FILE}").input(broken)
-    at.button(key="editor_validate").click().run()
+    _edit(at, draft_id, broken, "editor_validate")
     assert not at.exception
     errors = texts(at, "error")
     assert any(f"{ROLE_FILE}, line {line}:" in e and "level" in e for e in errors), errors
-    # validating never touches the shipped file, nor saves a draft
+    # validating saves nothing: neither the shipped file nor the draft changed
     assert (ROOT / ROLE_FILE).read_text(encoding="utf-8") == shipped
-    assert not (data_dir / "drafts").exists()
+    assert (data_dir / "drafts" / draft_id / ROLE_FILE).read_text(encoding="utf-8") == shipped
 
 
-def test_draft_saved_to_data_dir_not_to_rules(data_dir: Path) -> None:
+def test_edit_saved_into_a_draft_not_into_rules(data_dir: Path) -> None:
     at = open_page(sign_in("admin.taoyuan"), "editor", editor_file=ROLE_FILE)
+    draft_id = _new_draft(at)
     shipped = (ROOT / ROLE_FILE).read_text(encoding="utf-8")
-    edited = shipped.replace("headcount: 2", "headcount: 3")
-    at.text_area(key=f"editor_text::{ROLE_FILE}").input(edited)
-    at.button(key="editor_save").click().run()
+    edited = _bump(shipped.replace("headcount: 2", "headcount: 3"))
+    assert edited != shipped
+    _edit(at, draft_id, edited, "editor_save")
     assert not at.exception
     assert "校验通过: 整套规则没有错误。" in texts(at, "success")
-    assert (data_dir / "drafts" / ROLE_FILE).read_text(encoding="utf-8") == edited
+    assert (data_dir / "drafts" / draft_id / ROLE_FILE).read_text(encoding="utf-8") == edited
     assert (ROOT / ROLE_FILE).read_text(encoding="utf-8") == shipped
+
+
+def _act(at: AppTest, action: str) -> AppTest:
+    return at.button(key=f"versions_{action}").click().run()
+
+
+def test_draft_goes_through_document_control_and_goes_live() -> None:
+    # 综合部主管 drafts and reviews; 管理处经理 approves and publishes (company document-control).
+    trainer = open_page(sign_in("trainer.taoyuan"), "editor", editor_file=ROLE_FILE)
+    draft_id = _new_draft(trainer, "前台定编改为5人")
+    shipped = (ROOT / ROLE_FILE).read_text(encoding="utf-8")
+    edited = _bump(shipped.replace("headcount: 2", "headcount: 5"))
+    assert "headcount: 5" in edited and edited.count("version:") == shipped.count("version:")
+    _edit(trainer, draft_id, edited, "editor_save")
+    assert not trainer.exception and not texts(trainer, "error")
+
+    manager = open_page(sign_in("admin.taoyuan"), "versions", versions_draft=draft_id)
+    assert not manager.button(key="versions_submit").disabled
+    _act(manager, "submit")
+    assert any("may not submit" in e for e in texts(manager, "error"))  # wrong role: refused
+
+    open_page(trainer, "versions", versions_draft=draft_id)
+    _act(trainer, "submit")
+    assert not texts(trainer, "error"), texts(trainer, "error")
+    _act(trainer, "review")
+    assert not trainer.exception and not texts(trainer, "error")
+    open_page(manager, "versions", versions_draft=draft_id)
+    _act(manager, "approve")
+    manager.text_input(key="versions_comment").input("定编调整")
+    _act(manager, "publish")
+    assert not manager.exception and not texts(manager, "error")
+    table = manager.dataframe[0].value
+    assert list(table.iloc[:, 0]) == [1, 2] and table.iloc[1, 1] == "✓"
+    # the app now runs on version 2, at once
+    from runtime.ui import context as ctx
+
+    rules, _forms = ctx.rule_dirs()
+    assert rules.parent.name == "0002"
+    assert ctx.handbook(None).roles["front-desk"].headcount.count == 5
+    assert titles(sign_in("frontdesk.taoyuan")) == ["我的待办"]
 
 
 def test_resolved_view_shows_property_override_with_source() -> None:

@@ -15,11 +15,12 @@ from runtime.engine.state import Case, CaseStatus, Event, Task, TaskKind, Visit
 from runtime.i18n import catalog
 from runtime.timeexpr import Duration
 from runtime.ui import acks, diagrams, quiz, stats
-from runtime.ui.drafts import DraftStore, atomic_write, safe_relpath, validate_with
+from runtime.ui.drafts import safe_relpath, tree_files, validate_with
 from runtime.ui.fmt import duration_text, remaining_text
 from runtime.ui.main import PAGES
 from runtime.ui.pages.admin import KINDS
 from runtime.ui.pages.staff import URGENCY
+from runtime.versions.drafts import STATES, TRANSITIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,6 +42,7 @@ def test_every_ui_string_is_in_the_catalog() -> None:
         "app.task.kind.": list(get_args(TaskKind)),
         "app.case.status.": list(get_args(CaseStatus)),
         "app.clock.": list(get_args(ClockStatus)), "app.level.": ["management", "operational"],
+        "app.draft.state.": list(STATES), "app.versions.act.": list(TRANSITIONS),
     }
     expected = {prefix + member for prefix, members in families.items() for member in members}
     missing = sorted(k for k in (used | expected) if not k.endswith(".") and k not in known)
@@ -174,30 +176,16 @@ def test_stats_by_procedure_and_monthly_report() -> None:
 
 @pytest.mark.parametrize("rel", ["../etc/passwd", "/abs/x.yaml", "rules/../../x.yaml",
                                  "runtime/x.yaml", "rules/x.txt", ""])
-def test_draft_paths_stay_inside_rules(rel: str) -> None:
+def test_rule_paths_stay_inside_rules(rel: str) -> None:
     with pytest.raises(ValueError):
         safe_relpath(rel)
 
 
-def test_draft_store_roundtrip(tmp_path: Path) -> None:
-    store = DraftStore(tmp_path)
-    rel = "rules/company/roles/front-desk.yaml"
-    assert store.get(rel) is None and store.list() == []
-    store.save(rel, "kind: role\n", "admin", "abc", 2)
-    d = store.get(rel)
-    assert d is not None and (d.text, d.saved_by, d.errors) == ("kind: role\n", "admin", 2)
-    assert store.list() == [rel]
-    assert store.shipped_text(rel) == (ROOT / rel).read_text(encoding="utf-8")
-    store.discard(rel)
-    assert store.get(rel) is None
-
-
-def test_atomic_write_leaves_no_temp_files(tmp_path: Path) -> None:
-    target = tmp_path / "a" / "b.yaml"
-    atomic_write(target, "one")
-    atomic_write(target, "two")
-    assert target.read_text() == "two"
-    assert [p.name for p in target.parent.iterdir()] == ["b.yaml"]
+def test_tree_files_lists_rules_and_forms() -> None:
+    files = tree_files(ROOT / "rules", ROOT / "forms")
+    assert "rules/company/company.yaml" in files
+    assert "forms/complaint-register.yaml" in files
+    assert all(f.endswith((".yaml", ".yml")) for f in files)
 
 
 def test_validate_with_reports_edit_errors_at_their_line() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -11,20 +10,16 @@ import streamlit as st
 
 from runtime import auth
 from runtime import model as m
-from runtime.errors import RuleError
+from runtime.errors import HandbookError, RuleError, RuleErrors
 from runtime.ui import context as ctx
-from runtime.ui.drafts import DraftStore, safe_relpath, validate_with
+from runtime.ui.drafts import safe_relpath, tree_files, validate_with
 from runtime.ui.main import goto
+from runtime.versions.drafts import TRANSITIONS, Actor, Conflict, Draft
 
 _MONO = "<style>.stTextArea textarea {font-family: ui-monospace, Menlo, Consolas, monospace; " \
         "font-size: 13px; line-height: 1.45;}</style>"
 KINDS = ("company", "property", "role", "procedure", "schedule", "form", "calendar", "training")
 EDIT_FILE = "editor_file"
-
-
-def drafts() -> DraftStore:
-    """The draft store of the data directory."""
-    return DraftStore(ctx.data_dir())
 
 
 def _rule_rows(hb: m.Handbook, scope: str | None) -> list[dict[str, Any]]:
@@ -61,7 +56,8 @@ def rules_page() -> None:
     errors_by_file: dict[str, int] = {}
     for e in comp.errors:
         errors_by_file[e.file] = errors_by_file.get(e.file, 0) + 1
-    draft_files = set(drafts().list())
+    draft_files = {rel for d in ctx.drafts().all() if d.state == "draft"
+                   for rel in _changed_files(d)}
     table = [{ctx.tr("app.kind"): ctx.tr(f"app.kind.{r['kind']}"), "id": r["id"],
               ctx.tr("app.col.title"): r["title"], ctx.tr("app.col.version"): r["version"],
               ctx.tr("app.col.file"): r["file"],
@@ -103,52 +99,90 @@ def show_errors(errors: list[RuleError], focus: str | None, text: str | None = N
         kind(f"{e.human()}  [{e.code}]" + (f"\n\n`{line}`" if line else ""))
 
 
+DRAFT_KEY = "editor_draft"
+NEW_DRAFT = ""
+
+
+def _actor(session: ctx.Session) -> Actor:
+    return Actor(session.user.username, session.user.roles)
+
+
+def draft_picker(session: ctx.Session, key: str, editable_only: bool = True) -> Draft | None:
+    """Choose a working copy (or create one); None when there is none yet."""
+    repo = ctx.drafts()
+    drafts = [d for d in repo.all() if not editable_only or d.state == "draft"]
+    ids = [d.id for d in drafts]
+    by_id = {d.id: d for d in drafts}
+    options = [*ids, NEW_DRAFT]
+    pending = st.session_state.pop(f"{key}__pending", None)
+    if pending in options:  # a draft created on the last run: select it before the widget
+        st.session_state[key] = pending
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+    chosen = st.selectbox(ctx.tr("app.draft.pick"), options, key=key,
+                          format_func=lambda i: ctx.tr("app.draft.new") if i == NEW_DRAFT
+                          else f"{by_id[i].title} · {by_id[i].created_by} · "
+                          f"{ctx.tr('app.draft.state.' + by_id[i].state)}")
+    if chosen != NEW_DRAFT:
+        return by_id[chosen]
+    cols = st.columns([3, 1])
+    title = cols[0].text_input(ctx.tr("app.draft.title"), key=f"{key}__title",
+                               placeholder=ctx.tr("app.draft.title_hint"))
+    if cols[1].button(ctx.tr("app.draft.create"), key=f"{key}__create", type="primary"):
+        if not title.strip():
+            st.error(ctx.tr("app.draft.title_required"))
+            return None
+        draft = repo.create(title.strip(), session.user.username)
+        st.session_state[f"{key}__pending"] = draft.id
+        st.rerun()
+    return None
+
+
 def editor_page() -> None:
-    """Edit one rule file as a draft; validate the whole tree with it on save."""
+    """Edit rule files in a working copy; every error of the whole tree shown at its line."""
     session = ctx.guard("administer")
     st.title(ctx.tr("app.page.editor"))
-    comp = ctx.compiled()
-    store = drafts()
-    files = sorted(set(comp.files) | set(store.list()))
-    if not files:
-        st.info(ctx.tr("app.none"))
+    st.caption(ctx.tr("app.editor.intro"))
+    draft = draft_picker(session, DRAFT_KEY)
+    if draft is None:
         return
+    repo = ctx.drafts()
+    files = tree_files(draft.rules, draft.forms)
     if st.session_state.get(EDIT_FILE) not in files:
         st.session_state[EDIT_FILE] = files[0]
     rel = st.selectbox(ctx.tr("app.col.file"), files, key=EDIT_FILE)
-    draft = store.get(rel)
-    shipped = store.shipped_text(rel) or ""
-    original = draft.text if draft else shipped
-    text_key = f"editor_text::{rel}"
-    if draft:
-        st.info(ctx.tr("app.editor.draft_of", who=draft.saved_by, when=draft.saved_at))
+    saved_text, saved_hash = repo.read(draft, rel)
+    text_key = f"editor_text::{draft.id}::{rel}"
+    base_key = f"{text_key}::base"
+    # The hash the editing started from: a save against a changed file is a conflict.
+    base_hash = st.session_state.setdefault(base_key, saved_hash)
     # Native text area (AppTest can drive it; no CDN editor component) in a monospace font,
     # beside a syntax-highlighted, line-numbered view of what is typed.
     st.markdown(_MONO, unsafe_allow_html=True)
     left, right = st.columns(2)
     with left:
-        text = st.text_area(ctx.tr("app.editor.text"), value=original, height=520,
+        text = st.text_area(ctx.tr("app.editor.text"), value=saved_text, height=520,
                             key=text_key)
     with right:
         st.caption(ctx.tr("app.editor.preview"))
         preview = st.empty()
-    cols = st.columns(4)
+    cols = st.columns(3)
     do_check = cols[0].button(ctx.tr("app.editor.validate"), key="editor_validate")
     do_save = cols[1].button(ctx.tr("app.editor.save"), type="primary", key="editor_save")
-    do_discard = cols[2].button(ctx.tr("app.editor.discard"), key="editor_discard",
-                                disabled=draft is None)
-    if do_discard:
-        store.discard(rel)
-        st.session_state.pop(text_key, None)
-        st.rerun()
     errors: list[RuleError] | None = None
     if do_check or do_save:
-        rules_dir, forms_dir = ctx.rule_dirs()
-        errors = validate_with({rel: text}, rules_dir=rules_dir, forms_dir=forms_dir)
-    if do_save and errors is not None:
-        blocking = sum(1 for e in errors if e.severity == "error")
-        store.save(rel, text, session.user.username, comp.content_hash, blocking)
-        st.success(ctx.tr("app.editor.saved", path=f"drafts/{safe_relpath(rel)}"))
+        errors = validate_with({rel: text}, rules_dir=draft.rules, forms_dir=draft.forms)
+    if do_save:
+        try:
+            new_hash = repo.save(draft, rel, text, base_hash, session.user.username)
+        except Conflict as exc:
+            st.error(ctx.tr("app.editor.conflict", path=exc.saved_as))
+            st.code(exc.diff or "", language="diff")
+        except HandbookError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[base_key] = new_hash
+            st.success(ctx.tr("app.editor.saved", draft=draft.title))
     if errors is not None:
         show_errors(errors, rel, text)
     bad_lines = {e.line for e in errors or [] if e.file == rel}
@@ -157,6 +191,47 @@ def editor_page() -> None:
             st.code(_numbered(text, bad_lines), language=None)
         else:
             st.code(text, language="yaml", line_numbers=True)
+
+
+def versions_page() -> None:
+    """版本与发布: published versions, and each draft's way through 编制 → 审核 → 批准 → 发布."""
+    session = ctx.guard("administer")
+    st.title(ctx.tr("app.page.versions"))
+    repo = ctx.drafts()
+    versions = repo.versions.all()
+    live = repo.versions.current_number()
+    st.dataframe([{ctx.tr("app.col.version"): v.number,
+                   ctx.tr("app.versions.live"): "✓" if v.number == live else "",
+                   ctx.tr("app.col.when"): v.published_at, ctx.tr("app.col.who"): v.published_by,
+                   ctx.tr("app.versions.message"): v.message} for v in versions],
+                 hide_index=True, width="stretch")
+    st.subheader(ctx.tr("app.versions.drafts"))
+    draft = draft_picker(session, "versions_draft", editable_only=False)
+    if draft is None:
+        return
+    st.dataframe([{ctx.tr("app.col.when"): h.get("at", ""), ctx.tr("app.col.who"): h.get("by"),
+                   ctx.tr("app.col.event"): h.get("action"),
+                   ctx.tr("app.versions.comment"): h.get("comment") or h.get("file", "")}
+                  for h in draft.history], hide_index=True, width="stretch")
+    if st.button(ctx.tr("app.versions.check"), key="versions_check"):
+        show_errors(repo.check(draft), None)
+    actions = [a for a, (needs, _to, _duty) in TRANSITIONS.items() if draft.state in needs]
+    if not actions:
+        return
+    comment = st.text_input(ctx.tr("app.versions.comment"), key="versions_comment")
+    cols = st.columns(len(actions))
+    for col, action in zip(cols, actions, strict=True):
+        if col.button(ctx.tr(f"app.versions.act.{action}"), key=f"versions_{action}"):
+            try:
+                repo.act(draft, action, _actor(session), comment)
+            except RuleErrors as exc:
+                show_errors(exc.errors, None)
+            except HandbookError as exc:  # wrong role or state: refused with the reason
+                st.error(str(exc))
+            else:
+                if action == "publish":
+                    ctx.refresh_rules()  # the app switches to the new version at once
+                st.rerun()
 
 
 def _leaves(data: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int,
@@ -215,19 +290,30 @@ def _path_text(path: tuple[str | int, ...]) -> str:
     return out
 
 
+def _changed_files(draft: Draft) -> set[str]:
+    return {str(h["file"]) for h in draft.history if h.get("action") == "edit" and h.get("file")}
+
+
+def import_target(name: str, property_id: str | None) -> str:
+    """Where an imported draft file goes in the tree (`roles/x.yaml` → rules/.../imported/...)."""
+    base = f"rules/properties/{property_id}" if property_id else "rules/company"
+    return f"{base}/imported/{safe_relpath('rules/' + name).relative_to('rules').as_posix()}"
+
+
 def import_page() -> None:
-    """Paste or upload handbook text → parsed preview beside the source → save as drafts."""
+    """Paste or upload handbook text → parsed preview beside the source → save into a draft."""
     session = ctx.guard("administer")
     st.title(ctx.tr("app.page.import"))
     try:
-        importer = importlib.import_module("runtime.importer")
-        preview_fn = importer.preview
-    except (ImportError, AttributeError):
+        from runtime.importer import KINDS as IMPORT_KINDS
+        from runtime.importer import preview
+    except ImportError:
         st.warning(ctx.tr("app.import.unavailable"))
         return
     cols = st.columns(2)
-    kind = cols[0].selectbox(ctx.tr("app.kind"), ("auto", "role", "procedure", "schedule"),
-                             key="import_kind")
+    kind = cols[0].selectbox(ctx.tr("app.kind"), list(reversed(IMPORT_KINDS)), key="import_kind",
+                             format_func=lambda k: ctx.tr("app.import.auto") if k == "auto"
+                             else ctx.tr(f"app.kind.{k}"))
     base = ctx.handbook(None)
     pid = cols[1].selectbox(ctx.tr("app.col.property"), [None, *sorted(base.properties)],
                             key="import_property",
@@ -235,31 +321,51 @@ def import_page() -> None:
                             else ctx.title_of(base.properties[p].meta))
     upload = st.file_uploader(ctx.tr("app.import.upload"), type=["txt", "md"],
                               key="import_upload")
-    text = st.text_area(ctx.tr("app.import.paste"), height=240, key="import_text")
+    text = st.text_area(ctx.tr("app.import.paste"), height=200, key="import_text")
     if upload is not None:
         text = upload.getvalue().decode("utf-8", errors="replace")
     if not text.strip():
         return
-    result = preview_fn(text, kind, pid)
-    files: dict[str, str] = dict(getattr(result, "files", {}) or {})
-    unplaced = list(getattr(result, "unplaced", []) or [])
+    rules_dir, forms_dir = ctx.rule_dirs()
+    try:
+        result = preview(text, kind, pid, rules_dir=rules_dir, forms_dir=forms_dir)
+    except HandbookError as exc:
+        st.error(str(exc))
+        return
+    st.caption(ctx.tr("app.import.found", kind=result.kind, roles=len(result.roles),
+                      procedures=len(result.procedures), schedules=len(result.schedules),
+                      unplaced=len(result.unplaced)))
     left, right = st.columns(2)
     with left:
         st.markdown(f"#### {ctx.tr('app.import.source')}")
-        st.code(text, language=None, line_numbers=True)
+        with st.container(height=560):
+            st.code(text, language=None, line_numbers=True, wrap_lines=True)
     with right:
         st.markdown(f"#### {ctx.tr('app.import.result')}")
-        for name, body in files.items():
-            with st.expander(name, expanded=True):
+        with st.container(height=560):
+            for name, body in result.drafts.items():
+                st.markdown(f"`{import_target(name, pid)}`")
                 st.code(body, language="yaml", line_numbers=True)
-    for item in unplaced:
-        st.warning(f"{ctx.tr('app.import.unplaced')}: {item}")
-    if files and st.button(ctx.tr("app.import.save"), type="primary", key="import_save"):
-        store = drafts()
-        comp = ctx.compiled()
-        for name, body in files.items():
-            store.save(name, body, session.user.username, comp.content_hash, 0)
-        st.success(ctx.tr("app.import.saved", n=len(files)))
+    for passage in result.unplaced:
+        st.warning(ctx.tr("app.import.unplaced", line=passage.line, col=passage.col,
+                          reason=passage.reason, text=passage.excerpt()))
+    if not result.drafts:
+        return
+    draft = draft_picker(session, "import_draft")
+    if draft is not None and st.button(ctx.tr("app.import.save"), type="primary",
+                                       key="import_save"):
+        repo = ctx.drafts()
+        saved = []
+        try:
+            for name, body in result.drafts.items():
+                rel = import_target(name, pid)
+                _, base_hash = repo.read(draft, rel)
+                repo.save(draft, rel, body, base_hash, session.user.username)
+                saved.append(rel)
+        except HandbookError as exc:
+            st.error(str(exc))
+        st.success(ctx.tr("app.import.saved", n=len(saved), draft=draft.title))
+        show_errors(repo.check(draft), None)
 
 
 def users_page() -> None:
