@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def _publish_v2(root: Path) -> None:
     p.write_text(text, encoding="utf-8")
 
 
-def _hb_for(root: Path):  # noqa: ANN202 - a small factory
+def _hb_for(root: Path) -> Callable[[str | None], m.Handbook]:
     return lambda pid: load(root / "rules", root / "forms", property=pid)
 
 

@@ -69,5 +69,5 @@ def test_calendar_adapter_applies_property_days_and_overrides() -> None:
     {"working_hours": ((time(17), time(9)),)},
 ])
 def test_calendar_adapter_reports_bad_data(kw: dict) -> None:
-    with pytest.raises(EngineError, match="rules/c.yaml"):
+    with pytest.raises(EngineError, match=r"rules/c\.yaml"):
         build(_calendar(**kw))
