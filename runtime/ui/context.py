@@ -8,6 +8,7 @@ the language and page-local widget state.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,11 +19,12 @@ import streamlit as st
 from runtime import auth, pipeline
 from runtime import model as m
 from runtime.engine.service import Engine
+from runtime.engine.state import Case
 from runtime.engine.store_repo import StoreRepository
 from runtime.errors import PermissionDenied
 from runtime.i18n import DEFAULT_LANG, LANGS, pick, t
 from runtime.store import Store, open_store
-from runtime.versions import current_tree
+from runtime.versions import VersionRepo, current_tree
 from runtime.versions.drafts import Drafts
 
 DATA_ENV = "HANDBOOK_DATA"
@@ -205,9 +207,29 @@ def guard(capability: str) -> Session:
 PageFn = Callable[[], None]
 
 
+def pinned_procedure(engine: Engine, data: str, case: Case) -> m.Procedure:
+    """The procedure version a case started on: found among the published versions by the
+    rule-set hash the case carries (a case started under v1 finishes under v1)."""
+    hb = handbook(case.property)
+    proc = hb.procedures.get(case.procedure_id)
+    if hb.content_hash == case.ruleset_hash and proc is not None:
+        return proc
+    for info in reversed(VersionRepo(data).all()):
+        comp = pipeline.compiled(info.rules, info.forms)  # cached per content hash
+        if comp.content_hash != case.ruleset_hash:
+            continue
+        view = comp.views.get(case.property) or comp.views.get(None)
+        old = view.procedures.get(case.procedure_id) if view else None
+        if old is not None:
+            return old
+    return engine.current_procedure(case)  # same procedure version, or a clear EngineError
+
+
 @st.cache_resource(show_spinner=False)
 def _engine(path: str) -> Engine:
-    return Engine(StoreRepository(_store(path)), handbook)
+    engine = Engine(StoreRepository(_store(path)), handbook)
+    engine.procedure_for = functools.partial(pinned_procedure, engine, path)
+    return engine
 
 
 def engine() -> Engine:

@@ -6,7 +6,7 @@ import csv
 import io
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import streamlit as st
@@ -29,6 +29,7 @@ from runtime.ui.main import goto
 CASE_KEY = "case_id"
 FLASH_KEY = "_flash"
 TICK_KEY = "_last_tick"
+SCHEDULE_AHEAD = timedelta(days=6)
 TICK_EVERY = 60.0  # seconds between clock ticks per session (breaches, escalations)
 URGENCY = {"overdue": "overdue", "due-soon": "due_soon", "due": "due", "no-deadline": "none",
            "done": "done"}
@@ -46,11 +47,24 @@ def _tick(session: ctx.Session) -> None:
     if time.monotonic() - last < TICK_EVERY:
         return
     st.session_state[TICK_KEY] = time.monotonic()
+    at = now()
+    planned = _planned()
     for pid in session.caps.properties:
         try:
-            ctx.engine().tick(now(), pid)
+            ctx.engine().tick(at, pid)
+            # Routine work of the coming week (weekly meeting, report by the 25th...) appears
+            # on the owners' lists by itself; idempotent, so once a day per process is plenty.
+            key = (str(ctx.data_dir()), pid, at.date())
+            if key not in planned:
+                ctx.engine().run_schedules(pid, at.date(), at.date() + SCHEDULE_AHEAD, at)
+                planned.add(key)
         except HandbookError:
             continue  # a case on a retired rule version must not block everyone's list
+
+
+@st.cache_resource(show_spinner=False)
+def _planned() -> set[tuple[str, str, date]]:
+    return set()
 
 
 def my_tasks(session: ctx.Session, at: datetime) -> list[TaskView]:
