@@ -25,7 +25,11 @@ from runtime.errors import HandbookError, RuleError
 from runtime.importer.core import Context, Document, LineIndex, Passage
 from runtime.importer.forms import draft_form
 from runtime.importer.naming import Registry
-from runtime.importer.procedures import extract_procedure, looks_like_procedure
+from runtime.importer.procedures import (
+    extract_inline_procedures,
+    extract_procedure,
+    looks_like_procedure,
+)
 from runtime.importer.roles import extract_roles, stand_in_roles
 from runtime.importer.schedules import extract_schedule, looks_like_calendar
 from runtime.importer.segment import Node, segment
@@ -201,6 +205,8 @@ def preview(
         why = ("table of contents entry (its chapter follows)" if toc else
                f"section {title or node.marker(text)!r}: not a role, procedure or schedule")
         ctx.coverage.explain(node.start, node.subtree_end, why)
+    for a, b in doc.strays:
+        ctx.coverage.explain(a, b, "stray digits glued to an item number (a page number?)")
     found: list[str] = []
     roles: list[dict[str, Any]] = []
     procedures: list[dict[str, Any]] = []
@@ -223,6 +229,11 @@ def preview(
         proc = extract_procedure(ctx, doc)
         if proc:
             procedures.append(proc)
+            found.append("procedure")
+    if kind in ("procedure", "auto") and not schedules:
+        inline = extract_inline_procedures(ctx, doc)
+        procedures.extend(inline)
+        if inline and "procedure" not in found:
             found.append("procedure")
     for fid, title in ctx.forms.created.items():
         ctx.documents.append(Document("form", fid, title, draft_form(title),

@@ -24,6 +24,9 @@ SECTION_OF = {
     "引用文件": "related", "定义": "definitions", "术语": "definitions",
 }
 MISSING = "待补充 (原文无此节)"
+# "管理处值班人员接到…": a step's subject, when it ends like a role.
+_SUBJECT_RE = re.compile(r"^(?:由|对|在)?(?P<name>[\u4e00-\u9fff]{2,10}?(?:人员|主管|主任|经理|班长"
+                         r"|队长|组长|助理|主办|前台|员))(?=接到|对|应|须|在|负责|将|于|把|要)")
 _ROLE_LEAD_RE = re.compile(r"^(?P<name>[\u4e00-\u9fff]{2,12}?)(?:[:：]|负责|应|须|对)")
 
 
@@ -74,6 +77,58 @@ def _roles_in(ctx: Context, s: str, candidates: dict[str, str]) -> list[str]:
     return found
 
 
+def _build_steps(ctx: Context, entries: list[Node], candidates: dict[str, str],
+                 default_roles: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Steps (and follow-ups) from a procedure's numbered entries, placing what they use."""
+    text = ctx.text
+    steps: list[dict[str, Any]] = []
+    follow_ups: list[dict[str, Any]] = []
+    for i, entry in enumerate(entries, start=1):
+        s = _entry_text(text, entry)
+        if not s:
+            continue
+        sid = f"step-{i}"
+        short = re.split(r"[,，。;；:：]", s, maxsplit=1)[0][:20] or s[:20]
+        # The sentence's subject acts (管理处值班人员接到…报告客服主管); else the first role named.
+        subject = _SUBJECT_RE.match(s)
+        if subject:
+            roles = [ctx.role_ref(subject["name"], entry.start, entry.subtree_end,
+                                  f"the subject of step {i}")]
+            candidates[subject["name"]] = roles[0]
+        else:
+            roles = _roles_in(ctx, s, candidates)[:1]
+        roles = roles or default_roles
+        step: dict[str, Any] = {"id": sid, "title": short, "roles": roles, "instructions": s}
+        if not roles:
+            ctx.note(entry.start, entry.subtree_end, f"step {i} names no known role: roles left "
+                     "empty, assign one at review")
+        durations = find_durations(text, entry.start, entry.subtree_end)
+        within = [d for d in durations if d.role == "within"]
+        if within:
+            step["time-limit"] = within[0].canonical
+        for d in durations:
+            if d.role == "after" and roles and steps:
+                # "维修完成一周后回访": the wait runs from the end of the previous step.
+                follow_ups.append({"id": f"follow-up-{len(follow_ups) + 1}",
+                                   "title": d.source + ("回访" if "回访" in s else short),
+                                   "after": {"step": steps[-1]["id"], "event": "complete"},
+                                   "delay": d.canonical, "role": roles[0]})
+        step_forms = [f for f in find_mentions(text, entry.start, entry.subtree_end)
+                      if f.kind == "form"]
+        if step_forms:
+            step["form"] = ctx.forms.resolve(step_forms[0].title)
+        steps.append(step)
+        ctx.place(entry.start, entry.subtree_end, "procedure", None, f"steps[{sid}]")
+    return steps, follow_ups
+
+
+def _link(steps: list[dict[str, Any]]) -> None:
+    """One step after the other; the last one closes the case."""
+    for a, b in itertools.pairwise(steps):
+        a["next"] = [{"to": b["id"]}]
+    steps[-1]["terminal"] = True
+
+
 def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
     """One draft procedure from the standard sections; None when there is no 程序 section."""
     text = ctx.text
@@ -122,43 +177,10 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
     default_roles = [r["role"] for r in resp[:1]]
     node = found["steps"]
     cov.place(node.start, node.body_start)
-    steps: list[dict[str, Any]] = []
-    follow_ups: list[dict[str, Any]] = []
-    entries = _entries(text, node)
-    for i, entry in enumerate(entries, start=1):
-        s = _entry_text(text, entry)
-        if not s:
-            continue
-        sid = f"step-{i}"
-        short = re.split(r"[,，。;；:：]", s, maxsplit=1)[0][:20] or s[:20]
-        # The first role named is the one who acts; others are told or served.
-        roles = _roles_in(ctx, s, candidates)[:1] or default_roles
-        step: dict[str, Any] = {"id": sid, "title": short, "roles": roles, "instructions": s}
-        if not roles:
-            ctx.note(entry.start, entry.subtree_end, f"step {i} names no known role: roles left "
-                     "empty, assign one at review")
-        durations = find_durations(text, entry.start, entry.subtree_end)
-        within = [d for d in durations if d.role == "within"]
-        if within:
-            step["time-limit"] = within[0].canonical
-        for d in durations:
-            if d.role == "after" and roles and steps:
-                # "维修完成一周后回访": the wait runs from the end of the previous step.
-                follow_ups.append({"id": f"follow-up-{len(follow_ups) + 1}",
-                                   "title": d.source + ("回访" if "回访" in s else short),
-                                   "after": {"step": steps[-1]["id"], "event": "complete"},
-                                   "delay": d.canonical, "role": roles[0]})
-        step_forms = [f for f in find_mentions(text, entry.start, entry.subtree_end)
-                      if f.kind == "form"]
-        if step_forms:
-            step["form"] = ctx.forms.resolve(step_forms[0].title)
-        steps.append(step)
-        ctx.place(entry.start, entry.subtree_end, "procedure", None, f"steps[{sid}]")
+    steps, follow_ups = _build_steps(ctx, _entries(text, node), candidates, default_roles)
     if not steps:
         return None
-    for a, b in itertools.pairwise(steps):
-        a["next"] = [{"to": b["id"]}]
-    steps[-1]["terminal"] = True
+    _link(steps)
     body["steps"] = steps
     if follow_ups:
         body["follow-ups"] = follow_ups
@@ -193,3 +215,43 @@ def extract_procedure(ctx: Context, doc: Segmented) -> dict[str, Any] | None:
     ctx.documents.append(Document("procedure", pid, title, body))
     return {"id": pid, "title": title, "sections": sorted(found),
             "steps": [{"id": s["id"], "title": s["title"], "roles": s["roles"]} for s in steps]}
+
+
+# "处理客户投诉请求的工作程序:" over numbered items: a procedure written as one list.
+_INLINE_RE = re.compile(r"^(?P<title>.{2,30}?(?:工作程序|处理程序|作业程序|操作程序|工作流程"
+                        r"|处理流程|操作流程|作业流程))\s*[:：]?$")
+
+
+def extract_inline_procedures(ctx: Context, doc: Segmented) -> list[dict[str, Any]]:
+    """Procedures written as a titled list of steps inside other text (seed 003's 工作程序)."""
+    text = ctx.text
+    out = []
+    for node in doc.walk():
+        if node.kind == "text" or ctx.coverage.placed[node.start]:
+            continue
+        own = clean(text[node.body_start if node.kind == "item" else node.title_start:node.end])
+        m = _INLINE_RE.match(own)
+        kids = [c for c in node.children if c.kind == "item"]
+        if not m or len(kids) < 2:
+            continue
+        since = len(ctx.placements)
+        title = m["title"]
+        ctx.place(node.start, node.end, "procedure", None, "title")
+        candidates = {**ctx.registry.tree_roles, **ctx.registry.new_roles}
+        steps, follow_ups = _build_steps(ctx, kids, candidates, [])
+        if not steps:
+            continue
+        _link(steps)
+        for key in ("purpose", "scope"):
+            ctx.note(node.start, node.end, f"{title}: no {key} in the source, written as "
+                     f"{MISSING!r}")
+        body: dict[str, Any] = {"purpose": MISSING, "scope": MISSING, "steps": steps}
+        if follow_ups:
+            body["follow-ups"] = follow_ups
+        pid = ctx.registry.allocate("procedure", title, "procedure")
+        ctx.settle(since, pid)
+        ctx.documents.append(Document("procedure", pid, title, body))
+        out.append({"id": pid, "title": title, "sections": ["steps"],
+                    "steps": [{"id": s["id"], "title": s["title"], "roles": s["roles"]}
+                              for s in steps]})
+    return out

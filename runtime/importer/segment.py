@@ -208,6 +208,20 @@ def find_markers(text: str, lo: int, hi: int, classes: tuple[str, ...]) -> list[
     return out
 
 
+def _strip_page_number(text: str, c: Marker, wanted: tuple[int, ...],
+                       strays: list[tuple[int, int]]) -> bool:
+    """Read "71)" as item 1 after a page number 7 when 1 is what the list wants next."""
+    digits = text[c.start:c.end]
+    lead = len(digits) - len(digits.lstrip("0123456789"))
+    for k in range(1, lead):
+        if int(digits[k:lead]) in wanted:
+            strays.append((c.start, c.start + k))
+            c.start += k
+            c.number = int(digits[k:lead])
+            return True
+    return False
+
+
 def accept(text: str, cands: list[Marker]) -> tuple[list[Marker], list[tuple[int, int]]]:
     """Keep the markers whose numbers continue their lists; returns (accepted, stray spans)."""
     stack: list[list[object]] = []  # [cls, last number]
@@ -231,16 +245,9 @@ def accept(text: str, cands: list[Marker]) -> tuple[list[Marker], list[tuple[int
             last = int(str(stack[idx][1]))
             fits = n in (last + 1, last + 2) or n == 1
             if not fits:
-                digits = text[c.start:c.end]
-                lead = len(digits) - len(digits.lstrip("0123456789"))
                 # A page number glued to the marker: "28)" after item 7 is item 8.
-                for k in range(1, lead):
-                    if int(digits[k:lead]) in (last + 1, last + 2):
-                        strays.append((c.start, c.start + k))
-                        c.start += k
-                        n = c.number = int(digits[k:lead])
-                        fits = True
-                        break
+                fits = _strip_page_number(text, c, (last + 1, last + 2), strays)
+                n = c.number
             if not fits:
                 continue
             c.gap = n == last + 2
@@ -255,8 +262,9 @@ def accept(text: str, cands: list[Marker]) -> tuple[list[Marker], list[tuple[int
             if outer:
                 # 第二部分 after 第二章: a part whose first one lies outside this text.
                 stack.clear()
-            elif n != 1 and stack:
+            elif n != 1 and stack and not _strip_page_number(text, c, (1,), strays):
                 continue
+            n = c.number
             if c.heading:
                 # A new heading style nests under the last heading, never under an item.
                 keep = 0
@@ -293,7 +301,8 @@ def _sentence_cut(text: str, a: int, b: int) -> int:
     return b
 
 
-def build(text: str, lo: int, hi: int, markers: list[Marker]) -> list[Node]:
+def build(text: str, lo: int, hi: int, markers: list[Marker],
+          strays: list[tuple[int, int]] | None = None) -> list[Node]:
     """Nodes from accepted markers: each runs to the next marker; trailing text of a list's last
     item becomes a text node of the enclosing level."""
     roots: list[Node] = []
@@ -302,9 +311,11 @@ def build(text: str, lo: int, hi: int, markers: list[Marker]) -> list[Node]:
         roots.append(Node("text", lo, markers[0].start, lo, depth=-1))
     elif not markers and not is_layout(text[lo:hi]):
         roots.append(Node("text", lo, hi, lo, depth=-1))
+    stray_at = {b: a for a, b in strays or []}
     for i, mk in enumerate(markers):
         nxt = markers[i + 1] if i + 1 < len(markers) else None
         end = nxt.start if nxt else hi
+        end = stray_at.get(end, end)  # a page number glued to the next marker is no one's
         kind: NodeKind = "heading" if mk.heading else "item"
         node = Node(kind, mk.start, end, mk.end, mk.cls, mk.number or None, mk.depth,
                     title_start=mk.end, title_end=mk.end, gap=mk.gap)
@@ -328,7 +339,7 @@ def segment(text: str, lo: int = 0, hi: int | None = None,
     """Segment text[lo:hi] into headings, items and text nodes."""
     hi = len(text) if hi is None else hi
     accepted, strays = accept(text, find_markers(text, lo, hi, classes))
-    roots = build(text, lo, hi, accepted)
+    roots = build(text, lo, hi, accepted, strays)
     result = Segmented(roots, strays, lo, hi)
     assign_titles(text, result)
     return result

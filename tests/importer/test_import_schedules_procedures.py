@@ -155,3 +155,20 @@ def test_missing_sections_are_noted_not_invented() -> None:
     assert doc["purpose"] == doc["scope"] == "待补充 (原文无此节)"
     assert any("no purpose section" in n.reason for n in result.notes)
     assert validate(result) == []
+
+
+def test_a_titled_list_of_steps_is_a_procedure() -> None:
+    # As in seed 003: one line, "1)、" items, and a page number glued to the first one.
+    text = ("4、现有的工作存在问题。5、处理客户投诉请求的工作程序:71)、管理处值班人员接到投诉后,"
+            "应在15分钟内报告客服主管。2)、客服主管应在2小时内安排处理,填写《值班记录表》。"
+            "3)、在投诉处理完毕后由客服主管负责回访。")
+    result = preview(text, "auto")
+    assert [p["title"] for p in result.procedures] == ["处理客户投诉请求的工作程序"]
+    doc = _procedure(result)
+    steps = doc["steps"]
+    assert [s.get("time-limit") for s in steps] == ["15m", "2h", None]
+    assert steps[1]["roles"] == ["service-centre-supervisor"]
+    stand_in = next(d for d in result.documents if d.title == "管理处值班人员")
+    assert steps[0]["roles"] == [stand_in.id]
+    assert any(p.reason.startswith("stray digits") and p.text == "7" for p in result.unplaced)
+    assert validate(result) == []
