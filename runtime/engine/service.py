@@ -270,7 +270,10 @@ class Engine:
         now = local(now)
         fired: list[Event] = []
         for case in self.repo.find_cases(property=property, status="open"):
-            fired.extend(self._tick(case, now))
+            try:
+                fired.extend(self._tick(case, now))
+            except ConflictError:
+                continue  # someone saved it meanwhile: their save ticked it, or the next will
         return fired
 
     def migrate(self, procedure_id: str, now: datetime, *, property: str | None = None,
