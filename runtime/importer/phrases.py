@@ -15,7 +15,7 @@ recurrences ``每周五下午2点半`` → ``every Friday 14:30``, ``每月25日
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -472,8 +472,3 @@ def interpret(phrase: str) -> Phrase | None:
         return None
     return max(found, key=lambda p: (p.end - p.start, p.kind == "recurrence"))
 
-
-def iter_canonical(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, canonical) for each phrase in text: a compact view for reports."""
-    for p in find_all(text):
-        yield p.kind, p.canonical

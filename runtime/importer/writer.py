@@ -35,9 +35,11 @@ class _Dumper(yaml.SafeDumper):
     """Block style, lists indented under their key, long Chinese lines kept whole."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        """Indent list items under their key (`duties:` then `  - no: 1`)."""
         super().increase_indent(flow, False)
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> Any:
+        """The tag a scalar would be read back as; `no` stays text."""
         # The duty key `no:` is text to our loader (YAML 1.2 booleans), as in the shipped
         # rules; keep it unquoted. Everything else keeps PyYAML's cautious quoting.
         if kind is yaml.ScalarNode and value == "no":
