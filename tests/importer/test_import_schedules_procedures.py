@@ -47,9 +47,14 @@ def calendar() -> ImportResult:
     return preview(CALENDAR, "auto")
 
 
+def _first(result: ImportResult, kind: str) -> dict[str, Any]:
+    """The first draft of a kind (schedule or procedure), as the rule loader reads it."""
+    found = result.schedules if kind == "schedule" else result.procedures
+    return _load(result.drafts[f"{kind}s/{found[0]['id']}.yaml"])
+
+
 def _schedule(result: ImportResult) -> dict[str, Any]:
-    sid = result.schedules[0]["id"]
-    return _load(result.drafts[f"schedules/{sid}.yaml"])
+    return _first(result, "schedule")
 
 
 def test_one_item_per_line_with_recurrence_and_owner(calendar: ImportResult) -> None:
@@ -114,8 +119,7 @@ def procedure() -> ImportResult:
 
 
 def _procedure(result: ImportResult) -> dict[str, Any]:
-    pid = result.procedures[0]["id"]
-    return _load(result.drafts[f"procedures/{pid}.yaml"])
+    return _first(result, "procedure")
 
 
 def test_standard_sections(procedure: ImportResult) -> None:
