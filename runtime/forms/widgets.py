@@ -10,6 +10,7 @@ keys not yet in the session.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
@@ -81,18 +82,22 @@ def to_widget(spec: FieldSpec, value: Any) -> Any:
     """A stored value as the widget for its kind expects it (None when it cannot show it)."""
     kind = spec.value_kind
     if kind == "date":
-        return _parse_date(value)
+        d = _parse_date(value)
+        return d if d is not None and _MIN_DATE <= d <= _MAX_DATE else None
     if kind == "datetime":
-        return _parse_datetime(value)
+        dt = _parse_datetime(value)
+        return dt if dt is not None and _MIN_DATE <= dt.date() <= _MAX_DATE else None
     if kind == "time":
         return _parse_time(value)
     if kind == "yesno":
         return value if isinstance(value, bool) else False
     if kind == "integer":
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53
+        return value if ok else None
     if kind == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return float(value) if ok else None
+        number = float(value) if ok and abs(value) < 1e300 else None
+        return number if number is not None and math.isfinite(number) else None
     if kind == "multichoice":
         return [v for v in value if spec.option(v)] if isinstance(value, list) else []
     if kind == "choice":

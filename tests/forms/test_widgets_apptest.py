@@ -190,3 +190,31 @@ def test_every_shipped_form_draws_and_round_trips(tmp_path: Path, pid: str | Non
     _, form = get(pid, fid)
     # What the widgets hold, cleaned, is the record they were given: nothing lost or changed.
     assert clean(form, at.session_state["live"]) == at.session_state["sample"]
+
+
+ODD_APP = '''
+import streamlit as st
+
+from runtime.forms.widgets import render_form
+from tests.forms.shipped import KITCHEN_SINK, make_form
+
+nan = float("nan")
+form = make_form(KITCHEN_SINK)
+st.session_state["live"] = render_form(form, "o", "zh", RECORD, {"user": "王"})
+'''
+
+ODD_RECORDS = [
+    {"happened_on": "1800-01-01", "reported_at": "2999-01-01T00:00:00"},
+    {"cost": float("nan"), "people": 10**400, "total": "x"},
+    {"people": -5, "happened_at": "23:59:59.5", "cost": 1e308},
+    {"reporter": "长" * 100, "category": "nope", "tags": ["x", "urgent"], "remarks": "s"},
+    {"involved": [1, None, {"name": ["x"], "role": 3}], "address": "二号楼", "photo": {"a": 1}},
+    {"happened_on": 20260101, "reported_at": ["x"], "urgent": "maybe", "unit": None},
+]
+
+
+@pytest.mark.parametrize("record", ODD_RECORDS)
+def test_odd_stored_values_never_crash_the_form(tmp_path: Path, record: dict) -> None:
+    at = _app(tmp_path, ODD_APP.replace("RECORD", repr(record)))
+    assert not at.exception, at.exception
+    assert isinstance(at.session_state["live"], dict)
