@@ -127,7 +127,10 @@ class Engine:
                    now: datetime, user: str | None = None, role: str | None = None) -> Case:
         """Open a case of a procedure in a property, in its start step, with intake data."""
         now = local(now)
+        _mapping(data)
         hb = self.handbook_for(property)
+        if role is not None and role not in hb.roles:
+            raise EngineError(f"unknown role {role!r}")
         proc = hb.procedures.get(procedure_id)
         if proc is None:
             raise EngineError(f"no procedure {procedure_id!r} in the rules of "
@@ -153,6 +156,7 @@ class Engine:
         form's data (its `section`, if the form has one): the first such step saves a record
         linked to the case, later steps on the same form update it; then the step completes.
         """
+        _mapping(data)
         case = self.repo.get_case(case_id)
         if case.status == "open":
             proc = self.procedure_for(case)
@@ -172,6 +176,10 @@ class Engine:
                  to_user: str | None = None, user: str | None = None,
                  expected_rev: int | None = None) -> Case:
         """转单: give the current step to another role/person, with a reason."""
+        if to_role is not None:
+            case = self.repo.get_case(case_id)
+            if to_role not in self.handbook_for(case.property).roles:
+                raise EngineError(f"unknown role {to_role!r}")
         return self._apply(case_id, now, expected_rev, lambda r, c: cases.transfer(
             r, c, reason=reason, now=local(now), to_role=to_role, to_user=to_user, user=user))
 
@@ -190,6 +198,7 @@ class Engine:
                    user: str | None = None) -> str:
         """Store a new record of `form_id` for the case (e.g. the call-back record); its id."""
         now = local(now)
+        _mapping(data)
         case = self.repo.get_case(case_id)
         hb = self.handbook_for(case.property)
         form = hb.forms.get(form_id)
@@ -354,6 +363,12 @@ class Engine:
         with self.repo.transaction():
             created = self.repo.put_tasks(planned, only_new=True)
         return ScheduleRun(created, len(planned) - created, tuple(planned))
+
+
+def _mapping(data: object) -> None:
+    """Form data must be a mapping of field: value (None means no data)."""
+    if data is not None and not isinstance(data, Mapping):
+        raise FormValidationError({"data": "form data must be a mapping of field: value"})
 
 
 def _last_per_key(tasks: list[Task]) -> list[Task]:
