@@ -223,3 +223,8 @@ def test_blank_rows_follow_print_lines_and_empty_sections_are_left_out() -> None
     filled = render_html(None, hidden_only, {"data": {"a": "x", "flag": False}})
     assert "第一节" in filled and "第二节" not in filled
     assert "第二节" in render_html(None, hidden_only, None)
+
+
+def test_print_view_forbids_scripts_and_remote_loads() -> None:
+    page = render_html(None, SINK, None)
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
