@@ -30,7 +30,7 @@ from runtime.importer.procedures import (
     extract_procedure,
     looks_like_procedure,
 )
-from runtime.importer.roles import extract_roles, stand_in_roles
+from runtime.importer.roles import extract_roles, find_role_headings, stand_in_roles
 from runtime.importer.schedules import extract_schedule, looks_like_calendar
 from runtime.importer.segment import Node, segment
 from runtime.importer.writer import DEFAULT_PLACEMENT, SUBDIR, file_name, render, write
@@ -211,7 +211,9 @@ def preview(
     roles: list[dict[str, Any]] = []
     procedures: list[dict[str, Any]] = []
     schedules: list[dict[str, Any]] = []
-    calendar_like = looks_like_calendar(text)
+    # Role chapters and procedures often say 每日/每月 on most lines too: they come first.
+    calendar_like = (looks_like_calendar(text) and not find_role_headings(text, doc)
+                     and not looks_like_procedure(text, doc))
     if kind == "schedule" or (kind == "auto" and calendar_like):
         sched = extract_schedule(ctx)
         if sched:

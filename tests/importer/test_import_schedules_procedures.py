@@ -176,3 +176,11 @@ def test_a_titled_list_of_steps_is_a_procedure() -> None:
     assert steps[0]["roles"] == [stand_in.id]
     assert any(p.reason.startswith("stray digits") and p.text == "7" for p in result.unplaced)
     assert validate(result) == []
+
+
+def test_auto_prefers_role_chapters_over_a_calendar() -> None:
+    text = ("二、值班员岗位职责\n1、每日8:00交接班。\n2、每周一检查消防设施。\n"
+            "3、每月25日前提交值班报告。\n")
+    result = preview(text, "auto")
+    assert result.kind == "role"
+    assert [len(r["duties"]) for r in result.roles] == [3]
