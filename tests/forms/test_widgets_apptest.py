@@ -218,3 +218,26 @@ def test_odd_stored_values_never_crash_the_form(tmp_path: Path, record: dict) ->
     at = _app(tmp_path, ODD_APP.replace("RECORD", repr(record)))
     assert not at.exception, at.exception
     assert isinstance(at.session_state["live"], dict)
+
+
+DEFAULT_ROWS_APP = '''
+import streamlit as st
+
+from runtime.forms.widgets import render_form
+from tests.forms.shipped import get
+
+hb, form = get(None, "handover-log")
+st.session_state["live"] = render_form(form, "h", "zh", {}, {"user": "值班员"})
+'''
+
+
+def test_default_rows_are_offered(tmp_path: Path) -> None:
+    _, form = get(None, "handover-log")
+    hint = form.ui["fields"]["items"].get("default")
+    if not isinstance(hint, list) or not hint:
+        pytest.skip("the handover log no longer has default rows")
+    at = _app(tmp_path, DEFAULT_ROWS_APP)
+    assert not at.exception
+    items = at.session_state["live"]["items"]
+    assert [row.get("item") for row in items] == [row.get("item") for row in hint]
+    assert at.text_input(key="h.items[0].item").value == hint[0]["item"]
