@@ -13,6 +13,7 @@ drafts → account for every character (placed, layout or reported).
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import tempfile
@@ -41,6 +42,7 @@ __all__ = [
     "ImportResult",
     "Kind",
     "preview",
+    "read_bytes",
     "read_source",
     "registry_for",
     "validate",
@@ -269,36 +271,43 @@ def read_source(path: Path | str) -> str:
     p = Path(path)
     try:
         size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise ImportFailed(f"{p} is larger than {MAX_BYTES // 1_000_000} MB")
+        raw = p.read_bytes()
     except OSError as exc:
         raise ImportFailed(f"cannot read {p}: {exc.strerror or exc}") from exc
-    if size > MAX_BYTES:
-        raise ImportFailed(f"{p} is larger than {MAX_BYTES // 1_000_000} MB")
-    if p.suffix.lower() == ".docx":
-        return _read_docx(p)
-    raw = p.read_bytes()
-    if b"\x00" in raw[:8192]:
+    return read_bytes(raw, p.name)
+
+
+def read_bytes(data: bytes, name: str) -> str:
+    """The text of an uploaded file's bytes; `name` decides .docx or text (for the app)."""
+    if len(data) > MAX_BYTES:
+        raise ImportFailed(f"{name} is larger than {MAX_BYTES // 1_000_000} MB")
+    if name.lower().endswith(".docx"):
+        return _read_docx(data, name)
+    if b"\x00" in data[:8192]:
         # Text never holds NUL bytes; an old .doc, a PDF or an image does (and GB18030 would
         # "decode" it into nonsense rather than fail).
-        raise ImportFailed(f"{p} is not a text file (save Word documents as .docx or .txt)")
+        raise ImportFailed(f"{name} is not a text file (save Word documents as .docx or .txt)")
     for encoding in ("utf-8-sig", "gb18030"):
         # Chinese Windows tools still save text as GBK; GB18030 is its superset.
         try:
-            return raw.decode(encoding)
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFailed(f"{p} is neither UTF-8 nor GB18030 text")
+    raise ImportFailed(f"{name} is neither UTF-8 nor GB18030 text")
 
 
-def _read_docx(path: Path) -> str:
+def _read_docx(data: bytes, name: str) -> str:
     try:
         import docx
         from docx.table import Table
     except ModuleNotFoundError as exc:  # pragma: no cover - python-docx is a dependency
         raise ImportFailed("reading .docx needs python-docx (pip install python-docx)") from exc
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several types for a broken package
-        raise ImportFailed(f"{path} is not a readable .docx file: {exc}") from exc
+        raise ImportFailed(f"{name} is not a readable .docx file: {exc}") from exc
     lines: list[str] = []
     counters: dict[tuple[str, int], int] = {}
     for block in document.iter_inner_content():

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runtime.cli import main
-from runtime.importer import ImportFailed, preview, read_source, validate
+from runtime.importer import ImportFailed, preview, read_bytes, read_source, validate
 from runtime.importer.segment import LAYOUT_CHARS
 from runtime.loader import load_files
 from runtime.pipeline import compile_tree
@@ -81,8 +81,10 @@ def test_docx_paragraphs_and_table_rows(tmp_path: Path,
 
 def test_gb18030_text_is_read(tmp_path: Path) -> None:
     path = tmp_path / "gbk.txt"
-    path.write_bytes("每周五下午2点半 部门工作例会 客服主管\n".encode("gb18030"))
+    data = "每周五下午2点半 部门工作例会 客服主管\n".encode("gb18030")
+    path.write_bytes(data)
     assert read_source(path).startswith("每周五")
+    assert read_bytes(data, "upload.txt") == read_source(path)  # what the app's upload gets
 
 
 @pytest.mark.parametrize(
