@@ -169,3 +169,32 @@ def test_taoyuan_overlay_adds_its_own_roles() -> None:
 def test_steps_zhongxing_overlays_keep_their_ids() -> None:
     ids = {s.id for s in _procedure(None).steps}
     assert {"receive", "classify", "handle", "callback", "close"} <= ids
+
+
+def test_management_representative_has_its_own_role() -> None:
+    """品质部意见 → 管理者代表 → 公司管理层: the middle box is its own role, not the quality
+    officer."""
+    hb = load(RULES, FORMS)
+    proc = hb.procedures["complaint-handling"]
+    step = proc.step("management-representative")
+    assert step.roles == ("management-representative",)
+    role = hb.roles["management-representative"]
+    assert role.title == "管理者代表" and role.level == "management"
+    assert "complaint-handling" in role.duties[0].procedures
+    assert {r.role for r in proc.responsibilities} >= {"quality-officer",
+                                                       "management-representative"}
+
+
+@pytest.mark.parametrize("prop", ["taoyuan-village", "lihu-camphor-garden"])
+def test_properties_keep_the_serious_event_path(prop: str) -> None:
+    proc = _procedure(prop)
+    assert proc.step("management-representative").roles == ("management-representative",)
+
+
+def test_zhongxing_still_removes_the_serious_event_path() -> None:
+    """The Zhongxing overlay removes the company step by id; the role stays defined but unused."""
+    hb = load(RULES, FORMS, property="zhongxing-apartments")
+    proc = hb.procedures["complaint-handling"]
+    assert "management-representative" not in {s.id for s in proc.steps}
+    assert "management-representative" not in proc.roles
+    assert "management-representative" in hb.roles

@@ -85,12 +85,30 @@ def test_every_condition_names_fields_of_the_logs() -> None:
     assert names and names - CONTEXT_NAMES <= fields
 
 
-def test_take_over_fills_the_handover_log_within_five_minutes() -> None:
+@pytest.mark.parametrize(("step_id", "section"), [
+    ("take-over", "take-over-check"), ("explain-discrepancy", "explanation"),
+    ("sign-on", "sign-off"),
+])
+def test_take_over_steps_fill_sections_of_the_handover_log(step_id: str, section: str) -> None:
+    """4.2.1 a)–d) are written on the handover log, not on the duty log (the case form)."""
+    hb = _handbook()
+    step = _procedure().step(step_id)
+    assert step.form == "handover-log" and step.section == section
+    assert section in {s.id for s in hb.forms["handover-log"].sections}
+    assert section not in {s.id for s in hb.forms["duty-log"].sections}
+
+
+def test_take_over_is_done_in_the_five_minutes_before_duty() -> None:
+    """接班人员提前5分钟赶到 … a)–d) … 并开始值班: arrival to the start of duty, 5 minutes."""
     proc = _procedure()
-    for sid in ("take-over", "explain-discrepancy", "sign-on"):
-        assert proc.step(sid).form == "handover-log"
-    limit = proc.step("take-over").time_limit
-    assert limit is not None and (limit.amount, limit.unit) == (5, "minutes")
+    (clock,) = proc.clocks
+    assert clock.start == m.ClockPoint("take-over", "enter")
+    assert clock.stop == (m.ClockPoint("on-duty", "enter"),)
+    assert (clock.within.amount, clock.within.unit, clock.working_time) == (5, "minutes", False)
+    # Every way through the take-over (with or without an explanation) reaches the stop.
+    for data in ({}, {"discrepancies_found": True}, {"abnormal_found": True}):
+        assert "on-duty" in walk(proc, data)
+    assert all(s.time_limit is None for s in proc.steps)  # the clock replaces a step limit
 
 
 def test_records_and_retention() -> None:

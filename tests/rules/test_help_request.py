@@ -213,3 +213,24 @@ VALID_MEDICAL = {"received_at": "2026-03-01T10:00:00", "channel": "phone", "resi
 def test_register_validation(data: dict[str, Any], bad_fields: set[str]) -> None:
     errors = validate(_handbook().forms["help-request-register"], data)
     assert set(errors) == bad_fields
+
+
+def test_complaints_are_handed_to_the_complaint_procedure() -> None:
+    """4.4 按《住户投诉处理作业规程》办理: completing the referral opens a complaint case."""
+    hb = _handbook()
+    proc = hb.procedures["help-request"]
+    assert proc.step("refer-complaint").hands_off_to == "complaint-handling"
+    assert "complaint-handling" in hb.procedures
+    # 4.5–4.7 name procedures whose text no seed contains: they stay instructions only.
+    for sid in ("refer-repair", "refer-incident", "refer-disaster"):
+        assert proc.step(sid).hands_off_to is None
+    handing = {s.id for s in proc.steps if s.hands_off_to}
+    assert handing == {"refer-complaint"}
+
+
+@pytest.mark.parametrize("prop", PROPERTIES)
+def test_hand_off_target_exists_in_every_view(prop: str | None) -> None:
+    hb = _handbook(prop)
+    for step in hb.procedures["help-request"].steps:
+        if step.hands_off_to:
+            assert step.hands_off_to in hb.procedures

@@ -14,9 +14,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from runtime import model as m
+from runtime.expr import CONTEXT_NAMES
 from runtime.pipeline import load
 from tests.conftest import FORMS, RULES
-from tests.rules.procedure_walk import walk
+from tests.rules.procedure_walk import condition_names, walk
 
 PROPERTY = "taoyuan-village"
 
@@ -36,13 +37,26 @@ WEEKEND = ["receive-request", "weekend-dispatch", "on-site-service", "sign-in", 
 
 
 @pytest.mark.parametrize(("data", "expected"), [
-    ({"weekend": False}, WEEKDAY),
-    ({}, WEEKDAY),
-    ({"weekend": "yes"}, WEEKDAY),  # not a boolean: never diverts to the weekend branch
-    ({"weekend": True}, WEEKEND),
+    ({"received_at": "2026-03-06T17:30:00+08:00"}, WEEKDAY),  # Friday
+    ({"received_at": "2026-03-09T08:00:00+08:00"}, WEEKDAY),  # Monday
+    ({}, WEEKDAY),  # no time recorded yet: never diverts to the weekend branch
+    ({"received_at": "not a date"}, WEEKDAY),
+    ({"received_at": "2026-03-07T09:00:00+08:00"}, WEEKEND),  # Saturday
+    ({"received_at": "2026-03-08T23:59:00+08:00"}, WEEKEND),  # Sunday
 ])
 def test_paths(data: dict[str, Any], expected: list[str]) -> None:
+    """周六周日由指挥中心签发派工单，周一汇总: the day the command centre received the request."""
     assert walk(_proc(), data) == expected
+
+
+def test_weekend_branch_reads_a_date_time_of_the_work_order() -> None:
+    """The condition names the work order's received_at, a date-time field; no manual flag."""
+    hb = _hb()
+    names = condition_names(_proc()) - CONTEXT_NAMES
+    assert names == {"received_at"}
+    props = hb.forms["work-order"].schema["properties"]
+    assert props["received_at"]["format"] == "date-time"
+    assert "weekend" not in props
 
 
 def test_who_does_each_step() -> None:

@@ -55,3 +55,13 @@ def test_company_base_is_untouched_by_the_overlay() -> None:
     assert base["front-desk"].title == "客户服务中心职员"
     assert base["front-desk"].reports_to == ("general-affairs-supervisor",)
     assert base["office-manager"].title != "项目经理"
+
+
+@pytest.mark.parametrize("role", ["office-manager", "service-centre-supervisor", "front-desk",
+                                  "customer-assistant"])
+def test_company_headcount_and_shifts_are_unset(role: str) -> None:
+    """The handbook states no headcount or shifts for its roles: nothing is inherited."""
+    base = _handbook(None).roles[role]
+    here = _handbook().roles[role]
+    assert base.headcount.count is not None
+    assert here.headcount.count is None and here.shifts == ()

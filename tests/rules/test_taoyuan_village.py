@@ -88,8 +88,30 @@ def test_time_limits_schedules_and_targets() -> None:
     assert str(_duty("duty-officer", 6).time_limit) == "1d"
     assert str(_duty("duty-officer", 9).schedule) == "hourly 08:00-22:00"
     assert str(_duty("community-activities-officer", 13).schedule) == "monthly by last day"
-    quarter = [str(t) for t in _duty("community-activities-officer", 2).targets]
-    assert quarter == ["每季度社区文化活动次数 ≥ 1次", "每季度社区文化活动次数 ≤ 2次"]
+    (quarter,) = _duty("community-activities-officer", 2).targets
+    assert (quarter.value, quarter.max, quarter.unit, quarter.per) == (1, 2, "次", "quarter")
+    quarterly = str(_duty("community-activities-officer", 2).schedule)
+    assert quarterly == "quarterly by last day of month 3"
+    assert str(_duty("customer-assistant", 4).schedule) == "weekly by Sunday"  # 每周上报
+    assert str(_duty("customer-assistant", 13).schedule) == "monthly by last day"  # 每月一次
+    # 前台接待 2: 每天下班前存档, 每周统计入住情况 — two rhythms on one duty.
+    assert [str(r) for r in _duty("front-desk", 2).schedules] == ["daily", "weekly by Sunday"]
+
+
+@pytest.mark.parametrize(("role", "unset"), [
+    ("service-centre-supervisor", ("headcount", "shifts")),
+    ("customer-assistant", ("headcount",)),
+    ("duty-officer", ("headcount", "shifts")),
+    ("front-desk", ("headcount", "shifts")),
+])
+def test_company_headcount_and_shifts_are_not_inherited(role: str, unset: tuple[str, ...]) -> None:
+    """The seed states no headcount or shifts: the overlays unset the company's values."""
+    base = load(RULES, FORMS).roles[role]
+    here = _hb().roles[role]
+    if "headcount" in unset:
+        assert base.headcount.count is not None and here.headcount.count is None
+    if "shifts" in unset:
+        assert base.shifts and not here.shifts
 
 
 @pytest.mark.parametrize(("role", "no", "form"), [

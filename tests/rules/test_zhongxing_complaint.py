@@ -217,9 +217,21 @@ def test_register_has_the_fields_the_branches_test() -> None:
 
 
 def test_records_are_the_zhongxing_registers(zhongxing: m.Procedure) -> None:
-    """Complaints and results go in 《值班记录表》, call-backs in 《客户访问记录》."""
-    assert [r.form for r in zhongxing.records] == ["complaint-register", "duty-log",
-                                                   "callback-record"]
+    """Complaints and results go in 《值班记录表》, call-backs in 《客户访问记录》; no
+    engineering slip."""
+    records = {r.form: r for r in zhongxing.records}
+    assert set(records) == {"complaint-register", "duty-log", "callback-record"}
+    # The handbook names no keeper: the company's is unset, not inherited.
+    assert all(r.keeper is None for r in records.values())
+    assert records["callback-record"].note and records["callback-record"].note.startswith("12)")
+
+
+def test_company_keeps_its_engineering_slip_record() -> None:
+    """Removing the slip record at Zhongxing leaves the company procedure untouched."""
+    base = load(RULES, FORMS).procedures["complaint-handling"]
+    forms = [r.form for r in base.records]
+    assert forms == ["complaint-register", "callback-record", "client-affairs-slip"]
+    assert all(r.keeper == "service-centre-supervisor" for r in base.records)
 
 
 @pytest.mark.parametrize(("case", "data", "expected"), ROUTES, ids=[r[0] for r in ROUTES])

@@ -129,6 +129,25 @@ def test_headcount(hb: m.Handbook, role_id: str, count: int | None,
     assert dict(hc.phases) == phases
 
 
+@pytest.mark.parametrize("role_id", ["office-manager", "service-centre-supervisor",
+                                     "engineering-supervisor", "front-desk", "customer-assistant",
+                                     "duty-officer"])
+def test_blank_headcount_rows_inherit_nothing(hb: m.Handbook, company: m.Handbook,
+                                              role_id: str) -> None:
+    """人数 is blank in the 一览表 (the duty officer is not in it): the company count is unset."""
+    assert company.roles[role_id].headcount.count is not None
+    assert hb.roles[role_id].headcount.count is None
+
+
+def test_shifts_only_where_the_seed_gives_the_hours(hb: m.Handbook) -> None:
+    """8:30—17:30 客户服务人员 matches the front desk's shift; the supervisor's weekday 行政班
+    and the company's 16-hour duty are not stated here (21:00—8:30 is in service-hours)."""
+    front = hb.roles["front-desk"].shifts
+    assert [(f"{s.start:%H:%M}", f"{s.end:%H:%M}") for s in front] == [("08:30", "17:30")]
+    assert hb.roles["service-centre-supervisor"].shifts == ()
+    assert hb.roles["duty-officer"].shifts == ()
+
+
 def test_service_hours(hb: m.Handbook, company: m.Handbook) -> None:
     """08:30–17:30 service centre, 21:00–08:30 the fire-control centre answers (Zhongxing only)."""
     assert hb.property is not None

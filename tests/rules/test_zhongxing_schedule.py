@@ -68,9 +68,9 @@ ROWS: list[tuple[int, str, str, tuple[str, ...], str, str, str | None]] = [
      ("service-centre-supervisor", "security-supervisor", "environment-supervisor",
       "engineering-supervisor"), "monthly by day 2", "next-working-day", None),
     (17, "notice-board", "宣传栏管理", ("service-centre-supervisor",),
-     "monthly by last day", "previous-working-day", None),
+     "irregular", "previous-working-day", None),
     (18, "community-activity-summary", "社区文化", ("service-centre-supervisor",),
-     "monthly by last day", "previous-working-day", None),
+     "irregular", "previous-working-day", "community-activity-record"),
     (19, "annual-community-plan", "年度社区文化方案", ("service-centre-supervisor",),
      "yearly in December", "previous-working-day", "annual-community-plan"),
     (20, "questionnaire-survey", "业户沟通方式之一：问卷调查", ("service-centre-supervisor",),
@@ -172,11 +172,21 @@ def test_questionnaire_targets(items: dict[str, m.ScheduleItem]) -> None:
     """Row 20: 100% of occupied units get one, ≥ 60% returned, analysis within 30 working days."""
     item = items["questionnaire-survey"]
     by_value = {(t.value, t.unit, t.comparison) for t in item.targets}
-    assert (100, "%", ">=") in by_value
-    assert (60, "%", ">=") in by_value
-    assert sum(1 for t in item.targets if (t.value, t.unit) == (30, "个工作日")) == 2
+    assert by_value == {(100, "%", ">="), (60, "%", ">=")}
+    # The 30 working days are a limit counted from each due date, not a target.
+    assert item.within is not None
+    assert (item.within.amount, item.within.unit, item.within.working) == (30, "days", True)
     assert "6月、12月" in (item.notes or "")  # the time column's conflicting months are kept
     assert "80%" in (item.notes or "")
+
+
+@pytest.mark.parametrize("item_id", ["notice-board", "community-activity-summary"])
+def test_irregular_rows_are_listed_without_dates(items: dict[str, m.ScheduleItem],
+                                                 item_id: str) -> None:
+    """Rows 17 and 18 are 不定期: listed, but no dated task is generated."""
+    item = items[item_id]
+    assert item.recurrence.freq == "irregular"
+    assert _dates(item) == []
 
 
 def test_duty_log_spot_check_target(items: dict[str, m.ScheduleItem]) -> None:
