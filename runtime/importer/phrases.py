@@ -410,10 +410,11 @@ _OP_ALT = "|".join(sorted(map(re.escape, _OPS), key=len, reverse=True))
 _TARGET_RE = re.compile(
     r"(?P<name>[\u4e00-\u9fff]{1,16}?)?\s*(?:要|应|须|必须|需|应当)?\s*(?P<op>" + _OP_ALT
     + r")\s*(?P<ref>[\u4e00-\u9fff]{1,10}的)?\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>%|％)"
-    r"(?P<tail>以上|以下|以内|之内)?"
+    r"(?P<tail>以上|以下|以内|之内|内)?"
 )
 # Words that come before a target's name but are not part of it (力争管理费收缴率 → 管理费收缴率).
-_NAME_LEAD = re.compile(r"^.*(?:力争|确保|保证|要求|做到|使得|达到|对|的|使|并|且|其|让)")
+_NAME_LEAD = re.compile(r"^.*(?:力争|确保|保证|要求|做到|使得|达到|对|的|使|并|且|其|让"
+                        r"|每月|每周|每日|每天|每年|每季度|不定期|定期)")
 
 
 def _target_name(raw: str) -> str:
@@ -437,7 +438,7 @@ def find_targets(text: str, lo: int = 0, hi: int | None = None) -> list[Phrase]:
         if len(name) < 2:
             continue
         comparison = _OPS[m["op"]]
-        if m["tail"] in ("以下", "以内", "之内"):
+        if m["tail"] in ("以下", "以内", "之内", "内"):
             comparison = "<="
         value = float(m["value"])
         number: int | float = int(value) if value.is_integer() else value
