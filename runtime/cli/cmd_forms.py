@@ -5,7 +5,8 @@
     handbook render FORM_ID [--data FILE.json] --out FILE.html|FILE.pdf [--property ID]
         no --data: the blank paper form
     handbook export FORM_ID --format csv|xlsx --out FILE [--data-dir DIR]
-        records of the form from the store under DIR/store (default $HANDBOOK_DATA or data/)
+        records of the form from the store under DIR/store (default $HANDBOOK_DATA or data/),
+        plus the cases whose procedure uses the form as its case form
 
 Exit 2: the form, property or input file does not exist or cannot be read.
 """
@@ -181,7 +182,9 @@ def _records_from_jsonl(path: Path, form_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def _records_from_store(data_dir: Path, form_id: str, prop: str | None) -> list[Any]:
+def _records_from_store(hb: Any, data_dir: Path, form_id: str, prop: str | None) -> list[Any]:
+    """Saved records of the form, then the cases whose procedure's case form it is (a
+    complaint register's data lives on the complaint case)."""
     from runtime.store import open_store
     from runtime.store.records import list_records
 
@@ -191,23 +194,42 @@ def _records_from_store(data_dir: Path, form_id: str, prop: str | None) -> list[
         return []
     store = open_store(store_dir)
     try:
-        return list(list_records(store, form_id=form_id, property=prop, include_voided=True))
+        out: list[Any] = list(list_records(store, form_id=form_id, property=prop,
+                                           include_voided=True))
+        out.extend(_case_rows(hb, store, form_id, prop))
+        return out
     finally:
         store.close()
+
+
+def _case_rows(hb: Any, store: Any, form_id: str, prop: str | None) -> list[dict[str, Any]]:
+    from runtime.engine.store_repo import StoreRepository
+
+    procedures = sorted(p.id for p in hb.procedures.values() if p.form == form_id)
+    if not procedures:
+        return []
+    repo = StoreRepository(store)
+    rows = []
+    for pid in procedures:
+        for case in repo.find_cases(procedure_id=pid, property=prop):
+            by = next((e.by for e in case.events if e.by), "")
+            rows.append({"number": case.number, "created_at": case.created_at.isoformat(),
+                         "created_by": by, "status": case.status, "data": case.data})
+    return sorted(rows, key=lambda r: r["created_at"])
 
 
 def _export(args: argparse.Namespace) -> int:
     from runtime.export import write_csv, write_xlsx
 
     try:
-        _, form = _load_form(args)
+        hb, form = _load_form(args)
     except HandbookError as exc:
         return _fail(str(exc))
     try:
         if args.records is not None:
             records: list[Any] = _records_from_jsonl(args.records, form.id)
         else:
-            records = _records_from_store(args.data_dir or default_data_dir(), form.id,
+            records = _records_from_store(hb, args.data_dir or default_data_dir(), form.id,
                                           args.property)
     except (OSError, ValueError, HandbookError) as exc:
         return _fail(str(exc))

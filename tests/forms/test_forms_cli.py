@@ -127,3 +127,31 @@ def test_export_from_jsonl_and_empty_store(tmp_path: Path) -> None:
     assert main(["export", "callback-record", "--format", "csv", "--out", str(empty),
                  "--data-dir", str(tmp_path / "nothing")]) == 0
     assert len(empty.read_text(encoding="utf-8-sig").splitlines()) == 1
+
+
+def test_export_includes_cases_whose_case_form_it_is(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import datetime
+
+    import runtime
+    from runtime.engine.service import Engine
+    from runtime.engine.store_repo import StoreRepository
+
+    hb, form = get(None, "complaint-register")
+    procedures = [p.id for p in hb.procedures.values() if p.form == form.id]
+    if not procedures:
+        pytest.skip("no procedure uses the complaint register as its case form")
+    store = open_store(tmp_path / "store")
+    engine = Engine(StoreRepository(store), lambda p: runtime.load(property=p, strict=False))
+    data = valid_sample(form)
+    data["complainant"] = "个案住户"
+    case = engine.start_case(procedures[0], "taoyuan-village", data,
+                             datetime(2026, 3, 16, 9, 30), user="王小明")
+    store.close()
+    out = tmp_path / "cases.csv"
+    assert main(["export", form.id, "--format", "csv", "--out", str(out),
+                 "--data-dir", str(tmp_path)]) == 0
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == [case.number]
+    assert rows[1][rows[0].index("投诉人")] == "个案住户"
+    assert rows[1][2] == "王小明" and rows[1][3] == "办理中"
