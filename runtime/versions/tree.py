@@ -29,6 +29,7 @@ from runtime.errors import HandbookError, RuleError, RuleErrors
 from runtime.loader import iter_rule_files, load_text
 from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES
 from runtime.pipeline import compiled as compile_tree
+from runtime.store.journal import fsync_dir
 
 SEMVER_PARTS = 3
 _LOCK = threading.Lock()
@@ -125,15 +126,7 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_dir(Path(dirpath))
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -143,7 +136,7 @@ def _atomic_write(path: Path, text: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 class VersionRepo:
@@ -252,7 +245,7 @@ class VersionRepo:
                                                encoding="utf-8")
             _fsync_tree(staging)
             os.replace(staging, final)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
             # The switch: one rename. Until here the previous version stayed live.
             _atomic_write(self.root / "CURRENT", f"{number}\n")
         return self.get(number)
