@@ -430,9 +430,17 @@ def _register_font() -> str:
     return PDF_FONT
 
 
+def _pdf_char(c: str) -> str:
+    code = ord(c)
+    if 0x2400 <= code <= 0x2421:  # control pictures (␀ ␛): not in the font, print \x00
+        return f"\\x{(code - 0x2400) if code != 0x2421 else 0x7F:02x}"
+    if code > 0xFFFF:  # STSong-Light covers the Basic Multilingual Plane only
+        return f"[U+{code:X}]"
+    return c
+
+
 def _pdf_safe(text: str) -> str:
-    # STSong-Light covers the Basic Multilingual Plane only; others print as a visible code.
-    return "".join(c if ord(c) <= 0xFFFF else f"[U+{ord(c):X}]" for c in text)
+    return "".join(_pdf_char(c) if ord(c) > 0x23FF else c for c in text)
 
 
 def _para_markup(text: str) -> str:

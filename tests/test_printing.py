@@ -228,3 +228,16 @@ def test_blank_rows_follow_print_lines_and_empty_sections_are_left_out() -> None
 def test_print_view_forbids_scripts_and_remote_loads() -> None:
     page = render_html(None, SINK, None)
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
+
+
+def test_pdf_text_shows_controls_and_emoji_as_codes_when_pdftotext_exists(tmp_path: Path
+                                                                           ) -> None:
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    data = {**valid_sample(SINK), "detail": "前\x00中\x1b后😀 <b>x</b>"}
+    pdf = tmp_path / "c.pdf"
+    pdf.write_bytes(render_pdf(None, SINK, record(data), now=NOW))
+    text = subprocess.run([tool, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "前\\x00中\\x1b后[U+1F600] <b>x</b>" in text
