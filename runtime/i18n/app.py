@@ -119,6 +119,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.ack.overview": _s("各岗位人员阅读进度", "Reading progress by person and role"),
     "app.ack.by_role": _s("按岗位汇总", "By role"),
     "app.ack.read": _s("已读", "Read"),
+    "app.ack.people": _s("人数", "People"),
     "app.ack.total": _s("应读", "To read"),
     "app.ack.percent": _s("完成率 %", "Done %"),
     # admin

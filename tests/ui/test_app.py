@@ -349,3 +349,79 @@ def test_quiz_scores_answers() -> None:
     assert not at.exception
     assert str(at.metric[0].value) == f"{len(items)} / {len(items)}"
 
+
+
+# ---- import, dashboard, search ---------------------------------------------------------------
+
+
+CALENDAR = "每周五下午2点半 部门工作例会 客服主管\n每月25日前 整理顾客投诉处理结果 客服主管\n"
+
+
+def test_import_preview_beside_source_and_save_into_a_draft(data_dir: Path) -> None:
+    at = open_page(sign_in("trainer.taoyuan"), "import")
+    at.selectbox(key="import_kind").set_value("schedule")
+    at.text_area(key="import_text").input(CALENDAR).run()
+    assert not at.exception
+    codes = [str(c.value) for c in at.code]
+    assert codes[0].strip() == CALENDAR.strip()  # the source, left
+    assert any("部门工作例会" in c and "kind: schedule" in c for c in codes[1:])  # parsed, right
+    at.text_input(key="import_draft__title").input("导入工作行程")
+    at.button(key="import_draft__create").click().run()
+    at.button(key="import_save").click().run()
+    assert not at.exception
+    assert any("已保存 1 个文件" in s for s in texts(at, "success"))
+    draft_id = str(at.session_state["import_draft"])
+    saved = list((data_dir / "drafts" / draft_id / "rules" / "company" / "imported").rglob(
+        "*.yaml"))
+    assert len(saved) == 1 and "部门工作例会" in saved[0].read_text(encoding="utf-8")
+
+
+def test_dashboard_counts_open_overdue_and_monthly_report() -> None:
+    sign_in("frontdesk.taoyuan")
+    _case_in_the_past(0)
+    _case_in_the_past(3)
+    at = open_page(sign_in("supervisor.taoyuan"), "dashboard")
+    assert not at.exception
+    metrics = {str(m.label): str(m.value) for m in at.metric}
+    assert metrics["办理中"] == "2" and metrics["已超期"] == "1"
+    table = at.dataframe[0].value
+    assert list(table.iloc[0, 2:4]) == [2, 1]  # open, overdue for 投诉 in 桃源村
+    assert int(metrics["受理件数"]) >= 1  # this month (the 3-day-old may be last month)
+
+
+def test_dashboard_refused_to_front_desk() -> None:
+    at = open_page(sign_in("frontdesk.taoyuan"), "dashboard")
+    assert "您没有权限打开此页面。" in texts(at, "error")
+    assert not at.metric
+
+
+@pytest.mark.parametrize(("user", "needle", "found"), [
+    ("frontdesk.taoyuan", "1-101", True),
+    ("frontdesk.taoyuan", "13812345678", True),
+    ("quality", "1-101", True),
+    ("quality", "13812345678", False),  # masked for the quality officer: not searchable either
+    ("frontdesk.lihu", "1-101", False),  # another property's case
+])
+def test_search_finds_cases_the_user_may_see(user: str, needle: str, found: bool) -> None:
+    sign_in("frontdesk.taoyuan")
+    number = _case_in_the_past(0)
+    at = open_page(sign_in(user), "search")
+    at.text_input(key="search_text").input(needle).run()
+    assert not at.exception
+    assert (number in " ".join(texts(at, "markdown"))) is found
+
+
+def test_trainer_sees_reading_progress_per_person_and_role() -> None:
+    clerk = open_page(sign_in("frontdesk.taoyuan"), "ack")
+    next(b for b in clerk.button if b.key and b.key.startswith("ack_")).click().run()
+    trainer = open_page(sign_in("trainer.taoyuan"), "ack")
+    assert not trainer.exception
+    from runtime.ui import context as ctx
+
+    name = ctx.users().get("frontdesk.taoyuan").name  # type: ignore[union-attr]
+    people = trainer.dataframe[0].value
+    row = people[people.iloc[:, 0] == name].iloc[0]
+    assert int(row.iloc[3]) == 1
+    roles = trainer.dataframe[1].value
+    title = ctx.handbook(PROPERTY).roles["front-desk"].title
+    assert int(roles[roles.iloc[:, 0] == title].iloc[0, 2]) >= 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import streamlit as st
 
+from runtime import model as m
 from runtime.engine.state import Case, Task
+from runtime.forms import form_spec
 from runtime.store.records import list_records
 from runtime.ui import context as ctx
 from runtime.ui import stats
@@ -91,12 +94,33 @@ def dashboard_page() -> None:
         st.bar_chart({ctx.tr("app.dash.received"): {str(d): n for d, n in
                                                      sorted(rep.by_day.items())}})
     left, right = st.columns(2)
+    form = _complaint_form(props)
     if rep.by_responsibility:
         left.markdown(f"**{ctx.tr('app.dash.by_responsibility')}**")
-        left.bar_chart({ctx.tr("app.dash.received"): dict(rep.by_responsibility)})
+        left.bar_chart({ctx.tr("app.dash.received"): _labelled(form, "responsibility",
+                                                               rep.by_responsibility)})
     if rep.by_channel:
         right.markdown(f"**{ctx.tr('app.dash.by_channel')}**")
-        right.bar_chart({ctx.tr("app.dash.received"): dict(rep.by_channel)})
+        right.bar_chart({ctx.tr("app.dash.received"): _labelled(form, "channel",
+                                                                rep.by_channel)})
+
+
+def _complaint_form(props: tuple[str, ...]) -> m.Form | None:
+    for pid in props or (None,):
+        hb = ctx.handbook(pid)
+        for proc in hb.procedures.values():
+            form = hb.forms.get(proc.form or "")
+            if proc.category == "complaint" and form is not None:
+                return form
+    return None
+
+
+def _labelled(form: m.Form | None, field: str, counts: Mapping[str, int]) -> dict[str, int]:
+    """Counts keyed by the choice labels of the form (the stored values when unknown)."""
+    spec = form_spec(form).field(field) if form is not None else None
+    if spec is None:
+        return dict(counts)
+    return {spec.option_label(value, ctx.lang()): n for value, n in counts.items()}
 
 
 def _pct(value: float | None) -> str:

@@ -539,7 +539,7 @@ def search_page() -> None:
     needle = text.strip().casefold()
     hits = []
     for case in _visible_cases(session, status=None):
-        if needle in case.number.casefold() or _contains(case.data, needle):
+        if needle in case.number.casefold() or _contains(_searchable(session, case), needle):
             hits.append(case)
     st.markdown(f"#### {ctx.tr('app.search.cases', n=len(hits))}")
     for case in hits[:50]:
@@ -551,7 +551,13 @@ def search_page() -> None:
             goto("case", **{CASE_KEY: case.id})
     records = []
     for pid in session.caps.properties:
-        records += search_records(ctx.store(), text, property=pid, limit=50)
+        found = search_records(ctx.store(), text, property=pid, limit=50)
+        if not session.caps.sees_personal_data:
+            # Searching by a masked phone number would reveal it: match unmasked fields only.
+            found = [r for r in found if needle in r.number.casefold() or _contains(
+                _masked_data(session, ctx.handbook(r.property).forms.get(r.form_id), r.data),
+                needle)]
+        records += found
     st.markdown(f"#### {ctx.tr('app.search.records', n=len(records))}")
     for rec in records:
         hb = ctx.handbook(rec.property)
@@ -561,6 +567,21 @@ def search_page() -> None:
                 doc = {"number": rec.number, "data": rec.data, "created_at": rec.created_at}
                 st.json(auth.mask_record(rec.data, form, session.caps), expanded=False)
                 print_buttons(session, hb, form, doc, rec.number)
+
+
+def _masked_data(session: ctx.Session, form: m.Form | None,
+                 data: Mapping[str, Any]) -> dict[str, Any]:
+    """Record data without the personal fields the user may not see."""
+    if form is None or session.caps.sees_personal_data:
+        return dict(data)
+    hidden = set(auth.personal_fields(form))
+    return {k: v for k, v in data.items() if k not in hidden}
+
+
+def _searchable(session: ctx.Session, case: Case) -> dict[str, Any]:
+    proc = ctx.handbook(case.property).procedures.get(case.procedure_id)
+    form = ctx.handbook(case.property).forms.get(proc.form) if proc and proc.form else None
+    return _masked_data(session, form, case.data)
 
 
 def _contains(value: Any, needle: str) -> bool:

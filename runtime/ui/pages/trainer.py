@@ -210,15 +210,29 @@ def _ack_overview(session: ctx.Session, docs: list[dict[str, Any]]) -> None:
     for d in docs:
         by_user.setdefault(str(d.get("username")), set()).add(str(d.get("key")))
     rows = []
+    per_role: dict[str, list[int]] = {}  # role title → [people, read, to read]
     for user in ctx.users().list():
         if user.property and not session.caps.may_see_property(user.property):
             continue
         hb = ctx.handbook(user.property)
         readings = acks.readings_for(hb, user.roles)
         read, total = acks.progress(readings, by_user.get(user.username, set()))
-        rows.append({ctx.tr("app.col.user"): user.name,
-                     ctx.tr("app.role"): "、".join(ctx.role_title(hb, r) for r in user.roles),
+        titles = [ctx.role_title(hb, r) for r in user.roles]
+        rows.append({ctx.tr("app.col.user"): user.name, ctx.tr("app.role"): "、".join(titles),
                      ctx.tr("app.col.property"): user.property or "—",
                      ctx.tr("app.ack.read"): read, ctx.tr("app.ack.total"): total,
-                     ctx.tr("app.ack.percent"): round(100 * read / total) if total else 100})
+                     ctx.tr("app.ack.percent"): _percent(read, total)})
+        for title in titles:
+            agg = per_role.setdefault(title, [0, 0, 0])
+            agg[0], agg[1], agg[2] = agg[0] + 1, agg[1] + read, agg[2] + total
     st.dataframe(rows, hide_index=True, width="stretch")
+    st.subheader(ctx.tr("app.ack.by_role"))
+    st.dataframe([{ctx.tr("app.role"): title, ctx.tr("app.ack.people"): n,
+                   ctx.tr("app.ack.read"): read, ctx.tr("app.ack.total"): total,
+                   ctx.tr("app.ack.percent"): _percent(read, total)}
+                  for title, (n, read, total) in sorted(per_role.items())],
+                 hide_index=True, width="stretch")
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 100
