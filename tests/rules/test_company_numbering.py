@@ -1,5 +1,6 @@
 """Seed 002's company handbook numbers duties 1.0, 1.1 … 2.0, ①②③ and a)–g): the rules number
-them 1, 2, 3 (`no`) and keep the handbook's own numbering as the display `label`."""
+them 1, 2, 3 (`no`) and keep the handbook's own numbering (or the procedure clause a duty comes
+from) as the display `label`."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def test_department_duties_keep_the_decimal_numbering(hb: m.Handbook, dept_id: s
     ("accountant", ["①", "②", "③"]),
     ("duty-officer", ["4.1.3 a)", "4.1.3 b)", "4.1.3 c)", "4.1.3 d)", "4.1.3 e)", "4.1.3 f)",
                       "4.1.3 g)", "4.1.8"]),
+    # Duties taken from procedure clauses keep the clause number.
+    ("security-supervisor", ["4.2.1 a)", "4.2.1 c)", "4.1.7"]),
+    ("security-shift-leader", ["4.2.1 a)", "4.2.1 b)", "4.2.1 c)"]),
+    ("security-guard", ["4.2.1 a)", "4.2.1 b)", "4.2.1 c)"]),
 ])
 def test_role_duties_keep_the_handbook_numbering(hb: m.Handbook, role_id: str,
                                                  labels: list[str]) -> None:

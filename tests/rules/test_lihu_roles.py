@@ -65,3 +65,9 @@ def test_company_headcount_and_shifts_are_unset(role: str) -> None:
     here = _handbook().roles[role]
     assert base.headcount.count is not None
     assert here.headcount.count is None and here.shifts == ()
+
+
+def test_fee_collector_settles_daily_and_monthly() -> None:
+    """收费员 2: 保证做到工作日清月结 — two rhythms on one duty."""
+    duty = _handbook().roles["fee-collector"].duties[1]
+    assert [str(r) for r in duty.schedules] == ["daily", "monthly by last day"]

@@ -96,6 +96,9 @@ def test_time_limits_schedules_and_targets() -> None:
     assert str(_duty("customer-assistant", 13).schedule) == "monthly by last day"  # 每月一次
     # 前台接待 2: 每天下班前存档, 每周统计入住情况 — two rhythms on one duty.
     assert [str(r) for r in _duty("front-desk", 2).schedules] == ["daily", "weekly by Sunday"]
+    # 主办 1 整理每月顾客投诉处理结果, 4 每月负责编写客户服务需求统计报告: no day is given.
+    for no in (1, 4):
+        assert str(_duty("service-centre-supervisor", no).schedule) == "monthly by last day"
 
 
 @pytest.mark.parametrize(("role", "unset"), [
