@@ -518,11 +518,13 @@ class _PdfBuilder:
         }
 
     def p(self, text: str, style: str = "base") -> Any:
+        """A paragraph of escaped, printable text."""
         from reportlab.platypus import Paragraph
 
         return Paragraph(_para_markup(text), self.styles[style])
 
     def build(self) -> bytes:
+        """The PDF bytes."""
         from reportlab.platypus import SimpleDocTemplate, Spacer
 
         mm = self.mm

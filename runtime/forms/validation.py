@@ -354,12 +354,14 @@ class _Errors:
         self.found: dict[str, tuple[int, str]] = {}
 
     def add(self, path: str, kind: str, message: str) -> None:
+        """Keep `message` unless the path already has a more basic problem."""
         rank = _PRIORITY.get(kind, 3)
         old = self.found.get(path)
         if old is None or rank < old[0]:
             self.found[path] = (rank, message)
 
     def result(self) -> dict[str, str]:
+        """Path → message."""
         return {p: m for p, (_, m) in self.found.items()}
 
 

@@ -250,6 +250,7 @@ class _Drawer:
         self.attach = attach
 
     def fields(self, specs: Iterable[FieldSpec], indexes: tuple[int, ...] = ()) -> None:
+        """Draw the visible fields among `specs`, each followed by its error."""
         for spec in specs:
             path = spec.concrete_path(*indexes)
             if not self.state.is_visible(path):
@@ -263,6 +264,7 @@ class _Drawer:
                 st.error(message)
 
     def field(self, spec: FieldSpec, path: str, indexes: tuple[int, ...]) -> None:
+        """Draw one field with the widget its kind calls for."""
         key = widget_key(self.prefix, path)
         required = self.state.is_required(path)
         label = _label(spec, self.lang, required)
@@ -307,6 +309,7 @@ class _Drawer:
 
     def choice(self, spec: FieldSpec, key: str, path: str, label: str, help_: str | None,
                off: bool) -> None:
+        """Radio, select box or multiselect over the options offered now."""
         options = self.state.choices.get(path, spec.options)
         values = [o.value for o in options]
         labels = {repr(o.value): o.text(self.lang) for o in options}
@@ -332,6 +335,7 @@ class _Drawer:
 
     def number(self, spec: FieldSpec, key: str, label: str, help_: str | None,
                off: bool) -> None:
+        """An integer or decimal input (bounds are checked by validation, not the widget)."""
         ss = st.session_state
         if spec.kind == "integer":
             if ss.get(key) is not None and not isinstance(ss.get(key), int):
@@ -349,6 +353,7 @@ class _Drawer:
 
     def file(self, spec: FieldSpec, key: str, label: str, help_: str | None,
              off: bool) -> None:
+        """File uploader; uploaded files are saved and replaced by references."""
         ss = st.session_state
         current = ss.get(key + "#value")
         if current:
@@ -370,6 +375,7 @@ class _Drawer:
 
     def rows(self, spec: FieldSpec, path: str, indexes: tuple[int, ...], label: str,
              off: bool) -> None:
+        """Repeatable rows: one bordered block per row, add and remove buttons."""
         rk = _rows_key(self.prefix, path)
         ss = st.session_state
         n = _count(ss.get(rk))
