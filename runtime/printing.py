@@ -40,12 +40,8 @@ BASE_TEMPLATE = "_register.html.j2"
 
 BOX_ON, BOX_OFF = "■", "□"  # both exist in the PDF's STSong-Light font and in every browser
 BLANK_ROWS = 5  # empty rows a blank repeatable-rows table offers for handwriting
-# What a blank date / time prints for handwriting (same text in HTML and PDF).
-BLANK_FILL = {
-    "datetime": "______年____月____日 ____时____分",
-    "date": "______年____月____日",
-    "time": "____时____分",
-}
+# A blank date / time prints a line to fill in by hand (text from the catalog, per language).
+BLANK_FILL_KINDS = ("datetime", "date", "time")
 
 
 class PrintError(HandbookError):
@@ -280,7 +276,7 @@ def _labels(lang: str) -> dict[str, str]:
     keys = ("number", "version", "form_id", "printed_at", "signature", "date", "blank_number",
             "created", "status", "continued", "row_no", "void")
     out = {k: t(f"print.{k}", lang) for k in keys}
-    out.update({f"fill_{k}": v for k, v in BLANK_FILL.items()})
+    out.update({f"fill_{k}": t(f"print.fill_{k}", lang) for k in BLANK_FILL_KINDS})
     return out
 
 
@@ -639,12 +635,11 @@ class _PdfBuilder:
         flush()
         return out
 
-    @staticmethod
-    def _value_text(pf: PrintField) -> str:
+    def _value_text(self, pf: PrintField) -> str:
         if pf.options:
             return pf.boxes
-        if pf.blank and pf.kind in BLANK_FILL:
-            return BLANK_FILL[pf.kind]
+        if pf.blank and pf.kind in BLANK_FILL_KINDS:
+            return self.doc.labels[f"fill_{pf.kind}"]
         if pf.blank and pf.unit:
             return f"__________ {pf.unit}"
         return pf.display

@@ -241,3 +241,9 @@ def test_pdf_text_shows_controls_and_emoji_as_codes_when_pdftotext_exists(tmp_pa
     text = subprocess.run([tool, str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "前\\x00中\\x1b后[U+1F600] <b>x</b>" in text
+
+
+def test_blank_date_lines_follow_the_language() -> None:
+    assert "______年____月____日" in render_html(None, SINK, None, lang="zh")
+    english = render_html(None, SINK, None, lang="en")
+    assert "______-____-____" in english and "年" not in english.split("<main>", 1)[1]
