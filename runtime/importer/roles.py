@@ -9,6 +9,7 @@ of another style above it cannot swallow its duties.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -250,6 +251,17 @@ def _role(ctx: Context, h: RoleHeading, rid: str) -> ParsedRole:
         # 权限 / 任职资格 after the duties: their own lists, not more duties.
         seg = segment(text, h.end, tail.start(), ITEM_CLASSES)
         items = [n for n in seg.roots if n.kind == "item"]
+    restart = next((i for i, (a, b) in enumerate(itertools.pairwise(items), start=1)
+                    if a.number and b.number and b.number <= a.number), None)
+    if restart is not None:
+        # A list that starts again at 1 is another list (the next document of a compilation),
+        # not more duties of this role: it is reported, not appended.
+        cut = items[restart].start
+        ctx.coverage.explain(cut, h.region_end,
+                             f"a new numbered list after the duties of {h.name}")
+        seg = segment(text, h.end, cut, ITEM_CLASSES)
+        items = [n for n in seg.roots if n.kind == "item"]
+        tail = None
     pre_end = items[0].start if items else h.region_end
     fields, sum_lo, sum_hi = _fields(ctx, h.end, pre_end)
     body: dict[str, Any] = {}
@@ -261,8 +273,8 @@ def _role(ctx: Context, h: RoleHeading, rid: str) -> ParsedRole:
     summary = clean(text[sum_lo:sum_hi])
     if summary and not items and len(summary) > 120:
         # No duties: the text after the heading is not the role's (a chapter that ends here).
-        cut = re.search(r"[。；;\n]", text[sum_lo:sum_hi])
-        sum_hi = sum_lo + cut.end() if cut else sum_lo
+        stop = re.search(r"[。；;\n]", text[sum_lo:sum_hi])
+        sum_hi = sum_lo + stop.end() if stop else sum_lo
         summary = clean(text[sum_lo:sum_hi])
     if summary:
         ctx.place(sum_lo, sum_hi, "role", rid, "summary")

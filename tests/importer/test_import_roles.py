@@ -263,3 +263,13 @@ def test_segments_cut_the_whole_source_for_a_side_by_side_view(
     assert sum(len(r["text"]) for r in unplaced) >= seed_result.coverage["unplaced"]
     layout = "".join(r["text"] for r in runs if r["status"] == "layout")
     assert all(ch in LAYOUT_CHARS for ch in layout)
+
+
+def test_a_list_that_starts_again_is_not_more_duties() -> None:
+    # A compilation: the next document's list follows the last role without a heading.
+    text = ("(五)、收费员直接上级:客服主管管理级别:操作层1、代收各项费用;2、做到费用收缴率达98%。\n"
+            "客户服务执行操作手册\n1.本手册旨在指导客户服务人员。\n2.适用于全体员工。\n")
+    result = preview(text, "role")
+    assert [(r["title"], len(r["duties"])) for r in result.roles] == [("收费员", 2)]
+    assert any(p.reason == "a new numbered list after the duties of 收费员"
+               and p.text.startswith("1.本手册") for p in result.unplaced)
