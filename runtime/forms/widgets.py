@@ -322,7 +322,8 @@ class _Drawer:
             current = ss.get(key)
             if isinstance(current, list) and any(v not in values for v in current):
                 ss[key] = [v for v in current if v in values]  # filtered by another field
-            st.multiselect(label, values, key=key, format_func=fmt, help=help_, disabled=off)
+            st.multiselect(label, values, key=key, format_func=fmt, help=help_, disabled=off,
+                           placeholder=spec.placeholder or t("forms.pick", self.lang))
             return
         if ss.get(key) is not None and ss.get(key) not in values:
             ss[key] = None
@@ -331,7 +332,7 @@ class _Drawer:
                      horizontal=True)
         else:
             st.selectbox(label, values, key=key, format_func=fmt, help=help_, disabled=off,
-                         placeholder=spec.placeholder or "")
+                         placeholder=spec.placeholder or t("forms.pick", self.lang))
 
     def number(self, spec: FieldSpec, key: str, label: str, help_: str | None,
                off: bool) -> None:

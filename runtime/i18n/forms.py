@@ -63,6 +63,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "forms.row_field": {"zh": "{rows}第 {n} 行的{field}", "en": "{field} in row {n} of {rows}"},
     # widgets
     "forms.submit": {"zh": "提交", "en": "Submit"},
+    "forms.pick": {"zh": "请选择…", "en": "Choose…"},
     "forms.add_row": {"zh": "添加一行", "en": "Add a row"},
     "forms.remove_row": {"zh": "删除此行", "en": "Remove this row"},
     "forms.row": {"zh": "第 {n} 行", "en": "Row {n}"},
