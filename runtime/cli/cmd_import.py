@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", choices=KINDS, default="auto", help="what the text describes")
     p.add_argument("--property", help="scope the drafts to this property (management office)")
     p.add_argument("--out", type=Path, help="where to write the drafts "
-                   "(default: drafts/import-<file name>)")
+                   "(default: <data>/imports/<file name>, data = $HANDBOOK_DATA or ./data)")
     p.add_argument("--rules", type=Path, default=DEFAULT_RULES, help="rules tree to check against")
     p.add_argument("--forms", type=Path, default=DEFAULT_FORMS, help="forms directory")
     p.add_argument("--dry-run", action="store_true", help="parse and check, write nothing")
@@ -39,7 +39,10 @@ def _import(args: argparse.Namespace) -> int:
         print(f"handbook import: {exc}", file=sys.stderr)
         return 2
     errors = validate(result, args.rules, args.forms)
-    out: Path = args.out or Path("drafts") / f"import-{src.stem}"
+    from runtime.versions import data_dir
+
+    # Imports are drafts for review: they go with the data, never into the shipped rules.
+    out: Path = args.out or data_dir() / "imports" / src.stem
     written = [] if args.dry_run else write_drafts(result, out, src.name)
     if args.format == "json":
         data = result.to_dict()
