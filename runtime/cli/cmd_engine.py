@@ -31,7 +31,8 @@ def _tree_args(p: argparse.ArgumentParser, rules_default: Path | None = DEFAULT_
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `scenario`, `cases` and `schedule`."""
     p = sub.add_parser("scenario", help="dry-run scripted case timelines against the rules")
-    p.add_argument("files", nargs="+", type=Path, help="scenario YAML file(s)")
+    p.add_argument("files", nargs="+", type=Path,
+                   help="scenario YAML file(s), or directories of them")
     p.add_argument("--property", help="run in this property (overrides the file's property)")
     _tree_args(p, None, None)
     p.add_argument("--lang", choices=("zh", "en"), help="language of the timeline")
@@ -76,7 +77,10 @@ def _scenario(args: argparse.Namespace) -> int:
     from runtime.engine.scenario import ScenarioError, run
 
     failed = 0
-    for path in args.files:
+    paths: list[Path] = []
+    for given in args.files:  # a directory means every *.yaml in it
+        paths.extend(sorted(given.glob("*.yaml")) if given.is_dir() else [given])
+    for path in paths:
         try:
             result = run(path, property=args.property, rules_dir=args.rules,
                          forms_dir=args.forms, strict=not args.allow_rule_errors,
@@ -88,7 +92,8 @@ def _scenario(args: argparse.Namespace) -> int:
             print(f"{path}: {exc}", file=sys.stderr)
             return 2
         lines = [ln for ln in result.lines if "✗" in ln] if args.quiet else result.lines
-        print("\n".join(lines))
+        if lines:
+            print("\n".join(lines))
         status = "ok" if result.ok else f"{len(result.failures)} FAILED"
         print(f"{path}: {result.checks} check(s), {status}")
         failed += not result.ok

@@ -77,9 +77,7 @@ def _step_due(rules: Rules, case: Case, step: m.Step, at: datetime) -> datetime 
     # A step's own limit wins; else the nearest deadline of a clock running on the case.
     if step.time_limit is not None:
         return rules.deadline(at, step.time_limit, step.time_limit.working)
-    dues = [s.due_at for s in ck.evaluate(rules.procedure, case, rules.calendar, at)
-            if s.due_at is not None and s.status in ("running", "warning") and s.visit is None]
-    return min(dues) if dues else None
+    return ck.nearest_due(ck.evaluate(rules.procedure, case, rules.calendar, at))
 
 
 def _enter(rules: Rules, out: Outcome, step_id: str, at: datetime, by: str | None,

@@ -275,6 +275,15 @@ def evaluate_step_limits(procedure: m.Procedure, case: Case, cal: WorkCalendar,
     return out
 
 
+def nearest_due(states: list[ClockState]) -> datetime | None:
+    """The earliest deadline among procedure clocks still running (breached ones included:
+    an overdue step shows as overdue); None when none runs or all are paused."""
+    dues = [st.due_at for st in states
+            if st.visit is None and st.due_at is not None and st.stopped_at is None
+            and st.status in ("running", "warning", "breached")]
+    return min(dues) if dues else None
+
+
 def evaluate(procedure: m.Procedure, case: Case, cal: WorkCalendar,
              now: datetime) -> list[ClockState]:
     """Every clock of `case` at `now`: the procedure's clocks, then the steps' time limits."""

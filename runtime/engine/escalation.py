@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from runtime.engine import clocks as ck
+from runtime.engine.cases import step_task
 from runtime.engine.rules import Rules
 from runtime.engine.state import Case, Event, Outcome, Task
 
@@ -22,7 +23,8 @@ def tick(rules: Rules, case: Case, now: datetime) -> Outcome:
     """
     out = Outcome(case.copy())
     c = out.case
-    for st in ck.evaluate(rules.procedure, c, rules.calendar, now):
+    states = ck.evaluate(rules.procedure, c, rules.calendar, now)
+    for st in states:
         if st.status == "inactive":
             continue
         end = st.stopped_at or (c.closed_at if c.status == "closed" else None) or now
@@ -30,9 +32,27 @@ def tick(rules: Rules, case: Case, now: datetime) -> Outcome:
             _fire(rules, out, st, "warning", st.warning_at)
         if st.breached and st.due_at is not None:
             _fire(rules, out, st, "breach", st.due_at)
+    _refresh_step_due(rules, out, states)
     if out.events:
         c.updated_at = max(c.updated_at, now)
     return out
+
+
+def _refresh_step_due(rules: Rules, out: Outcome, states: list[ck.ClockState]) -> None:
+    """Keep the open step task's deadline on the clocks (a pause ended, a clock stopped)."""
+    c = out.case
+    cur = c.current_visit
+    if c.status != "open" or cur is None:
+        return
+    try:
+        if rules.step(cur.step).time_limit is not None:
+            return  # the step's own limit is fixed on entry
+    except KeyError:
+        return
+    due = ck.nearest_due(states)
+    if due != cur.due_at:
+        cur.due_at = due
+        out.tasks.append(step_task(rules, c, len(c.visits) - 1))
 
 
 def _fire(rules: Rules, out: Outcome, st: ck.ClockState, kind: str, at: datetime) -> None:

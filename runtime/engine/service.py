@@ -270,7 +270,7 @@ class Engine:
         if case.status != "open":
             return []
         out = escalation.tick(self.rules_for(case), case, now)
-        if out.events:
+        if out.events or out.tasks:
             self._save(out, case.rev)
         return out.events
 
