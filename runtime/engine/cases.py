@@ -162,8 +162,10 @@ def _pick(step: m.Step, ctx: Mapping[str, Any]) -> m.Transition:
 
 
 def complete(rules: Rules, case: Case, *, data: Mapping[str, Any] | None, now: datetime,
-             user: str | None = None, step: str | None = None) -> Outcome:
-    """Complete the current step with its section data and move on (or close the case)."""
+             user: str | None = None, step: str | None = None,
+             assign_to: str | None = None) -> Outcome:
+    """Complete the current step with its section data and move on (or close the case);
+    `assign_to` names the person the next step goes to (else its role as a whole)."""
     _require_open(case)
     if step is not None and step != case.step:
         raise EngineError(f"case {case.number} is at step {case.step!r}, not {step!r}")
@@ -197,7 +199,7 @@ def complete(rules: Rules, case: Case, *, data: Mapping[str, Any] | None, now: d
         out.log(Event("closed", now, user, st.id, {}))
     else:
         t = next_step(rules, c, st, now, user)
-        _enter(rules, out, t.to, now, user, via=t.label)
+        _enter(rules, out, t.to, now, user, user=assign_to, via=t.label)
     c.updated_at = now
     return out
 

@@ -28,7 +28,8 @@ from runtime.workcal import CalendarWarning
 
 ACTIONS = ("start", "complete", "record", "transfer", "return", "comment", "advance",
            "schedule", "complete-task", "check")
-ENTRY_KEYS = {*ACTIONS, "at", "case", "as", "data", "expect", "fails", "note", "property"}
+ENTRY_KEYS = {*ACTIONS, "at", "case", "as", "data", "expect", "fails", "note", "property",
+              "assign"}
 TOP_KEYS = {"name", "description", "property", "rules", "forms", "timeline", "expect",
             "lang", "source"}
 EXPECT_KEYS = {"case", "step", "status", "role", "user", "path", "data", "clock", "breached",
@@ -226,7 +227,8 @@ class _Runner:
             step = entry["complete"] if isinstance(entry["complete"], str) else None
             self.last = alias
             try:
-                self.engine.complete_step(cid, data, now, user=user, step=step)
+                self.engine.complete_step(cid, data, now, user=user, step=step,
+                                          assign_to=entry.get("assign"))
             finally:
                 self._flush(alias)
         elif action == "record":

@@ -149,8 +149,9 @@ class Engine:
 
     def complete_step(self, case_id: str, data: Mapping[str, Any] | None, now: datetime,
                       user: str | None = None, step: str | None = None,
-                      expected_rev: int | None = None) -> Case:
-        """Complete the current step (`step` guards against completing the wrong one).
+                      expected_rev: int | None = None, assign_to: str | None = None) -> Case:
+        """Complete the current step (`step` guards against completing the wrong one);
+        `assign_to` gives the next step to a person rather than to its whole role.
 
         A step that fills a separate form (`form:` other than the case form) takes that
         form's data (its `section`, if the form has one): the first such step saves a record
@@ -170,7 +171,7 @@ class Engine:
                     expected_rev = None  # the record bumped the revision just now
                 data = None
         return self._apply(case_id, now, expected_rev, lambda r, c: cases.complete(
-            r, c, data=data, now=local(now), user=user, step=step))
+            r, c, data=data, now=local(now), user=user, step=step, assign_to=assign_to))
 
     def transfer(self, case_id: str, reason: str, now: datetime, to_role: str | None = None,
                  to_user: str | None = None, user: str | None = None,
