@@ -137,8 +137,10 @@ class Engine:
                               f"{property or 'the company'}")
         form = hb.forms.get(proc.form) if proc.form else None
         prefix = form.number_prefix if form is not None else procedure_id.upper()[:4]
-        case_id, number = self.repo.new_case_id(prefix, now.year)
         rules = Rules(proc, engcal.for_handbook(hb), hb.forms)
+        if data:  # refuse bad intake before a case number is used up
+            cases.validate_step_data(rules, proc.step(proc.start), data, {})
+        case_id, number = self.repo.new_case_id(prefix, now.year)
         out = cases.start(rules, case_id=case_id, number=number, property=property,
                           ruleset_hash=hb.content_hash, data=data, now=now, user=user, role=role)
         return self._save(out, None)

@@ -104,6 +104,7 @@ def test_missing_required_intake_field_is_refused() -> None:
     assert "content" in exc.value.errors
     # Started empty (a draft): the intake section is checked when the step is completed.
     c = eng.start_case("ticket-flow", None, {}, dt("2026-03-02 09:00"))
+    assert c.number == "TK-2026-0001"  # the refused start used no number
     with pytest.raises(FormValidationError) as exc2:
         eng.complete_step(c.id, {"unit": "1-101"}, dt("2026-03-02 09:05"))
     assert "content" in exc2.value.errors
