@@ -106,6 +106,16 @@ def _elapsed(cal: WorkCalendar, a: datetime, b: datetime, working: bool) -> floa
     return cal.working_minutes_between(a, b)
 
 
+def _minutes(cal: WorkCalendar, d: Duration) -> float:
+    """Length of a warning threshold in minutes of its basis (working days: the calendar's
+    working day; months and years: approximately, a threshold is not a deadline)."""
+    if d.working and d.unit == "days":
+        return d.amount * cal.minutes_per_day
+    if d.is_calendar_unit:
+        return d.approx_timedelta() / timedelta(minutes=1)
+    return float(d.total_minutes)
+
+
 def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
     spans.sort()
     out: list[tuple[datetime, datetime]] = []
@@ -172,8 +182,7 @@ def _run(cal: WorkCalendar, *, clock_id: str, title: str, start: datetime,
     breached = used > limit + _EPS
     warning_at = None
     if warn is not None:
-        wmin = float(working_duration(warn, working).total_minutes) if warn.unit in (
-            "minutes", "hours") else limit
+        wmin = _minutes(cal, working_duration(warn, working))
         if wmin < limit:
             warning_at = (due - timedelta(minutes=wmin) if not clipped and not working and due
                           else _moment(cal, start, limit - wmin, working, clipped, open_pause))

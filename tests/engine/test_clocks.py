@@ -154,3 +154,17 @@ def test_step_time_limit_is_an_implicit_clock() -> None:
     later = evaluate(hb.procedures["ticket-flow"], eng.get_case(c.id),
                      engcal.for_handbook(hb), dt("2026-03-02 11:01"))
     assert any(s.key == "step:approve:2" and s.breached for s in later)
+
+
+@pytest.mark.parametrize(("warn", "working", "expected"), [
+    ("4h", False, 240.0),
+    ("1d", False, 1440.0),
+    ("1d", True, 450.0),  # one working day of 08:30–12:00 + 13:30–17:30
+    ("30 working minutes", True, 30.0),
+])
+def test_warning_thresholds_in_minutes(warn: str, working: bool, expected: float) -> None:
+    from runtime.engine.clocks import _minutes, working_duration
+    from runtime.timeexpr import parse_duration
+
+    cal = engcal.for_handbook(handbook())
+    assert _minutes(cal, working_duration(parse_duration(warn), working)) == expected
