@@ -71,3 +71,9 @@ def test_fee_collector_settles_daily_and_monthly() -> None:
     """收费员 2: 保证做到工作日清月结 — two rhythms on one duty."""
     duty = _handbook().roles["fee-collector"].duties[1]
     assert [str(r) for r in duty.schedules] == ["daily", "monthly by last day"]
+
+
+def test_callback_count_target_without_a_number() -> None:
+    """客服主管 4: 回访一定数量的业主 — a target the handbook gives no number for."""
+    (target,) = _handbook().roles["service-centre-supervisor"].duties[3].targets
+    assert target.name == "回访业主数量" and target.value is None

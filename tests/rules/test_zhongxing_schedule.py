@@ -202,3 +202,12 @@ def test_schedule_is_zhongxing_only() -> None:
     assert "customer-service-schedule" not in load(RULES, FORMS).schedules
     other = load(RULES, FORMS, property="lihu-camphor-garden")
     assert "customer-service-schedule" not in other.schedules
+
+
+def test_visit_count_target_has_no_number(items: dict[str, m.ScheduleItem]) -> None:
+    """Row 11 备注: 每月访问数量 (不含回访且不能重复访问) — the number is blank in the seed."""
+    (target,) = items["visit-summary"].targets
+    assert target.name == "每月访问数量" and target.value is None and target.per == "month"
+    assert str(target).startswith("每月访问数量 (")
+    (spot_check,) = items["review-duty-log"].targets
+    assert spot_check.per == "month"
