@@ -247,6 +247,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.clock.met": _s("按时完成", "Met"),
     "app.clock.stopped": _s("已停止", "Stopped"),
     "app.print.html": _s("打印 (HTML)", "Print (HTML)"),
+    "app.print.preview": _s("显示打印预览", "Show the print view"),
     "app.print.pdf": _s("下载 PDF", "Download PDF"),
     "app.print.csv": _s("下载 CSV", "Download CSV"),
     "app.duty.open": _s("进行中的值班", "Open duty logs"),

@@ -71,6 +71,8 @@ def generate(hb: m.Handbook, role: str | None = None, lang: str = "zh") -> list[
         if role and role not in proc.roles:
             continue
         for clock in proc.clocks:
+            if clock.within is None:
+                continue  # the deadline is a case field: no fixed limit to ask about
             items.append(_limit_question(f"clock:{proc.id}:{clock.id}", clock.title,
                                          clock.within, f"{proc.id} / {clock.id}", lang))
         for step in proc.steps:

@@ -425,3 +425,30 @@ def test_trainer_sees_reading_progress_per_person_and_role() -> None:
     roles = trainer.dataframe[1].value
     title = ctx.handbook(PROPERTY).roles["front-desk"].title
     assert int(roles[roles.iloc[:, 0] == title].iloc[0, 2]) >= 1
+
+
+def test_case_document_prints_and_exports_with_masking() -> None:
+    from runtime import auth, printing
+    from runtime.ui import context as ctx
+    from runtime.ui.pages.staff import _record_for_print, record_csv
+
+    sign_in("frontdesk.taoyuan")
+    number = _case_in_the_past(0)
+    case = next(c for c in ctx.engine().repo.find_cases(property=PROPERTY)
+                if c.number == number)
+    hb = ctx.handbook(PROPERTY)
+    form = hb.forms["complaint-register"]
+    record = _record_for_print(case)
+    html = printing.render_html(hb, form, record, "桃源村管理处", "zh", mask_personal=True)
+    assert number in html and "王五" in html and "13812345678" not in html
+    pdf = printing.render_pdf(hb, form, record, "桃源村管理处", "zh")
+    assert pdf.startswith(b"%PDF")
+    quality = auth.capabilities(ctx.users().get("quality"), ctx.handbook(None))  # type: ignore[arg-type]
+    clerk = auth.capabilities(ctx.users().get("frontdesk.taoyuan"), hb)  # type: ignore[arg-type]
+    masked = record_csv(form, record, quality).decode("utf-8")
+    assert masked.startswith("\ufeff") and "投诉人" in masked and number in masked
+    assert "13812345678" not in masked and "13812345678" in record_csv(form, record, clerk).decode()
+    # the case page offers the print view and downloads
+    at = open_page(sign_in("frontdesk.taoyuan"), "case", case_id=case.id)
+    at.toggle(key=f"preview_{number}").set_value(True).run()
+    assert not at.exception

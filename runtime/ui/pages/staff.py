@@ -456,6 +456,10 @@ def print_buttons(session: ctx.Session, hb: m.Handbook, form: m.Form,
     title = ctx.title_of(prop.meta) if prop else None
     masked = not session.caps.sees_personal_data
     lang = ctx.lang()
+    if st.toggle(ctx.tr("app.print.preview"), key=f"preview_{name}"):
+        # The A4 print view inline (sandboxed iframe); the browser's print button prints it.
+        html = printing.render_html(hb, form, record, title, lang, mask_personal=masked)
+        st.components.v1.html(html, height=900, scrolling=True)
     cols = st.columns(3)
     cols[0].download_button(
         ctx.tr("app.print.html"), key=f"html_{name}", file_name=f"{name}.html",

@@ -219,7 +219,8 @@ def _ack_overview(session: ctx.Session, docs: list[dict[str, Any]]) -> None:
         read, total = acks.progress(readings, by_user.get(user.username, set()))
         titles = [ctx.role_title(hb, r) for r in user.roles]
         rows.append({ctx.tr("app.col.user"): user.name, ctx.tr("app.role"): "、".join(titles),
-                     ctx.tr("app.col.property"): user.property or "—",
+                     ctx.tr("app.col.property"): ctx.title_of(hb.property.meta) if hb.property
+                     else "—",
                      ctx.tr("app.ack.read"): read, ctx.tr("app.ack.total"): total,
                      ctx.tr("app.ack.percent"): _percent(read, total)})
         for title in titles:
