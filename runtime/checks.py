@@ -301,6 +301,9 @@ def check_conditions(v: View) -> Iterator[RuleError]:
             ci = v.index("procedure", proc.id, "clocks", clock.id)
             yield from _check_condition(v, "procedure", proc.id, ("clocks", ci, "when"),
                                         clock.when, known, what)
+            if clock.until and clock.until not in known:
+                yield v.error("procedure", proc.id, ("clocks", ci, "until"), "E051",
+                              f"until names {clock.until!r}, which is not a field of {what}")
         for fu in proc.follow_ups:
             fi = v.index("procedure", proc.id, "follow-ups", fu.id)
             yield from _check_condition(v, "procedure", proc.id, ("follow-ups", fi, "when"),
@@ -356,7 +359,8 @@ def check_time_sanity(v: View) -> Iterator[RuleError]:
         retention = {r.form: r.retention for r in proc.records if r.retention}
         for clock in proc.clocks:
             ci = v.index("procedure", proc.id, "clocks", clock.id)
-            if clock.warn_before and _minutes(clock.warn_before) >= _minutes(clock.within):
+            if clock.warn_before and clock.within and _minutes(clock.warn_before) >= _minutes(
+                    clock.within):
                 yield v.error("procedure", proc.id, ("clocks", ci, "warn-before"), "E080",
                               f"warning {clock.warn_before} is not before the limit "
                               f"{clock.within}")

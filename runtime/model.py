@@ -217,7 +217,7 @@ class Clock:
     title: str
     start: ClockPoint
     stop: tuple[ClockPoint, ...]
-    within: Duration
+    within: Duration | None  # None when the deadline is a case field (`until`)
     src: Loc
     working_time: bool = False
     pause_in: tuple[str, ...] = ()
@@ -225,6 +225,7 @@ class Clock:
     when: Condition | None = None
     escalate: tuple[Escalation, ...] = ()
     evidence: str | None = None  # form whose record proves the stop (e.g. a report sent)
+    until: str | None = None  # date-time field of the case holding the agreed deadline
 
 
 @dataclass(frozen=True)
@@ -350,6 +351,8 @@ class Form:
     number_prefix: str
     retention: Duration | None
     personal_fields: tuple[str, ...] = ()
+    signatures: tuple[str, ...] = ()  # signature boxes of the paper register (经办人, 主管)
+    orientation: Literal["portrait", "landscape"] = "portrait"
 
     @property
     def id(self) -> str:

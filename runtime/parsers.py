@@ -337,12 +337,16 @@ def _clocks(ctx: Ctx, items: Any) -> tuple[m.Clock, ...]:
         c = _d(raw)
         p: KeyPath = ("clocks", i)
         within = ctx.duration(c.get("within"), (*p, "within"))
-        if within is None:
+        until = _opt(c.get("until"))
+        if (within is None) == (until is None):
+            if "within" not in c or until is not None:
+                ctx.error(p, "E044", "a clock needs exactly one of within: (a duration) or "
+                          "until: (a date-time field of the case)")
             continue
         stops = c.get("to")
         stop_points = tuple(_point(x) for x in (stops if isinstance(stops, list) else [stops]))
         basis = c.get("basis")
-        working = within.working if basis is None else basis == "working"
+        working = (within.working if within else False) if basis is None else basis == "working"
         escalate = []
         for j, e in enumerate(_l(c.get("escalate"))):
             e = _d(e)
@@ -368,6 +372,7 @@ def _clocks(ctx: Ctx, items: Any) -> tuple[m.Clock, ...]:
                 when=ctx.condition(c.get("when"), (*p, "when")),
                 escalate=tuple(escalate),
                 evidence=_opt(c.get("evidence")),
+                until=until,
             )
         )
     return tuple(out)
@@ -486,6 +491,9 @@ def parse_form(ctx: Ctx) -> m.Form:
         number_prefix=str(prefix).upper(),
         retention=ctx.duration(d.get("retention"), ("retention",)),
         personal_fields=personal,
+        signatures=tuple(str(s) for s in _l(_d(d.get("print")).get("signatures"))),
+        orientation=cast(Any, "landscape" if _d(d.get("print")).get("orientation") == "landscape"
+                         else "portrait"),
     )
 
 

@@ -282,18 +282,7 @@ def _labels(lang: str) -> dict[str, str]:
 
 def print_settings(hb: Handbook | None, form: Form) -> tuple[list[str], str]:
     """(signature labels, orientation) from the form's `print` block."""
-    raw: Mapping[str, Any] = {}
-    if hb is not None:
-        try:
-            raw = hb.raw.get(("form", form.id)) or {}
-        except Exception:
-            raw = {}
-    block = raw.get("print") if isinstance(raw, Mapping) else None
-    block = block if isinstance(block, Mapping) else {}
-    sigs = block.get("signatures")
-    signatures = [printable(str(s)) for s in sigs] if isinstance(sigs, list) else []
-    orientation = block.get("orientation")
-    return signatures, orientation if orientation in ("portrait", "landscape") else "portrait"
+    return [printable(s) for s in form.signatures], form.orientation
 
 
 def record_data(record: Mapping[str, Any] | None) -> Mapping[str, Any]:

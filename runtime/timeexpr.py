@@ -625,6 +625,8 @@ def _parse_recurrence(norm: str, text: str) -> Recurrence:
             if wd in wds:
                 raise _rec_error(text, f"{name!r} is listed twice")
             wds.append(wd)
+        if not wds:
+            raise _rec_error(text, "name at least one weekday, e.g. 'every Friday'")
         return Recurrence(freq="weekly", times=times, weekdays=tuple(sorted(wds)))
 
     m = _match(r"^monthly\s+(?:(?P<mode>on|by)\s+)?(?P<day>.+)$", body)

@@ -79,10 +79,10 @@ def _schemas(args: argparse.Namespace) -> int:
         if rules_doc.is_file() and update_rules_doc(rules_doc):
             print(rules_doc)
         return 0
-    stale = [str(schema_file(k)) for k in KINDS if not schema_file(k).is_file()
+    stale: list[str] = [str(schema_file(k)) for k in KINDS if not schema_file(k).is_file()
              or schema_file(k).read_text(encoding="utf-8") != render(k)]
     if rules_doc.is_file() and not rules_doc_is_current(rules_doc):
         stale.append(str(rules_doc))
-    for path in stale:
-        print(f"stale: {path} (run `handbook schemas --write`)")
+    for name in stale:
+        print(f"stale: {name} (run `handbook schemas --write`)")
     return 1 if stale else 0

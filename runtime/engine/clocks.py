@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from runtime import model as m
-from runtime.engine.state import Case
+from runtime.engine.state import Case, local
 from runtime.expr import CONTEXT_NAMES, Condition
 from runtime.timeexpr import Duration
 from runtime.workcal import WorkCalendar
@@ -226,7 +226,7 @@ def _holds(cond: Condition, case: Case, now: datetime, memo: dict[str, Any] | No
 def evaluate_clock(clock: m.Clock, case: Case, cal: WorkCalendar, now: datetime,
                    memo: dict[str, Any] | None = None) -> ClockState:
     """The state of one procedure clock of `case` at `now`."""
-    working = clock.working_time or clock.within.working
+    working = clock.working_time or bool(clock.within and clock.within.working)
     starts = [t for t in _point_times(case, clock.start) if t <= now]
     # The start point first: it is cheap, and a condition (a Jinja call) is not.
     if not starts or (clock.when is not None and not _holds(clock.when, case, now, memo)):
@@ -243,12 +243,47 @@ def evaluate_clock(clock: m.Clock, case: Case, cal: WorkCalendar, now: datetime,
             if v.step in clock.pause_in:
                 pauses.append((v.entered_at, v.left_at or max(now, v.entered_at)))
     closed = case.closed_at if case.status == "closed" else None
+    if clock.within is None:
+        return _run_until(clock, case, start, stop, closed, now)
     cur = case.current_visit
     paused_now = cur is not None and cur.step in clock.pause_in and cur.entered_at <= now
     return _run(cal, clock_id=clock.id, title=clock.title, start=start,
                 stop=stop if stop is not None and stop <= now else None, closed=closed,
                 within=clock.within, working=working, warn=clock.warn_before, pauses=pauses,
                 now=now, open_pause=paused_now, clock=clock)
+
+
+def _run_until(clock: m.Clock, case: Case, start: datetime, stop: datetime | None,
+               closed: datetime | None, now: datetime) -> ClockState:
+    """A clock whose deadline is a case field (the reply time agreed with the client)."""
+    assert clock.until is not None
+    raw = case.data.get(clock.until)
+    try:
+        due = local(datetime.fromisoformat(str(raw))) if raw else None
+    except ValueError:
+        due = None
+    if due is None:  # no deadline agreed yet: nothing to measure
+        return ClockState(clock.id, clock.title, "inactive", False, started_at=start, clock=clock)
+    done = stop if stop is not None and stop <= now else None
+    end = done or closed or now
+    limit = (due - start).total_seconds() / 60
+    used = (end - start).total_seconds() / 60
+    breached = end > due
+    warning_at = due - clock.warn_before.to_timedelta() if (
+        clock.warn_before is not None and not clock.warn_before.working) else None
+    if breached:
+        status: ClockStatus = "breached"
+    elif done is not None:
+        status = "met"
+    elif closed is not None:
+        status = "stopped"
+    elif warning_at is not None and warning_at <= now:
+        status = "warning"
+    else:
+        status = "running"
+    return ClockState(clock.id, clock.title, status, False, started_at=start, stopped_at=done,
+                      due_at=due, warning_at=warning_at, limit_minutes=limit, used_minutes=used,
+                      breached=breached, clock=clock)
 
 
 _LIMITED: dict[int, tuple[m.Procedure, dict[str, m.Step]]] = {}

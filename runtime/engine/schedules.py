@@ -64,8 +64,16 @@ def plan(hb: m.Handbook, cal: WorkCalendar, start: date, end: date,
             why = cal.holiday_name(occ.nominal.date()) or "non-working day"
             note = f"moved from {occ.nominal.date().isoformat()} ({why})"
         item = occ.item
+        key = task_key(prop, occ.schedule, item.id, occ.nominal)
         tasks.append(Task(
-            key=task_key(prop, occ.schedule, item.id, occ.nominal), kind="schedule",
+            key=key, kind="schedule",
             title=item.title, roles=tuple(item.owners), property=prop, created_at=now,
             due_at=occ.due_at, source=f"{occ.schedule}/{item.id}", form=item.form, note=note))
+        if item.within is not None:
+            # A second limit counted from the due date (问卷发放后30个工作日内完成统计分析).
+            tasks.append(Task(
+                key=f"{key}/within", kind="schedule", title=f"{item.title}（完成期限）",
+                roles=tuple(item.owners), property=prop, created_at=now,
+                due_at=cal.add(occ.due_at, item.within), source=f"{occ.schedule}/{item.id}",
+                form=item.form, note=f"within {item.within} of {occ.due_at:%Y-%m-%d}"))
     return tasks

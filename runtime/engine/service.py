@@ -172,8 +172,36 @@ class Engine:
                 if self._step_record(case, current, data or {}, local(now), user):
                     expected_rev = None  # the record bumped the revision just now
                 data = None
-        return self._apply(case_id, now, expected_rev, lambda r, c: cases.complete(
+        done_step = case.step if case.status == "open" else None
+        result = self._apply(case_id, now, expected_rev, lambda r, c: cases.complete(
             r, c, data=data, now=local(now), user=user, step=step, assign_to=assign_to))
+        if (done_step is not None and done_step != result.step) or result.status != "open":
+            target = self.procedure_for(case).step(done_step).hands_off_to if done_step else None
+            if target is not None:
+                result = self._hand_off(result, target, local(now), user)
+        return result
+
+    def _hand_off(self, case: Case, procedure_id: str, now: datetime,
+                  user: str | None) -> Case:
+        """`hands-off-to`: the completed step starts a case of another procedure.
+
+        The new case carries the fields its own form shares with this case, and each case's
+        log names the other, so staff can follow the matter across procedures.
+        """
+        hb = self.handbook_for(case.property)
+        target = hb.procedures.get(procedure_id)
+        if target is None:  # checked at load time; a rule change since is not a crash
+            return self.comment(case.id, f"无法转入 {procedure_id}: 规程不存在", now, user)
+        form = hb.forms.get(target.form) if target.form else None
+        fields = set(form.schema.get("properties", {})) if form is not None else set()
+        carried = {k: v for k, v in case.data.items() if k in fields}
+        try:
+            new = self.start_case(procedure_id, case.property, carried, now, user=user)
+        except FormValidationError:
+            new = self.start_case(procedure_id, case.property, None, now, user=user)
+        self.comment(new.id, f"由 {case.number} 转入 (handed off from {case.number})", now, user)
+        return self.comment(case.id, f"转入《{target.title}》{new.number} "
+                            f"(handed off to {new.number})", now, user)
 
     def transfer(self, case_id: str, reason: str, now: datetime, to_role: str | None = None,
                  to_user: str | None = None, user: str | None = None,

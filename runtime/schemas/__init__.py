@@ -235,6 +235,8 @@ CLOCK = _obj(
                        "minItems": 1}],
         },
         "within": {"$ref": "#/definitions/duration"},
+        "until": _s("截止时间取自案件的日期时间字段 (如 约定回复时间); 与 within 二选一",
+                    type="string", pattern=FIELD),
         "basis": _s("计时方式: wall 自然时间 / working 工作时间", enum=["wall", "working"]),
         "pause-in": _s("在这些步骤中暂停计时", **IDLIST),
         "warn-before": {"$ref": "#/definitions/duration"},
@@ -254,7 +256,7 @@ CLOCK = _obj(
         ),
         "evidence": _s("证明已完成的记录表单 id", **IDREF),
     },
-    ["id", "title", "from", "to", "within"],
+    ["id", "title", "from", "to"],
 )
 
 FOLLOW_UP = _obj(
