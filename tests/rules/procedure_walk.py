@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from runtime import model as m
+from runtime.timeexpr import Duration
 
 MAX_STEPS = 40
 
@@ -45,3 +46,9 @@ def condition_names(proc: m.Procedure) -> set[str]:
         if fu.when is not None:
             names |= fu.when.names
     return names
+
+
+def limit_of(clock: m.Clock) -> Duration:
+    """The clock's fixed duration (fails for a clock whose deadline is a case field)."""
+    assert clock.within is not None, f"clock {clock.id!r} has no fixed duration"
+    return clock.within

@@ -10,7 +10,7 @@ import pytest
 from runtime import model as m
 from runtime.pipeline import load
 from tests.conftest import FORMS, RULES
-from tests.rules.procedure_walk import condition_names, walk
+from tests.rules.procedure_walk import condition_names, limit_of, walk
 
 PROCEDURE = "community-activity-summary"
 PROPERTY = "zhongxing-apartments"
@@ -28,9 +28,9 @@ def test_three_days_from_the_end_of_the_activity(proc: m.Procedure) -> None:
     (clock,) = proc.clocks
     assert clock.start == m.ClockPoint("hold-activity", "complete")
     assert clock.stop == (m.ClockPoint("summarise", "complete"),)
-    assert (clock.within.amount, clock.within.unit, clock.working_time) == (3, "days", False)
+    assert (limit_of(clock).amount, limit_of(clock).unit, clock.working_time) == (3, "days", False)
     ended = datetime(2026, 12, 31, 20, 0)
-    assert clock.within.add_to(ended) == ended + timedelta(days=3)
+    assert limit_of(clock).add_to(ended) == ended + timedelta(days=3)
 
 
 def test_uses_the_activity_record_form(hb: m.Handbook, proc: m.Procedure) -> None:

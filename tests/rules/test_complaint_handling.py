@@ -15,7 +15,7 @@ from runtime import model as m
 from runtime.expr import CONTEXT_NAMES
 from runtime.pipeline import load
 from tests.conftest import FORMS, RULES
-from tests.rules.procedure_walk import walk
+from tests.rules.procedure_walk import limit_of, walk
 
 
 def _procedure(prop: str | None) -> m.Procedure:
@@ -123,7 +123,8 @@ def test_register_enumerates_the_figure_choices() -> None:
 
 def test_24_hour_handling_clock() -> None:
     clock = next(c for c in _procedure(None).clocks if c.id == "handle-within-24h")
-    assert (clock.within.amount, clock.within.unit, clock.within.working) == (24, "hours", False)
+    limit = limit_of(clock)
+    assert (limit.amount, limit.unit, limit.working) == (24, "hours", False)
     assert clock.start == m.ClockPoint("receive", "enter")
     assert {p.step for p in clock.stop} == {"feedback", "external-coordination"}
     assert [e.role for e in clock.escalate] == ["service-centre-supervisor"]

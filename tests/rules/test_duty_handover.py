@@ -16,7 +16,7 @@ from runtime.expr import CONTEXT_NAMES
 from runtime.forms.validation import validate
 from runtime.pipeline import load
 from tests.conftest import FORMS, RULES
-from tests.rules.procedure_walk import condition_names, next_step, walk
+from tests.rules.procedure_walk import condition_names, limit_of, next_step, walk
 
 PROPERTIES = [None, "taoyuan-village", "zhongxing-apartments", "lihu-camphor-garden"]
 TAIL = ["hand-over", "supervisor-check"]
@@ -104,7 +104,8 @@ def test_take_over_is_done_in_the_five_minutes_before_duty() -> None:
     (clock,) = proc.clocks
     assert clock.start == m.ClockPoint("take-over", "enter")
     assert clock.stop == (m.ClockPoint("on-duty", "enter"),)
-    assert (clock.within.amount, clock.within.unit, clock.working_time) == (5, "minutes", False)
+    limit = limit_of(clock)
+    assert (limit.amount, limit.unit, clock.working_time) == (5, "minutes", False)
     # Every way through the take-over (with or without an explanation) reaches the stop.
     for data in ({}, {"discrepancies_found": True}, {"abnormal_found": True}):
         assert "on-duty" in walk(proc, data)

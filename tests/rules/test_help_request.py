@@ -15,7 +15,7 @@ from runtime.expr import CONTEXT_NAMES
 from runtime.forms.validation import validate
 from runtime.pipeline import load
 from tests.conftest import FORMS, RULES
-from tests.rules.procedure_walk import condition_names, walk
+from tests.rules.procedure_walk import condition_names, limit_of, walk
 
 PROPERTIES = [None, "taoyuan-village", "zhongxing-apartments", "lihu-camphor-garden"]
 
@@ -140,7 +140,8 @@ def test_every_condition_names_fields_of_the_register() -> None:
 def test_five_minute_reply_after_asking_the_supervisor() -> None:
     proc = _procedure()
     clock = next(c for c in proc.clocks if c.id == "reply-within-5m")
-    assert (clock.within.amount, clock.within.unit, clock.working_time) == (5, "minutes", False)
+    limit = limit_of(clock)
+    assert (limit.amount, limit.unit, clock.working_time) == (5, "minutes", False)
     assert clock.start == m.ClockPoint("receive", "enter")
     assert clock.stop == (m.ClockPoint("consult-supervisor", "complete"),)
     assert clock.when is not None
@@ -154,7 +155,7 @@ def test_five_minute_reply_after_asking_the_supervisor() -> None:
 def test_written_enquiry_replied_within_two_days() -> None:
     proc = _procedure()
     clock = next(c for c in proc.clocks if c.id == "written-reply-2d")
-    assert (clock.within.amount, clock.within.unit) == (2, "days")
+    assert (limit_of(clock).amount, limit_of(clock).unit) == (2, "days")
     assert clock.start.step == "written-enquiry"
     assert {(p.step, p.event) for p in clock.stop} == {("written-reply", "complete"),
                                                       ("manager-written-reply", "complete")}

@@ -15,7 +15,7 @@ from runtime import model as m
 from runtime.pipeline import load
 from runtime.workcal import WorkCalendar
 from tests.conftest import FORMS, RULES
-from tests.rules.procedure_walk import condition_names, walk
+from tests.rules.procedure_walk import condition_names, limit_of, walk
 
 PROCEDURE = "questionnaire-survey"
 PROPERTY = "zhongxing-apartments"
@@ -60,7 +60,8 @@ def test_two_limits_of_30_working_days_from_distribution(proc: m.Procedure, cloc
     clock = next(c for c in proc.clocks if c.id == clock_id)
     assert clock.start == m.ClockPoint("distribute", "complete")
     assert clock.stop == (stop,)
-    assert (clock.within.amount, clock.within.unit, clock.within.working) == (30, "days", True)
+    limit = limit_of(clock)
+    assert (limit.amount, limit.unit, limit.working) == (30, "days", True)
     assert clock.working_time and clock.when is None
     assert stop.step in PATH[PATH.index("distribute") + 1:]
 
@@ -71,7 +72,8 @@ def test_limit_counts_working_days_on_the_property_calendar(hb: m.Handbook,
     assert hb.calendar is not None
     cal = WorkCalendar.from_spec(hb.calendar)
     for clock in proc.clocks:
-        assert cal.add(datetime(2026, 11, 2, 10, 0), clock.within) == datetime(2026, 12, 14, 10, 0)
+        limit = limit_of(clock)
+        assert cal.add(datetime(2026, 11, 2, 10, 0), limit) == datetime(2026, 12, 14, 10, 0)
 
 
 def test_records_and_schedule(hb: m.Handbook, proc: m.Procedure) -> None:

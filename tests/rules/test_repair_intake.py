@@ -16,7 +16,7 @@ from runtime.expr import CONTEXT_NAMES
 from runtime.forms.validation import validate
 from runtime.pipeline import load
 from tests.conftest import FORMS, RULES
-from tests.rules.procedure_walk import condition_names, walk
+from tests.rules.procedure_walk import condition_names, limit_of, walk
 
 PROCEDURE = "repair-intake"
 PROPERTY = "taoyuan-village"
@@ -42,7 +42,7 @@ def test_one_day_clock_for_public_facilities(proc: m.Procedure, data: dict[str, 
     (clock,) = proc.clocks
     assert clock.start == m.ClockPoint("record", "enter")
     assert clock.stop == (m.ClockPoint("pass-to-repair-group", "complete"),)
-    assert (clock.within.amount, clock.within.unit, clock.working_time) == (1, "days", False)
+    assert (limit_of(clock).amount, limit_of(clock).unit, clock.working_time) == (1, "days", False)
     assert clock.when is not None and clock.when.evaluate(data) is armed
     if armed:
         assert clock.stop[0].step in walk(proc, data)

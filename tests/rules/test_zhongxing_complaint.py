@@ -157,9 +157,30 @@ def test_clocks_in_the_zhongxing_view(
 
 def test_zhongxing_has_exactly_the_seed_clocks(zhongxing: m.Procedure) -> None:
     """The company's 24-hour clock and one-week follow-ups do not apply: the seed says otherwise."""
-    assert {c.id for c in zhongxing.clocks} == {c[0] for c in CLOCKS}
-    assert sorted(str(c.within) for c in zhongxing.clocks) == ["12h", "15m", "1h", "2h"]
+    assert {c.id for c in zhongxing.clocks} == {c[0] for c in CLOCKS} | {"reply-by-agreed-time"}
+    fixed = [c for c in zhongxing.clocks if c.within is not None]
+    assert sorted(str(c.within) for c in fixed) == ["12h", "15m", "1h", "2h"]
     assert zhongxing.follow_ups == ()
+
+
+@pytest.mark.parametrize(("data", "armed"), [
+    ({"validity": "valid"}, True),
+    ({"validity": "valid", "cs_cannot_solve": True}, True),
+    ({"validity": "invalid"}, False),
+    ({"validity": "assisted"}, False),
+    ({"collective": True}, False),
+])
+def test_valid_complaints_are_handled_by_the_agreed_time(
+    zhongxing: m.Procedure, hb: m.Handbook, data: dict[str, Any], armed: bool
+) -> None:
+    """4) 约定回复时间，并在约定时间内予以及时处理: the deadline is the agreed reply time itself."""
+    clock = next(c for c in zhongxing.clocks if c.id == "reply-by-agreed-time")
+    assert clock.within is None and clock.until == "reply_due"
+    props = hb.forms["complaint-register"].schema["properties"]
+    assert props["reply_due"]["format"] == "date-time"
+    assert clock.start == m.ClockPoint("agree-reply-time", "complete")
+    assert clock.stop == (m.ClockPoint("record-result", "enter"),)
+    assert clock.when is not None and clock.when.evaluate(data) is armed
 
 
 def test_company_view_has_none_of_the_zhongxing_limits(company: m.Procedure) -> None:
