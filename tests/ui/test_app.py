@@ -452,3 +452,45 @@ def test_case_document_prints_and_exports_with_masking() -> None:
     at = open_page(sign_in("frontdesk.taoyuan"), "case", case_id=case.id)
     at.toggle(key=f"preview_{number}").set_value(True).run()
     assert not at.exception
+
+
+def test_duty_officer_takes_over_a_shift() -> None:
+    # The first step of 值班与交接班 fills its own form (交接班记录), not the duty log.
+    at = open_page(sign_in("duty.taoyuan"), "duty")
+    assert "没有进行中的值班记录。" in texts(at, "info")
+    prefix = "duty_duty-handover"
+    at.text_input(key=f"{prefix}.handing_over").input("")
+    at.button(key=f"{prefix}__submit").click().run()
+    assert any("交班人" in e for e in texts(at, "error"))  # required, message shown
+    at.text_input(key=f"{prefix}.handing_over").input("钱七")
+    for w in at.text_input:
+        if w.key and w.key.endswith("].item") and not w.value:
+            w.input("对讲机")
+    at.button(key=f"{prefix}__submit").click().run()
+    assert not at.exception
+    assert any(s.startswith("已登记 ") for s in texts(at, "success")), texts(at, "error")
+    from runtime.ui import context as ctx
+
+    case = ctx.engine().repo.find_cases(property=PROPERTY, procedure_id="duty-handover")[0]
+    assert case.has_record("handover-log")
+
+
+def test_transfer_needs_a_reason_and_moves_the_case() -> None:
+    sign_in("frontdesk.taoyuan")
+    number = _case_in_the_past(0)
+    from runtime.ui import context as ctx
+
+    case = next(c for c in ctx.engine().repo.find_cases(property=PROPERTY)
+                if c.number == number)
+    at = open_page(sign_in("assistant.taoyuan"), "case", case_id=case.id)
+    at.selectbox(key=f"transfer_role_{case.id}").set_value("service-centre-supervisor")
+    at.button(key=f"transfer_{case.id}").click().run()
+    assert "请填写原因。" in texts(at, "error")
+    at.text_input(key=f"transfer_reason_{case.id}").input("需主管协调")
+    at.button(key=f"transfer_{case.id}").click().run()
+    assert not at.exception and not texts(at, "error")
+    assert ctx.engine().get_case(case.id).role == "service-centre-supervisor"
+    supervisor = sign_in("supervisor.taoyuan")
+    assert number in " ".join(texts(supervisor, "markdown"))
+    log = open_page(supervisor, "case", case_id=case.id)
+    assert "需主管协调" in "".join(d.value.to_string() for d in log.dataframe)

@@ -170,12 +170,28 @@ def start_page() -> None:
     start_form(session, hb, pid, proc, key=f"start_{proc.id}")
 
 
+def step_form(hb: m.Handbook, proc: m.Procedure, step: m.Step,
+              ) -> tuple[m.Form | None, tuple[str, ...], bool]:
+    """(form, fields, own) a step fills: a section of the case form, or — when the step
+    names its own `form:` whose section the case form lacks — that form (own=True), whose
+    data the engine saves as a record linked to the case."""
+    case_form = hb.forms.get(proc.form) if proc.form else None
+    own = hb.forms.get(step.form) if step.form and step.form != proc.form else None
+    in_case_form = case_form is not None and step.section is not None and any(
+        s.id == step.section for s in case_form.sections)
+    if own is not None and not in_case_form:
+        return own, formview.section_fields(own, step.section), True
+    if case_form is None or step.section is None:
+        return case_form, (), False
+    return case_form, formview.section_fields(case_form, step.section), False
+
+
 def start_form(session: ctx.Session, hb: m.Handbook, pid: str | None, proc: m.Procedure,
                key: str) -> None:
     """The first step's form of `proc`; on a valid submit, file the case and move it on
     (the case id is left in the session for the case page)."""
     first = proc.step(proc.start)
-    form = hb.forms.get(proc.form) if proc.form else None
+    form, fields, own = step_form(hb, proc, first)
     if first.instructions:
         st.caption(first.instructions)
     flash = st.session_state.pop(FLASH_KEY, None)
@@ -186,9 +202,7 @@ def start_form(session: ctx.Session, hb: m.Handbook, pid: str | None, proc: m.Pr
     context = _form_context(session, pid)
     errors_key = f"{key}__errors"
     data: dict[str, Any] = {}
-    fields: tuple[str, ...] = ()
-    if form is not None:
-        fields = formview.section_fields(form, first.section)
+    if form is not None and fields:
         st.subheader(ctx.title_of(form.meta))
         formview.show_errors(form, st.session_state.get(errors_key, {}))
         data = formview.render(form, key=key, fields=fields, initial={}, context=context,
@@ -196,7 +210,7 @@ def start_form(session: ctx.Session, hb: m.Handbook, pid: str | None, proc: m.Pr
     if not st.button(ctx.tr("app.start.submit"), type="primary", key=f"{key}__submit"):
         return
     clean: dict[str, Any] = {}
-    if form is not None:
+    if form is not None and fields:
         cleaned, errors = formview.validate(form, data, fields, context)
         if cleaned is None:
             st.session_state[errors_key] = errors
@@ -207,10 +221,13 @@ def start_form(session: ctx.Session, hb: m.Handbook, pid: str | None, proc: m.Pr
         eng = ctx.engine()
         at = now()
         role = next((r for r in first.roles if r in session.user.roles), None)
-        case = eng.start_case(proc.id, pid, clean, at, session.user.username, role)
+        case = eng.start_case(proc.id, pid, {} if own else clean, at, session.user.username,
+                              role)
         # Filing the register *is* the first step: complete it so the case moves on to the
-        # role that handles it (and shows up in their task list).
-        case = eng.complete_step(case.id, {}, at, session.user.username, step=first.id)
+        # role that handles it (and shows up in their task list). A step with its own form
+        # hands its data over here; the engine saves it as the case's record of that form.
+        case = eng.complete_step(case.id, clean if own else {}, at, session.user.username,
+                                 step=first.id)
     except FormValidationError as exc:
         st.session_state[errors_key] = dict(exc.errors)
         st.rerun()
@@ -300,7 +317,7 @@ def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
     form = hb.forms.get(proc.form) if proc and proc.form else None
     if case.status == "open" and step is not None and proc is not None:
         if _holds_step(session, case, step):
-            _work_step(session, hb, proc, case, step, form)
+            _work_step(session, hb, proc, case, step)
         else:
             st.info(ctx.tr("app.case.not_yours", role=ctx.role_title(hb, case.role or "")))
         _actions(session, hb, case)
@@ -328,7 +345,7 @@ def _clocks(case: Case, at: datetime) -> None:
 
 
 def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Case,
-               step: m.Step, form: m.Form | None) -> None:
+               step: m.Step) -> None:
     st.subheader(ctx.tr("app.case.current", step=step.title))
     if step.instructions:
         st.caption(step.instructions)
@@ -336,11 +353,15 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
     errors_key = f"{key}__errors"
     context = _form_context(session, case.property, case)
     data: dict[str, Any] = {}
-    fields: tuple[str, ...] = ()
-    if form is not None and step.section:
-        fields = formview.section_fields(form, step.section)
+    form, fields, own = step_form(hb, proc, step)
+    # What is already filled: the case data, or the case's record of the step's own form.
+    ref = next((r for r in reversed(case.records) if own and form and r.form == form.id), None)
+    filled = dict(ref.data) if ref else ({} if own else case.data)
+    if form is not None and fields:
+        if own:
+            st.markdown(f"**{ctx.title_of(form.meta)}**")
         formview.show_errors(form, st.session_state.get(errors_key, {}))
-        data = formview.render(form, key=key, fields=fields, initial=case.data, context=context,
+        data = formview.render(form, key=key, fields=fields, initial=filled, context=context,
                                errors=st.session_state.get(errors_key))
     for form_id in step.requires:
         if not case.has_record(form_id) and form_id in hb.forms:
@@ -348,7 +369,7 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
     if st.button(ctx.tr("app.case.complete"), type="primary", key=f"{key}__complete"):
         clean: dict[str, Any] = {}
         if form is not None and fields:
-            cleaned, errors = formview.validate(form, {**case.data, **data}, fields, context)
+            cleaned, errors = formview.validate(form, {**filled, **data}, fields, context)
             if cleaned is None:
                 st.session_state[errors_key] = errors
                 st.rerun()
