@@ -494,3 +494,11 @@ def test_transfer_needs_a_reason_and_moves_the_case() -> None:
     assert number in " ".join(texts(supervisor, "markdown"))
     log = open_page(supervisor, "case", case_id=case.id)
     assert "需主管协调" in "".join(d.value.to_string() for d in log.dataframe)
+
+
+def test_property_administrator_manages_only_their_property() -> None:
+    at = open_page(sign_in("admin.taoyuan"), "users")
+    names = set(at.dataframe[0].value.iloc[:, 0])
+    assert "frontdesk.taoyuan" in names
+    assert "frontdesk.lihu" not in names and "quality" not in names
+    assert at.selectbox[-1].options == ["桃源村管理处"]  # no other property to assign

@@ -374,9 +374,12 @@ def users_page() -> None:
     st.title(ctx.tr("app.page.users"))
     directory = ctx.users()
     base = ctx.handbook(None)
+    company_wide = session.caps.can("all_properties")
+    # A property's administrator manages that property's people; company-level accounts
+    # only an administrator with all-properties access.
     all_users = [u for u in directory.list()
-                 if u.property is None or session.caps.may_see_property(u.property)
-                 or session.caps.can("all_properties")]
+                 if company_wide or (u.property is not None
+                                     and session.caps.may_see_property(u.property))]
     st.dataframe([{ctx.tr("app.login.username"): u.username, ctx.tr("app.col.user"): u.name,
                    ctx.tr("app.role"): "、".join(ctx.role_title(base, r) for r in u.roles),
                    ctx.tr("app.col.property"): u.property or ctx.tr("app.company_level"),
@@ -386,16 +389,19 @@ def users_page() -> None:
     chosen = st.selectbox(ctx.tr("app.users.edit"), names, key="users_pick",
                           format_func=lambda n: ctx.tr("app.users.new") if n == "" else n)
     existing = directory.get(chosen) if chosen else None
-    props: list[str | None] = [None, *sorted(base.properties)]
+    props: list[str | None] = ([None] if company_wide else []) + sorted(session.caps.properties)
+    role_titles = {r: ctx.role_title(ctx.handbook(pid), r)
+                   for pid in reversed(props) for r in ctx.handbook(pid).roles}
+    role_ids = sorted(role_titles)
     with st.form(f"user_form_{chosen or 'new'}"):
         username = st.text_input(ctx.tr("app.login.username"),
                                  value=existing.username if existing else "",
                                  disabled=existing is not None)
         name = st.text_input(ctx.tr("app.col.user"), value=existing.name if existing else "")
-        roles = st.multiselect(ctx.tr("app.role"), sorted(base.roles),
+        roles = st.multiselect(ctx.tr("app.role"), role_ids,
                                default=[r for r in (existing.roles if existing else ())
-                                        if r in base.roles],
-                               format_func=lambda r: ctx.role_title(base, r))
+                                        if r in role_ids],
+                               format_func=lambda r: role_titles.get(r, r))
         prop = st.selectbox(ctx.tr("app.col.property"), props,
                             index=props.index(existing.property) if existing
                             and existing.property in props else 0,
@@ -407,6 +413,13 @@ def users_page() -> None:
                                  help=ctx.tr("app.users.password_help"))
         saved = st.form_submit_button(ctx.tr("app.save"), type="primary")
     if saved:
+        if prop not in props or (existing is not None and existing not in all_users):
+            st.error(ctx.tr("app.denied"))  # checked again on the server, not only in the UI
+            return
+        unknown = auth.check_roles(roles, ctx.handbook(prop))
+        if unknown:
+            st.error(ctx.tr("app.users.invalid", reason=", ".join(unknown)))
+            return
         user = auth.User(existing.username if existing else username.strip(),
                          name.strip() or username.strip(), tuple(roles), prop,
                          active=active, demo=existing.demo if existing else False)
