@@ -418,7 +418,10 @@ def _actions(session: ctx.Session, hb: m.Handbook, case: Case) -> None:
     tabs = st.tabs([ctx.tr("app.case.transfer"), ctx.tr("app.case.return"),
                     ctx.tr("app.case.comment")])
     with tabs[0]:
-        roles = sorted(hb.roles)
+        # The procedure's own roles first: a case is usually passed within its procedure.
+        proc = hb.procedures.get(case.procedure_id)
+        own = [r for r in (proc.roles if proc else ()) if r in hb.roles and r != case.role]
+        roles = own + sorted(r for r in hb.roles if r not in own)
         to_role = st.selectbox(ctx.tr("app.role"), roles, key=f"transfer_role_{case.id}",
                                format_func=lambda r: ctx.role_title(hb, r))
         reason = st.text_input(ctx.tr("app.case.reason"), key=f"transfer_reason_{case.id}")
