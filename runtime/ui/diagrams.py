@@ -76,7 +76,8 @@ def flowchart(proc: m.Procedure, hb: m.Handbook, lang: str = "zh") -> str:
             attr = f" [label={_q(label)}]" if label else ""
             lines.append(f"  {_q(step.id)} -> {_q(tr.to)}{attr};")
     for clock in proc.clocks:
-        limit = duration_text(clock.within, lang)
+        # A clock may run to a date in the case (until: reply_due) instead of a fixed limit.
+        limit = duration_text(clock.within, lang) if clock.within else f"→ {clock.until}"
         for stop in clock.stop:
             text = f"≤ {limit}: {clock.title}"
             lines.append(f"  {_q(clock.start.step)} -> {_q(stop.step)} [label={_q(text)}, "

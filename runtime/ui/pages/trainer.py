@@ -102,7 +102,7 @@ def render_duty_card(hb: m.Handbook, role: m.Role) -> None:
     for proc, steps in owned:
         limits = [f"{s.title} ({duration_text(s.time_limit, lang)})" if s.time_limit else s.title
                   for s in steps]
-        clocks = [f"{c.title}: {duration_text(c.within, lang)}" for c in proc.clocks]
+        clocks = [f"{c.title}: {duration_text(c.within, lang) or c.until}" for c in proc.clocks]
         st.markdown(f"- **{ctx.title_of(proc.meta)}** — {'; '.join(limits) or '—'}")
         if clocks:
             st.caption("⏱ " + " · ".join(clocks))
@@ -124,7 +124,8 @@ def flow_page() -> None:
     if proc.clocks:
         st.markdown(f"#### {ctx.tr('app.flow.clocks')}")
         st.dataframe([{ctx.tr("app.col.title"): c.title,
-                       ctx.tr("app.card.time_limit"): duration_text(c.within, ctx.lang()),
+                       ctx.tr("app.card.time_limit"): duration_text(c.within, ctx.lang())
+                       or f"→ {c.until}",
                        ctx.tr("app.flow.escalate"): "、".join(ctx.role_title(hb, e.role)
                                                              for e in c.escalate)}
                       for c in proc.clocks], hide_index=True, width="stretch")
