@@ -47,6 +47,7 @@ def _check(args: argparse.Namespace) -> int:
         for e in result.errors:
             print(e.cli_line())
         if errors:
+            sys.stdout.flush()  # keep the summary after the last error line in a shared terminal
             print(f"{len(errors)} error(s), {len(warnings)} warning(s) in "
                   f"{len({e.file for e in errors})} file(s)", file=sys.stderr)
         else:
