@@ -56,6 +56,22 @@ class Meta:
     description: str | None = None
 
 
+class _Named:
+    """`id` and `title` of a rule object, read from its `meta` header."""
+
+    meta: Meta
+
+    @builtins.property
+    def id(self) -> str:
+        """The rule id."""
+        return self.meta.id
+
+    @builtins.property
+    def title(self) -> str:
+        """The rule's display title."""
+        return self.meta.title
+
+
 @dataclass(frozen=True)
 class Target:
     """A KPI target such as 投诉处理率 100% or 收缴率 98%."""
@@ -129,7 +145,7 @@ class Qualifications:
 
 
 @dataclass(frozen=True)
-class Role:
+class Role(_Named):
     """岗位: a position with its reporting line, duties, authorities and qualifications."""
 
     meta: Meta
@@ -143,16 +159,6 @@ class Role:
     authorities: tuple[str, ...]
     qualifications: Qualifications
     sees_personal_data: bool = False  # may see unmasked phone / ID numbers
-
-    @property
-    def id(self) -> str:
-        """The role id."""
-        return self.meta.id
-
-    @property
-    def title(self) -> str:
-        """The role's display title."""
-        return self.meta.title
 
 
 @dataclass(frozen=True)
@@ -254,7 +260,7 @@ class RecordKeeping:
 
 
 @dataclass(frozen=True)
-class Procedure:
+class Procedure(_Named):
     """作业规程: purpose, scope, responsibilities, steps, clocks, follow-ups and records."""
 
     meta: Meta
@@ -268,16 +274,6 @@ class Procedure:
     follow_ups: tuple[FollowUp, ...]
     records: tuple[RecordKeeping, ...]
     category: str | None = None
-
-    @property
-    def id(self) -> str:
-        """The procedure id."""
-        return self.meta.id
-
-    @property
-    def title(self) -> str:
-        """The procedure's display title."""
-        return self.meta.title
 
     def step(self, step_id: str) -> Step:
         """The step with this id (KeyError when absent)."""
@@ -317,16 +313,11 @@ class ScheduleItem:
 
 
 @dataclass(frozen=True)
-class Schedule:
+class Schedule(_Named):
     """工作行程: a set of recurring tasks."""
 
     meta: Meta
     items: tuple[ScheduleItem, ...]
-
-    @property
-    def id(self) -> str:
-        """The schedule id."""
-        return self.meta.id
 
 
 @dataclass(frozen=True)
@@ -340,7 +331,7 @@ class FormSection:
 
 
 @dataclass(frozen=True)
-class Form:
+class Form(_Named):
     """表: a JSON Schema for the data plus UI hints and a print template."""
 
     meta: Meta
@@ -353,16 +344,6 @@ class Form:
     personal_fields: tuple[str, ...] = ()
     signatures: tuple[str, ...] = ()  # signature boxes of the paper register (经办人, 主管)
     orientation: Literal["portrait", "landscape"] = "portrait"
-
-    @property
-    def id(self) -> str:
-        """The form id."""
-        return self.meta.id
-
-    @property
-    def title(self) -> str:
-        """The form's display title."""
-        return self.meta.title
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -379,7 +360,7 @@ class YearOverride:
 
 
 @dataclass(frozen=True)
-class Calendar:
+class Calendar(_Named):
     """Working hours, working weekdays and holidays of a company or property."""
 
     meta: Meta
@@ -389,11 +370,6 @@ class Calendar:
     holidays: Mapping[str, str]
     workdays: tuple[str, ...]
     overrides: Mapping[int, YearOverride]
-
-    @property
-    def id(self) -> str:
-        """The calendar id."""
-        return self.meta.id
 
 
 @dataclass(frozen=True)
@@ -436,7 +412,7 @@ class Question:
 
 
 @dataclass(frozen=True)
-class Training:
+class Training(_Named):
     """培训: etiquette sections, courteous phrases, phone scripts and quiz questions."""
 
     meta: Meta
@@ -444,11 +420,6 @@ class Training:
     scripts: tuple[Script, ...]
     quiz: tuple[Question, ...]
     roles: tuple[str, ...] = ()
-
-    @property
-    def id(self) -> str:
-        """The training id."""
-        return self.meta.id
 
     @property
     def item_count(self) -> int:
@@ -518,7 +489,7 @@ class Company:
 
 
 @dataclass(frozen=True)
-class Property:
+class Property(_Named):
     """A management office (管理处) with its differences from the company base."""
 
     meta: Meta
@@ -528,11 +499,6 @@ class Property:
     departments: tuple[Department, ...]
     overlay_count: int = 0
     address: str | None = None
-
-    @property
-    def id(self) -> str:
-        """The property id."""
-        return self.meta.id
 
 
 @dataclass(frozen=True)
