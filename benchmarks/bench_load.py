@@ -53,7 +53,7 @@ def generate(dest: Path, copies: int) -> tuple[Path, Path]:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_text(text, encoding="utf-8")
                 continue
-            renamed = pattern.sub(lambda m: f"{m.group(1)}-k{k}", text)
+            renamed = pattern.sub(lambda m, k=k: f"{m.group(1)}-k{k}", text)
             # Template file names are shared, not renamed.
             renamed = re.sub(r"(template: \S+?)-k\d+(\.html\.j2)", r"\1\2", renamed)
             base = rules if path.is_relative_to(rules) else forms

@@ -1,4 +1,4 @@
-"""`make bench`: run every benchmark in benchmarks/ (each prints ratios against its own baseline)."""
+"""`make bench`: run every benchmark in benchmarks/ (each prints ratios against its baseline)."""
 
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_each_mistake_is_located(make_tree: MakeTree, case: tuple) -> None:  # type: ignore[type-arg]
-    name, rel, old, new, code, pattern, needle, key_path = case
+    _name, rel, old, new, code, pattern, needle, key_path = case
     root = make_tree()
     _edit(root, rel, old, new)
     errors = compile_tree(root / "rules", root / "forms").errors

@@ -100,8 +100,8 @@ def test_irregular_items_have_no_dates() -> None:
 def test_hands_off_to_must_name_a_procedure(make_tree: MakeTree) -> None:
     root = make_tree()
     proc = root / "rules/procedures/complaint.yaml"
-    text = proc.read_text(encoding="utf-8").replace("    time-limit: 2h\n",
-                                                    "    time-limit: 2h\n    hands-off-to: repair\n")
+    text = proc.read_text(encoding="utf-8").replace(
+        "    time-limit: 2h\n", "    time-limit: 2h\n    hands-off-to: repair\n")
     proc.write_text(text, encoding="utf-8")
     errors = _compile(root).errors
     assert [(e.code, e.key_path) for e in errors] == [("E024", "steps[1].hands-off-to")]

@@ -1,4 +1,4 @@
-"""Engine semantics of the language extensions: `until` clocks, `hands-off-to`, schedule `within`."""
+"""Engine semantics of language extensions: `until` clocks, `hands-off-to`, schedule `within`."""
 
 from __future__ import annotations
 
