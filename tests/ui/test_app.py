@@ -300,6 +300,20 @@ def test_draft_goes_through_document_control_and_goes_live() -> None:
     assert rules.parent.name == "0002"
     assert ctx.handbook(None).roles["front-desk"].headcount.count == 5
     assert titles(sign_in("frontdesk.taoyuan")) == ["我的待办"]
+    # The change touches the front-desk role: its holders get a read task, others do not.
+    desk = open_page(sign_in("frontdesk.taoyuan"), "ack")
+    assert not desk.exception
+    assert any("定编" in md and "5" in md for md in (m.value for m in desk.markdown))
+    desk.button(key="readtask_2").click().run()
+    assert not desk.exception
+    other = open_page(sign_in("assistant.taoyuan"), "ack")
+    assert not other.exception
+    assert not [b for b in other.button if str(b.key).startswith("readtask_")]
+    from runtime.versions import acks as read_tasks
+
+    progress = read_tasks.progress(ctx.store(), 2)
+    assert "frontdesk.taoyuan" in progress["front-desk"]["done"]
+    assert "customer-assistant" not in progress
 
 
 def test_resolved_view_shows_property_override_with_source() -> None:

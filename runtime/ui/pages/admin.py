@@ -14,6 +14,9 @@ from runtime.errors import HandbookError, RuleError, RuleErrors
 from runtime.ui import context as ctx
 from runtime.ui.drafts import safe_relpath, tree_files, validate_with
 from runtime.ui.main import goto
+from runtime.versions import VersionInfo
+from runtime.versions import acks as read_tasks
+from runtime.versions.diff import diff_trees
 from runtime.versions.drafts import TRANSITIONS, Actor, Conflict, Draft
 
 _MONO = "<style>.stTextArea textarea {font-family: ui-monospace, Menlo, Consolas, monospace; " \
@@ -222,6 +225,7 @@ def versions_page() -> None:
     cols = st.columns(len(actions))
     for col, action in zip(cols, actions, strict=True):
         if col.button(ctx.tr(f"app.versions.act.{action}"), key=f"versions_{action}"):
+            before = repo.versions.current()
             try:
                 repo.act(draft, action, _actor(session), comment)
             except RuleErrors as exc:
@@ -230,8 +234,17 @@ def versions_page() -> None:
                 st.error(str(exc))
             else:
                 if action == "publish":
+                    _create_read_tasks(before)
                     ctx.refresh_rules()  # the app switches to the new version at once
                 st.rerun()
+
+
+def _create_read_tasks(before: VersionInfo) -> int:
+    """Everyone holding a role the published change touches gets a read task (issue 7)."""
+    after = ctx.drafts().versions.current()
+    changes = diff_trees(before.rules, before.forms, after.rules, after.forms)
+    people = [u.to_doc() for u in ctx.users().list()]
+    return read_tasks.create_tasks(ctx.store(), after.number, changes, people)
 
 
 def _leaves(data: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int,

@@ -25,6 +25,7 @@ from runtime.ui import formview
 from runtime.ui.components import badge, procedure_picker, visible_properties
 from runtime.ui.fmt import remaining_text, when_text
 from runtime.ui.main import goto
+from runtime.versions import acks as read_tasks
 
 CASE_KEY = "case_id"
 FLASH_KEY = "_flash"
@@ -91,6 +92,9 @@ def tasks_page() -> None:
     cols = st.columns(4)
     for col, status in zip(cols, ("overdue", "due_soon", "due", "none"), strict=True):
         col.metric(ctx.tr(f"app.status.{status}"), counts[status])
+    unread = ctx.store().count(read_tasks.TABLE, username=session.user.username, status="open")
+    if unread and st.button(ctx.tr("app.readtask.pending", n=unread), key="tasks_read"):
+        goto("ack")
     if not views:
         st.info(ctx.tr("app.tasks.empty"))
         return

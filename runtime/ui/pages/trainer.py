@@ -12,6 +12,7 @@ from runtime.ui import acks, diagrams, quiz
 from runtime.ui import context as ctx
 from runtime.ui.components import procedure_picker, property_picker, role_picker
 from runtime.ui.fmt import duration_text
+from runtime.versions import acks as read_tasks
 
 
 def org_page() -> None:
@@ -187,6 +188,7 @@ def ack_page() -> None:
     session = ctx.guard("staff")
     st.title(ctx.tr("app.page.ack"))
     repo = ctx.store()
+    _change_tasks(session, repo)
     mine = {d["key"] for d in repo.find(acks.TABLE, username=session.user.username)}
     readings = acks.readings_for(session.hb, session.user.roles)
     read, total = acks.progress(readings, mine)
@@ -203,6 +205,47 @@ def ack_page() -> None:
             st.rerun()
     if session.caps.can("train"):
         _ack_overview(session, repo.all(acks.TABLE))
+        _change_overview(session, repo)
+
+
+def _change_tasks(session: ctx.Session, repo: Any) -> None:
+    """The published changes that concern my roles, each to acknowledge once per version."""
+    tasks = sorted(repo.find(read_tasks.TABLE, username=session.user.username),
+                   key=lambda d: -int(d["version"]))
+    if not tasks:
+        return
+    st.subheader(ctx.tr("app.readtask.title"))
+    for task in tasks:
+        with st.container(border=True):
+            cols = st.columns([6, 2])
+            cols[0].markdown(ctx.tr("app.readtask.version", version=task["version"]))
+            for change in task["changes"]:
+                cols[0].markdown(f"- {change['en'] if ctx.lang() == 'en' else change['zh']}")
+            if task["status"] == "done":
+                cols[1].success(ctx.tr("app.ack.done"))
+            elif cols[1].button(ctx.tr("app.ack.confirm"), key=f"readtask_{task['version']}"):
+                read_tasks.acknowledge(repo, int(task["version"]), session.user.username,
+                                       datetime.now())
+                st.rerun()
+
+
+def _change_overview(session: ctx.Session, repo: Any) -> None:
+    rows = []
+    for task in repo.all(read_tasks.TABLE):
+        if task.get("property") and not session.caps.may_see_property(task["property"]):
+            continue
+        rows.append({ctx.tr("app.col.version"): task["version"],
+                     ctx.tr("app.col.user"): task["username"],
+                     ctx.tr("app.role"): "、".join(ctx.role_title(session.hb, r)
+                                                  for r in task["roles"]),
+                     ctx.tr("app.readtask.changes"): len(task["changes"]),
+                     ctx.tr("app.readtask.state"): ctx.tr("app.ack.done")
+                     if task["status"] == "done" else ctx.tr("app.readtask.open")})
+    if rows:
+        st.subheader(ctx.tr("app.readtask.overview"))
+        st.dataframe(sorted(rows, key=lambda r: (-r[ctx.tr("app.col.version")],
+                                                 r[ctx.tr("app.col.user")])),
+                     hide_index=True, width="stretch")
 
 
 def _ack_overview(session: ctx.Session, docs: list[dict[str, Any]]) -> None:
