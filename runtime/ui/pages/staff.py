@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -507,19 +505,14 @@ def _print_buttons(session: ctx.Session, hb: m.Handbook, form: m.Form, case: Cas
 
 
 def record_csv(form: m.Form, record: Mapping[str, Any], caps: auth.Capabilities) -> bytes:
-    """One record as CSV with Chinese headers (UTF-8 with BOM so Excel reads it)."""
-    from runtime.forms import form_spec
+    """One record as CSV with Chinese headers, personal data masked as on screen.
 
-    spec = form_spec(form)
-    data = auth.mask_record(record.get("data") or {}, form, caps)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    names = [f.name for f in spec.fields]
-    writer.writerow([ctx.tr("app.col.number"), *[spec.field(n).label(ctx.lang())  # type: ignore[union-attr]
-                                                  for n in names]])
-    writer.writerow([record.get("number", ""), *["" if data.get(n) is None else str(data[n])
-                                                  for n in names]])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    The export module writes it (UTF-8 with BOM for Excel; formula-like cells kept as text).
+    """
+    from runtime.export import csv_bytes
+
+    masked = {**record, "data": auth.mask_record(record.get("data") or {}, form, caps)}
+    return csv_bytes(form, [masked], ctx.lang())
 
 
 def _log(proc: m.Procedure | None, case: Case, lang: str) -> None:
