@@ -61,9 +61,12 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ["HANDBOOK_DATA"] = tempfile.mkdtemp(prefix="handbook-bench-app-")
     os.environ.setdefault("HANDBOOK_PBKDF2_ITERATIONS", "1000")
+    # Setting up data outside `streamlit run` warns "missing ScriptRunContext" on every
+    # cached call; the warning is expected here and would drown the figures.
     import logging
 
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage())
     from streamlit.testing.v1 import AppTest
 
     app = str(ROOT / "app.py")

@@ -53,7 +53,8 @@ def generate(dest: Path, copies: int) -> tuple[Path, Path]:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_text(text, encoding="utf-8")
                 continue
-            renamed = pattern.sub(lambda m, k=k: f"{m.group(1)}-k{k}", text)
+            # Copy 0 keeps the shipped ids, which the shared company rule refers to.
+            renamed = text if k == 0 else pattern.sub(lambda m, k=k: f"{m.group(1)}-k{k}", text)
             # Template file names are shared, not renamed.
             renamed = re.sub(r"(template: \S+?)-k\d+(\.html\.j2)", r"\1\2", renamed)
             base = rules if path.is_relative_to(rules) else forms
@@ -61,10 +62,6 @@ def generate(dest: Path, copies: int) -> tuple[Path, Path]:
             target = outb / f"copy{k}" / path.relative_to(base)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(renamed, encoding="utf-8")
-    for tpl in (forms / "templates").glob("*.j2"):
-        for k in range(copies):
-            stem = tpl.name.removesuffix(".html.j2")
-            shutil.copy(tpl, out_forms / "templates" / f"{stem}-k{k}.html.j2")
     return out_rules, out_forms
 
 
