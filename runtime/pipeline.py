@@ -7,6 +7,7 @@ error of the whole tree (all properties) for `handbook check` and the editor pag
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections import ChainMap
@@ -83,6 +84,21 @@ def compile_tree(
     base: Path | None = None,
 ) -> Compiled:
     """Run every stage over a rules tree (no caching: see `compiled`)."""
+    # A compile allocates many small, long-lived, acyclic objects; the cyclic collector would
+    # rescan all of them again and again (measured: 45% extra at 4,000 files, growing with
+    # size). Pausing it keeps the compile linear; reference counting still frees garbage.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _compile_tree(rules_dir, forms_dir, base)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _compile_tree(
+    rules_dir: Path | str, forms_dir: Path | str | None, base: Path | None
+) -> Compiled:
     rules_path = Path(rules_dir)
     forms_path = Path(forms_dir) if forms_dir is not None else None
     roots = [rules_path] + ([forms_path] if forms_path is not None else [])
