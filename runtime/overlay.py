@@ -132,93 +132,98 @@ def apply_overlays(prop: RawDoc, base: Mapping[tuple[str, str], RawDoc]) -> Over
     return result
 
 
+def _op_set(doc: LocDict, segments: list[Segment], value: Any, loc: Loc) -> None:
+    parent, _ = _descend(doc, segments[:-1])
+    last = segments[-1]
+    if last.select is None:
+        if not isinstance(parent, LocDict):
+            raise OverlayPathError(f"cannot set {last.key!r}: parent is not a mapping")
+        if len(segments) == 1 and last.key in {"kind", "id"}:
+            raise OverlayPathError("an overlay cannot change kind or id")
+        parent[last.key] = value
+        parent.locs[last.key] = loc
+        return
+    lst, idx = _item(parent, last)
+    lst[idx] = value
+    lst.locs[idx] = loc
+
+
+def _op_add(doc: LocDict, segments: list[Segment], items: Any, loc: Loc) -> None:
+    parent, _ = _descend(doc, segments[:-1])
+    last = segments[-1]
+    if last.select is not None or not isinstance(parent, LocDict):
+        raise OverlayPathError("add takes the path of a list, e.g. duties")
+    if not isinstance(items, LocList):
+        raise OverlayPathError("add needs a list of items")
+    lst = parent.get(last.key)
+    if lst is None:
+        lst = LocList(loc=loc)
+        parent[last.key] = lst
+        parent.locs[last.key] = loc
+    if not isinstance(lst, LocList):
+        raise OverlayPathError(f"{last.key!r} is not a list")
+    for item, item_loc in zip(items, items.locs, strict=False):
+        ident = item.get("id", item.get("no")) if isinstance(item, dict) else None
+        if ident is not None and any(_matches(x, str(ident)) for x in lst):
+            raise OverlayPathError(f"item [{ident}] already exists: use set")
+        lst.append(item)
+        lst.locs.append(item_loc)
+
+
+def _op_unset(doc: LocDict, segments: list[Segment], _value: Any, _loc: Loc) -> None:
+    last = segments[-1]
+    if last.select is not None:
+        raise OverlayPathError("unset takes a key, e.g. headcount; use remove for list items")
+    parent, _ = _descend(doc, segments[:-1])
+    if not isinstance(parent, LocDict) or last.key not in parent:
+        raise OverlayPathError(f"no key {last.key!r} to unset")
+    if len(segments) == 1 and last.key in {"kind", "id", "title", "version"}:
+        raise OverlayPathError(f"{last.key!r} cannot be unset")
+    del parent[last.key]
+    parent.locs.pop(last.key, None)
+
+
+def _op_remove(doc: LocDict, segments: list[Segment], _value: Any, _loc: Loc) -> None:
+    last = segments[-1]
+    if last.select is None:
+        raise OverlayPathError("remove takes a list item, e.g. duties[6]")
+    parent, _ = _descend(doc, segments[:-1])
+    lst, idx = _item(parent, last)
+    del lst[idx]
+    del lst.locs[idx]
+
+
+def _item(parent: Any, last: Segment) -> tuple[LocList, int]:
+    """The list named by `last.key` under `parent`, and the position of `last.select` in it."""
+    lst, _ = _descend(parent, [Segment(last.key)])
+    if not isinstance(lst, LocList):
+        raise OverlayPathError(f"{last.key!r} is not a list")
+    return lst, _find(lst, str(last.select))
+
+
+# operation → (how it reads in a message, what it does), applied in this order.
+_OPS = {
+    "set": ("set", _op_set),
+    "add": ("add to", _op_add),
+    "unset": ("unset", _op_unset),
+    "remove": ("remove", _op_remove),
+}
+
+
+def _entries(section: Any, fallback: Loc) -> list[tuple[str | int, str, Any, Loc]]:
+    """(where, path, value, location) of each entry of a set/add mapping or unset/remove list."""
+    if isinstance(section, LocDict):
+        return [(k, k, v, section.locs.get(k, fallback)) for k, v in section.items()]
+    if isinstance(section, LocList):
+        return [(j, str(p), None, section.locs[j] if j < len(section.locs) else fallback)
+                for j, p in enumerate(section)]
+    return []
+
+
 def _apply_one(doc: LocDict, ov: LocDict, opath: KeyPath, err: Any) -> None:
-    for where, raw_path in _items(ov.get("set")):
-        try:
-            segments = parse_path(raw_path)
-            parent, _ = _descend(doc, segments[:-1])
-            last = segments[-1]
-            value = ov["set"][raw_path]
-            loc = ov["set"].locs.get(raw_path, ov.loc)
-            if last.select is None:
-                if not isinstance(parent, LocDict):
-                    raise OverlayPathError(f"cannot set {last.key!r}: parent is not a mapping")
-                if last.key not in parent and len(segments) == 1 and last.key in {"kind", "id"}:
-                    raise OverlayPathError("an overlay cannot change kind or id")
-                parent[last.key] = value
-                parent.locs[last.key] = loc
-            else:
-                lst, _ = _descend(parent, [Segment(last.key)])
-                if not isinstance(lst, LocList):
-                    raise OverlayPathError(f"{last.key!r} is not a list")
-                idx = _find(lst, last.select)
-                lst[idx] = value
-                lst.locs[idx] = loc
-        except OverlayPathError as exc:
-            err((*opath, "set", where), "E061", f"cannot set {raw_path!r}: {exc}")
-    for where, raw_path in _items(ov.get("add")):
-        try:
-            segments = parse_path(raw_path)
-            parent, _ = _descend(doc, segments[:-1])
-            last = segments[-1]
-            items = ov["add"][raw_path]
-            if last.select is not None or not isinstance(parent, LocDict):
-                raise OverlayPathError("add takes the path of a list, e.g. duties")
-            if not isinstance(items, LocList):
-                raise OverlayPathError("add needs a list of items")
-            lst = parent.get(last.key)
-            if lst is None:
-                lst = LocList(loc=ov["add"].locs.get(raw_path, ov.loc))
-                parent[last.key] = lst
-                parent.locs[last.key] = lst.loc
-            if not isinstance(lst, LocList):
-                raise OverlayPathError(f"{last.key!r} is not a list")
-            for item, item_loc in zip(items, items.locs, strict=False):
-                ident = item.get("id", item.get("no")) if isinstance(item, dict) else None
-                if ident is not None and any(_matches(x, str(ident)) for x in lst):
-                    raise OverlayPathError(f"item [{ident}] already exists: use set")
-                lst.append(item)
-                lst.locs.append(item_loc)
-        except OverlayPathError as exc:
-            err((*opath, "add", where), "E061", f"cannot add to {raw_path!r}: {exc}")
-    unsets = ov.get("unset")
-    if isinstance(unsets, list):
-        for j, raw_path in enumerate(unsets):
+    for op, (verb, apply) in _OPS.items():
+        for where, raw_path, value, loc in _entries(ov.get(op), ov.loc):
             try:
-                segments = parse_path(str(raw_path))
-                last = segments[-1]
-                if last.select is not None:
-                    raise OverlayPathError("unset takes a key, e.g. headcount; use remove for "
-                                           "list items")
-                parent, _ = _descend(doc, segments[:-1])
-                if not isinstance(parent, LocDict) or last.key not in parent:
-                    raise OverlayPathError(f"no key {last.key!r} to unset")
-                if len(segments) == 1 and last.key in {"kind", "id", "title", "version"}:
-                    raise OverlayPathError(f"{last.key!r} cannot be unset")
-                del parent[last.key]
-                parent.locs.pop(last.key, None)
+                apply(doc, parse_path(raw_path), value, loc)
             except OverlayPathError as exc:
-                err((*opath, "unset", j), "E061", f"cannot unset {raw_path!r}: {exc}")
-    removes = ov.get("remove")
-    if isinstance(removes, list):
-        for j, raw_path in enumerate(removes):
-            try:
-                segments = parse_path(str(raw_path))
-                last = segments[-1]
-                if last.select is None:
-                    raise OverlayPathError("remove takes a list item, e.g. duties[6]")
-                parent, _ = _descend(doc, segments[:-1])
-                lst, _ = _descend(parent, [Segment(last.key)])
-                if not isinstance(lst, LocList):
-                    raise OverlayPathError(f"{last.key!r} is not a list")
-                idx = _find(lst, last.select)
-                del lst[idx]
-                del lst.locs[idx]
-            except OverlayPathError as exc:
-                err((*opath, "remove", j), "E061", f"cannot remove {raw_path!r}: {exc}")
-
-
-def _items(section: Any) -> list[tuple[str, str]]:
-    if not isinstance(section, dict):
-        return []
-    return [(k, k) for k in section]
+                err((*opath, op, where), "E061", f"cannot {verb} {raw_path!r}: {exc}")
