@@ -46,11 +46,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("etiquette", "train", "train", "trainer:etiquette_page", "record_voice_over"),
     PageSpec("quiz", "train", "staff", "trainer:quiz_page", "quiz"),
     PageSpec("ack", "train", "staff", "trainer:ack_page", "task_alt"),
+    PageSpec("changes", "train", "train", "versions_ui:changes_page", "difference"),
     PageSpec("dashboard", "dashboard", "dashboard", "dashboard:dashboard_page", "monitoring"),
     PageSpec("rules", "admin", "administer", "admin:rules_page", "folder_open"),
     PageSpec("editor", "admin", "administer", "admin:editor_page", "edit_document"),
     PageSpec("resolved", "admin", "administer", "admin:resolved_page", "layers"),
     PageSpec("versions", "admin", "administer", "admin:versions_page", "history"),
+    PageSpec("newprop", "admin", "administer", "versions_ui:new_property_page", "add_business"),
     PageSpec("import", "admin", "administer", "admin:import_page", "upload_file"),
     PageSpec("users", "admin", "administer", "admin:users_page", "group"),
 )

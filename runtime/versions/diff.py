@@ -9,6 +9,7 @@ A change in the company base is reported once, not once per property.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,3 +314,30 @@ def raw_diff(old_rules: Path, old_forms: Path, new_rules: Path, new_forms: Path)
                     ta.splitlines(keepends=True), tb.splitlines(keepends=True),
                     fromfile=f"a/{label}/{name}", tofile=f"b/{label}/{name}"))
     return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+
+def group_changes(changes: Iterable[Change]) -> list[tuple[str, list[Change]]]:
+    """Changes grouped by where they apply: the company base first, then each property."""
+    groups: dict[tuple[bool, str], list[Change]] = {}
+    for change in changes:
+        groups.setdefault((change.scope is not None, change.scope_title), []).append(change)
+    return [(title, items) for (_prop, title), items in sorted(groups.items(),
+                                                                key=lambda kv: kv[0][0])]
+
+
+def raw_diff_files(raw: str) -> list[tuple[str, str]]:
+    """A raw diff split per file: (path as `rules/...`, that file's part of the diff)."""
+    out: list[tuple[str, str]] = []
+    for part in re.split(r"(?m)^(?=--- a/)", raw):
+        if part.startswith("--- a/"):
+            path = part.split("\n", 1)[0].removeprefix("--- a/").strip()
+            out.append((path, part))
+    return out
+
+
+def property_of_path(path: str) -> str | None:
+    """The property a rule file belongs to (`rules/properties/<id>/...`), None for the company."""
+    parts = path.split("/")
+    if len(parts) > 2 and parts[0] == "rules" and parts[1] == "properties":
+        return parts[2]
+    return None

@@ -208,6 +208,11 @@ def versions_page() -> None:
                    ctx.tr("app.col.when"): v.published_at, ctx.tr("app.col.who"): v.published_by,
                    ctx.tr("app.versions.message"): v.message} for v in versions],
                  hide_index=True, width="stretch")
+    # Imported here: versions_ui uses this module's helpers (show_errors) in turn.
+    from runtime.ui.pages import versions_ui
+
+    with st.expander(ctx.tr("app.changes.history"), expanded=len(versions) > 1):
+        versions_ui.history_section(None, repo, "versions_history")
     st.subheader(ctx.tr("app.versions.drafts"))
     draft = draft_picker(session, "versions_draft", editable_only=False)
     if draft is None:
@@ -216,6 +221,7 @@ def versions_page() -> None:
                    ctx.tr("app.col.event"): h.get("action"),
                    ctx.tr("app.versions.comment"): h.get("comment") or h.get("file", "")}
                   for h in draft.history], hide_index=True, width="stretch")
+    versions_ui.draft_changes(repo, draft)
     if st.button(ctx.tr("app.versions.check"), key="versions_check"):
         show_errors(repo.check(draft), None)
     actions = [a for a, (needs, _to, _duty) in TRANSITIONS.items() if draft.state in needs]
