@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -34,9 +35,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code = int(args.func(args))
+        sys.stdout.flush()
     except KeyboardInterrupt:
         return 130
-    sys.stdout.flush()
+    except BrokenPipeError:
+        # `handbook ... | head` closed the pipe: stop quietly instead of a traceback, and
+        # point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command killed by a closed pipe
     return code
 
 

@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="check a rules tree and publish it as the next version")
     _data(p)
     p.add_argument("--message", required=True, help="what changed and why")
-    p.add_argument("--rules", type=Path, default=None, help="rules folder (default: ./rules)")
-    p.add_argument("--forms", type=Path, default=None, help="forms folder (default: ./forms)")
+    p.add_argument("--rules", type=Path, help="rules folder (default: <project>/rules)")
+    p.add_argument("--forms", type=Path, help="forms folder (default: <project>/forms)")
     p.add_argument("--by", default=None, help="who publishes (default: the login name)")
     p.set_defaults(func=_publish)
 
