@@ -102,5 +102,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.newprop.written": _s("已写入草稿「{draft}」: {files}。下一步: 在「版本与发布」提交审核。",
                               "Written into draft {draft}: {files}. Next: submit it for review "
                               "on the versions page."),
+    "app.newprop.yaml": _s("写入的规则文件", "The rule files written"),
     "app.newprop.goto": _s("打开版本与发布", "Open versions and publishing"),
 }

@@ -328,7 +328,9 @@ def group_changes(changes: Iterable[Change]) -> list[tuple[str, list[Change]]]:
 def raw_diff_files(raw: str) -> list[tuple[str, str]]:
     """A raw diff split per file: (path as `rules/...`, that file's part of the diff)."""
     out: list[tuple[str, str]] = []
-    for part in re.split(r"(?m)^(?=--- a/)", raw):
+    # A file header is `--- a/…` directly followed by `+++ b/…` (a removed line reading
+    # "-- a/x" alone would look like a header).
+    for part in re.split(r"(?m)^(?=--- a/[^\n]*\n\+\+\+ b/)", raw):
         if part.startswith("--- a/"):
             path = part.split("\n", 1)[0].removeprefix("--- a/").strip()
             out.append((path, part))

@@ -181,14 +181,15 @@ class PropertyForm:
 
 
 FieldErrors = dict[str, tuple[str, dict[str, str]]]  # field → (message code, values)
+ERROR_CODES = ("required", "id_format", "id_taken", "type", "hours_format", "hours_overlap",
+               "duration", "headcount")  # every code check_property_form gives (UI messages)
 
 
 def check_property_form(form: PropertyForm, company: m.Handbook,
                         ) -> tuple[NewProperty | None, FieldErrors]:
     """The NewProperty to write (only changed values), or the field errors to show.
 
-    Error codes (translated by the UI): required, id_format, id_taken, type, hours_format,
-    hours_overlap, duration, headcount.
+    Error codes (ERROR_CODES) are translated by the UI.
     """
     errors: FieldErrors = {}
     pid, title = form.id.strip(), form.title.strip()
@@ -212,6 +213,8 @@ def check_property_form(form: PropertyForm, company: m.Handbook,
             errors[f"hours.{i}"] = ("hours_format", {"value": text})
     if len(hours) == 2 and hours[1][0] < hours[0][1]:
         errors["hours.1"] = ("hours_overlap", {"value": f"{hours[1][0]}-{hours[1][1]}"})
+    if hours == [parse_hours(h) for h in company_hours(company)]:
+        hours = []  # the company calendar's hours: nothing to write, the property inherits them
     headcount: dict[str, int] = {}
     for role_id, count in sorted(form.headcount.items()):
         role = company.roles.get(role_id)

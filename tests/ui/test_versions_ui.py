@@ -9,6 +9,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from runtime.versions.drafts import Drafts
 from tests.ui.conftest import ROOT, open_page, sign_in
 
 DENIED = "您没有权限打开此页面。"
@@ -28,7 +29,8 @@ def _fill(at: AppTest, **fields: str) -> AppTest:
     return at.button(key="FormSubmitter:newprop_form-生成管理处规则").click().run()
 
 
-def _drafts():  # type: ignore[no-untyped-def]
+def _drafts() -> Drafts:
+    """The drafts of this test's data directory (the app's own handle)."""
     from runtime.ui import context as ctx
 
     return ctx.drafts()
@@ -205,3 +207,18 @@ def test_versions_page_shows_the_history_too(data_dir: Path, tmp_path: Path) -> 
     at = open_page(sign_in("admin.taoyuan"), "versions")
     assert not at.exception
     assert any("「24小时内处理」 从 24小时 改为 12小时" in md for md in texts(at, "markdown"))
+
+
+def test_every_runtime_built_key_of_these_pages_is_in_the_catalog() -> None:
+    from runtime.i18n import catalog
+    from runtime.ui.pages.versions_ui import FIELD_LABELS, FORM_FIELDS
+    from runtime.versions.newprop import ERROR_CODES, PROPERTY_TYPES
+
+    keys = [f"app.newprop.type.{t}" for t in PROPERTY_TYPES]
+    keys += [f"app.newprop.limit.{k}" for k in ("clock", "step", "follow-up")]
+    keys += [f"app.newprop.err.{c}" for c in ERROR_CODES]
+    keys += [f"app.newprop.{FIELD_LABELS.get(f, f)}" for f in FORM_FIELDS]
+    assert [k for k in keys if k not in catalog()] == []
+    for code in ERROR_CODES:  # every message formats with the values check_property_form gives
+        for lang in ("zh", "en"):
+            catalog()[f"app.newprop.err.{code}"][lang].format(field="F", value="v", reason="r")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from runtime.errors import HandbookError
 from runtime.ui import context as ctx
@@ -106,7 +108,8 @@ def history_section(session: ctx.Session | None, repo: Drafts, key: str) -> None
 
     def label(n: int) -> str:
         v = by_no[n]
-        return ctx.tr("app.changes.version", n=n, when=v.published_at[:16] or "—",
+        return ctx.tr("app.changes.version", n=n,
+                      when=v.published_at[:16].replace("T", " ") or "—",
                       message=v.message)
 
     cols = st.columns(2)
@@ -151,10 +154,11 @@ def changes_page() -> None:
 NEW = ""
 DONE_KEY = "newprop_done"
 PENDING_KEY = "newprop_draft__pending"
+Slots = dict[str, DeltaGenerator]  # form field → the place under it for its error message
 
-
-def _duration_text(limit: Limit) -> str:
-    return str(limit.value)
+# Form fields whose label key differs from the field name (check_property_form's names).
+FIELD_LABELS = {"property_type": "type"}
+FORM_FIELDS = ("id", "title", "property_type", "hours.0", "hours.1")
 
 
 def _field_label(field: str, limits: dict[str, Limit]) -> str:
@@ -163,30 +167,41 @@ def _field_label(field: str, limits: dict[str, Limit]) -> str:
         return f"{limit.procedure_title} · {limit.title}" if limit else field
     if field.startswith("headcount."):
         return ctx.role_title(ctx.handbook(None), field.removeprefix("headcount."))
-    return ctx.tr(f"app.newprop.{field}")
+    return ctx.tr(f"app.newprop.{FIELD_LABELS.get(field, field)}")
 
 
-def _show_field_errors(errors: FieldErrors, limits: dict[str, Limit]) -> None:
+def _show_field_errors(errors: FieldErrors, limits: dict[str, Limit], slots: Slots) -> None:
+    """Each message under its own field, and a summary by the submit button."""
     st.error(ctx.tr("app.newprop.errors", n=len(errors)))
     for field, (code, values) in errors.items():
-        st.error(ctx.tr(f"app.newprop.err.{code}", field=_field_label(field, limits), **values))
+        text = ctx.tr(f"app.newprop.err.{code}", field=_field_label(field, limits), **values)
+        slot = slots.get(field)
+        (slot or st).error(text)
 
 
-def _form(drafts: list[Draft]) -> tuple[PropertyForm, str, str] | None:
+def _input(col: DeltaGenerator, slots: Slots, field: str, label: str, **kw: Any) -> str:
+    """A text input with a place for its error message right under it."""
+    value = col.text_input(label, **kw)
+    slots[field] = col.empty()
+    return value or ""
+
+
+def _form(drafts: list[Draft], limits: list[Limit],
+          slots: Slots) -> tuple[PropertyForm, str, str] | None:
     """The form; (typed values, chosen draft id or NEW, new draft title) once submitted."""
     company = ctx.handbook(None)
-    limits = company_limits(company)
     hours = company_hours(company)
     by_id = {d.id: d for d in drafts}
     with st.form("newprop_form"):
         st.subheader(ctx.tr("app.newprop.basics"))
-        cols = st.columns(2)
-        pid = cols[0].text_input(ctx.tr("app.newprop.id"), key="newprop_id",
-                                 help=ctx.tr("app.newprop.id_help"), placeholder="east-garden")
-        title = cols[1].text_input(ctx.tr("app.newprop.title"), key="newprop_title")
-        ptype = cols[0].selectbox(ctx.tr("app.newprop.type"), PROPERTY_TYPES, key="newprop_type",
-                                  format_func=lambda t: ctx.tr(f"app.newprop.type.{t}"))
-        address = cols[1].text_input(ctx.tr("app.newprop.address"), key="newprop_address")
+        left, right = st.columns(2)
+        pid = _input(left, slots, "id", ctx.tr("app.newprop.id"), key="newprop_id",
+                     help=ctx.tr("app.newprop.id_help"), placeholder="east-garden")
+        title = _input(right, slots, "title", ctx.tr("app.newprop.title"), key="newprop_title")
+        ptype = left.selectbox(ctx.tr("app.newprop.type"), PROPERTY_TYPES, key="newprop_type",
+                               format_func=lambda t: ctx.tr(f"app.newprop.type.{t}"))
+        address = _input(right, slots, "address", ctx.tr("app.newprop.address"),
+                         key="newprop_address")
 
         st.subheader(ctx.tr("app.newprop.staffing"))
         st.caption(ctx.tr("app.newprop.staffing_help"))
@@ -195,51 +210,54 @@ def _form(drafts: list[Draft]) -> tuple[PropertyForm, str, str] | None:
         role_cols = st.columns(3)
         for i, role in enumerate(roles):
             count = role.headcount.count
-            value = role_cols[i % 3].number_input(
+            col = role_cols[i % 3]
+            value = col.number_input(
                 ctx.title_of(role.meta), min_value=0, max_value=999, step=1, value=count,
                 key=f"newprop_hc_{role.id}",
                 help=ctx.tr("app.newprop.company_value",
                             value=count if count is not None else ctx.tr("app.newprop.unset")))
+            slots[f"headcount.{role.id}"] = col.empty()
             headcount[role.id] = None if value is None else int(value)
 
         st.subheader(ctx.tr("app.newprop.hours"))
         st.caption(ctx.tr("app.newprop.hours_help"))
-        cols = st.columns(2)
-        typed_hours = [cols[i].text_input(ctx.tr(f"app.newprop.hours.{i}"),
-                                          value=hours[i] if i < len(hours) else "",
-                                          key=f"newprop_hours_{i}", placeholder="08:30-12:00")
+        hour_cols = st.columns(2)
+        typed_hours = [_input(hour_cols[i], slots, f"hours.{i}",
+                              ctx.tr(f"app.newprop.hours.{i}"),
+                              value=hours[i] if i < len(hours) else "",
+                              key=f"newprop_hours_{i}", placeholder="08:30-12:00")
                        for i in range(2)]
 
         st.subheader(ctx.tr("app.newprop.limits"))
         st.caption(ctx.tr("app.newprop.limits_help"))
         typed_limits: dict[str, str] = {}
-        cols = st.columns(2)
+        limit_cols = st.columns(2)
         for i, limit in enumerate(limits):
-            label = (f"{limit.procedure_title} · {ctx.tr('app.newprop.limit.' + limit.kind)} · "
-                     f"{limit.title}")
-            typed_limits[limit.key] = cols[i % 2].text_input(
-                label, value=_duration_text(limit), key=f"newprop_limit_{limit.key}",
-                help=ctx.tr("app.newprop.company_value", value=_duration_text(limit)))
+            kind = ctx.tr(f"app.newprop.limit.{limit.kind}")
+            company_value = str(limit.value)
+            typed_limits[limit.key] = _input(
+                limit_cols[i % 2], slots, f"limit.{limit.key}",
+                f"{limit.procedure_title} · {kind} · {limit.title}", value=company_value,
+                key=f"newprop_limit_{limit.key}",
+                help=ctx.tr("app.newprop.company_value", value=company_value))
 
         st.subheader(ctx.tr("app.newprop.draft"))
-        cols = st.columns(2)
+        left, right = st.columns(2)
         pending = st.session_state.pop(PENDING_KEY, None)
         if pending in by_id:  # the draft the last submit created: chosen for the next one
             st.session_state["newprop_draft"] = pending
-        chosen = cols[0].selectbox(
+        chosen = left.selectbox(
             ctx.tr("app.newprop.draft"), [NEW, *by_id], key="newprop_draft",
             format_func=lambda i: ctx.tr("app.draft.new") if i == NEW
             else f"{by_id[i].title} · {by_id[i].created_by}")
-        draft_title = cols[1].text_input(ctx.tr("app.newprop.draft_title"),
-                                         key="newprop_draft_title",
-                                         placeholder=ctx.tr("app.newprop.draft_default",
-                                                            title="…"))
+        draft_title = right.text_input(ctx.tr("app.newprop.draft_title"),
+                                       key="newprop_draft_title",
+                                       placeholder=ctx.tr("app.newprop.draft_default", title="…"))
         submitted = st.form_submit_button(ctx.tr("app.newprop.submit"), type="primary")
     if not submitted:
         return None
-    form = PropertyForm(id=pid or "", title=title or "", property_type=str(ptype),
-                        address=address or "", headcount=headcount, hours=typed_hours,
-                        limits=typed_limits)
+    form = PropertyForm(id=pid, title=title, property_type=str(ptype), address=address,
+                        headcount=headcount, hours=typed_hours, limits=typed_limits)
     return form, str(chosen or NEW), (draft_title or "").strip()
 
 
@@ -249,27 +267,29 @@ def new_property_page() -> None:
     st.title(ctx.tr("app.page.newprop"))
     st.caption(ctx.tr("app.newprop.intro"))
     repo = ctx.drafts()
-    editable = [d for d in repo.all() if d.state == "draft"]
-    typed = _form(editable)
-    if typed is not None:
-        form, chosen, draft_title = typed
-        company = ctx.handbook(None)
-        spec, errors = check_property_form(form, company)
-        if spec is None:
-            _show_field_errors(errors, {lim.key: lim for lim in company_limits(company)})
-        else:
-            try:
-                draft = repo.get(chosen) if chosen != NEW else repo.create(
-                    draft_title or ctx.tr("app.newprop.draft_default", title=spec.title),
-                    session.user.username)
-                files = write_new_property(repo, draft, spec, session.user.username)
-            except HandbookError as exc:  # e.g. the chosen draft already has this property
-                st.error(ctx.tr("app.newprop.write_failed", reason=str(exc)))
-            else:
-                st.session_state[DONE_KEY] = {"draft": draft.id, "files": files}
-                st.session_state[PENDING_KEY] = draft.id
-                st.rerun()  # the form offers the new draft; the result shows below it
-    _show_written(repo)
+    _show_written(repo)  # the result of the last submit, above the form for the next one
+    company = ctx.handbook(None)
+    limits = company_limits(company)
+    slots: Slots = {}
+    typed = _form([d for d in repo.all() if d.state == "draft"], limits, slots)
+    if typed is None:
+        return
+    form, chosen, draft_title = typed
+    spec, errors = check_property_form(form, company)
+    if spec is None:
+        _show_field_errors(errors, {lim.key: lim for lim in limits}, slots)
+        return
+    try:
+        draft = repo.get(chosen) if chosen != NEW else repo.create(
+            draft_title or ctx.tr("app.newprop.draft_default", title=spec.title),
+            session.user.username)
+        files = write_new_property(repo, draft, spec, session.user.username)
+    except HandbookError as exc:  # e.g. the chosen draft already has this property
+        st.error(ctx.tr("app.newprop.write_failed", reason=str(exc)))
+        return
+    st.session_state[DONE_KEY] = {"draft": draft.id, "files": files}
+    st.session_state[PENDING_KEY] = draft.id
+    st.rerun()  # the form offers the new draft; the result shows at the top
 
 
 def _show_written(repo: Drafts) -> None:
@@ -285,11 +305,12 @@ def _show_written(repo: Drafts) -> None:
         st.session_state.pop(DONE_KEY, None)
         return
     st.success(ctx.tr("app.newprop.written", draft=draft.title, files=", ".join(done["files"])))
-    for rel in done["files"]:
-        text, _hash = repo.read(draft, rel)
-        st.markdown(f"`{rel}`")
-        st.code(text, language="yaml", line_numbers=True)
-    if draft.state == "draft":
-        show_errors(repo.check(draft), None)
-    if st.button(ctx.tr("app.newprop.goto"), key="newprop_goto"):
+    if st.button(ctx.tr("app.newprop.goto"), key="newprop_goto", type="primary"):
         goto("versions", versions_draft=draft.id)
+    with st.expander(ctx.tr("app.newprop.yaml"), expanded=True):
+        for rel in done["files"]:
+            text, _hash = repo.read(draft, rel)
+            st.markdown(f"`{rel}`")
+            st.code(text, language="yaml", line_numbers=True)
+        if draft.state == "draft":
+            show_errors(repo.check(draft), None)
