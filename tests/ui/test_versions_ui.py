@@ -156,19 +156,24 @@ def test_second_property_with_the_same_id_into_the_same_draft_is_refused() -> No
 # ---- change history ------------------------------------------------------------------------
 
 
-def _publish_clock_change(data_dir: Path, tmp: Path) -> None:
-    """Version 2: the company complaint clock from 24h to 12h (with the file's version bumped)."""
+def _publish_change(data_dir: Path, tmp: Path, rel: str, old: str, new: str) -> None:
+    """The next version: `old` → `new` in one rule file, whose version 1.2.0 becomes 1.2.1."""
     from runtime.versions import VersionRepo
 
-    rules = tmp / "v2" / "rules"
+    rules = tmp / "next" / "rules"
     shutil.copytree(ROOT / "rules", rules)
-    path = rules / PROC_FILE
+    path = rules / rel
     text = path.read_text(encoding="utf-8")
-    assert "version: 1.2.0" in text and "    within: 24h\n" in text
-    path.write_text(text.replace("version: 1.2.0", "version: 1.2.1", 1)
-                    .replace("    within: 24h\n", "    within: 12h\n", 1), encoding="utf-8")
-    VersionRepo(data_dir).publish(rules, ROOT / "forms", message="投诉24小时改为12小时",
+    assert "version: 1.2.0" in text and old in text
+    path.write_text(text.replace("version: 1.2.0", "version: 1.2.1", 1).replace(old, new, 1),
+                    encoding="utf-8")
+    VersionRepo(data_dir).publish(rules, ROOT / "forms", message=f"{old.strip()} → {new.strip()}",
                                   by="admin.taoyuan")
+
+
+def _publish_clock_change(data_dir: Path, tmp: Path) -> None:
+    """Version 2: the company complaint clock from 24h to 12h."""
+    _publish_change(data_dir, tmp, PROC_FILE, "    within: 24h\n", "    within: 12h\n")
 
 
 def test_change_history_shows_a_published_time_limit_change_in_one_sentence(
@@ -222,3 +227,21 @@ def test_every_runtime_built_key_of_these_pages_is_in_the_catalog() -> None:
     for code in ERROR_CODES:  # every message formats with the values check_property_form gives
         for lang in ("zh", "en"):
             catalog()[f"app.newprop.err.{code}"][lang].format(field="F", value="v", reason="r")
+
+
+def test_trainers_see_the_company_and_their_own_property_only(data_dir: Path,
+                                                              tmp_path: Path) -> None:
+    _publish_change(data_dir, tmp_path, "properties/zhongxing-apartments/property.yaml",
+                    "          within: 1h\n", "          within: 2h\n")
+    sentence = "「当场处理的投诉1小时内报告管理处」 从 1小时 改为 2小时"
+    own = open_page(sign_in("trainer.zhongxing"), "changes")
+    assert not own.exception
+    assert any(sentence in md for md in texts(own, "markdown"))
+    assert "+          within: 2h" in own.code[0].value
+    other = open_page(sign_in("trainer.taoyuan"), "changes")
+    assert not other.exception
+    assert not any(sentence in md for md in texts(other, "markdown"))
+    assert "规则内容没有变化。" in texts(other, "info") and not other.code
+    # document control sees the whole rule set it approves and publishes
+    admin = open_page(sign_in("admin.taoyuan"), "versions")
+    assert any(sentence in md for md in texts(admin, "markdown"))
