@@ -21,7 +21,7 @@ CATALOG: dict[str, dict[str, str]] = {
                                "There is only one version so far: no changes yet."),
     "app.changes.same": _s("请选择两个不同的版本。", "Choose two different versions."),
     "app.changes.none": _s("规则内容没有变化。", "The rules did not change."),
-    "app.changes.count": _s("共 {n} 处变化。", "{n} changes."),
+    "app.changes.count": _s("共 {n} 处变化。", "Changes: {n}."),
     "app.changes.raw": _s("原始 YAML 差异", "Raw YAML diff"),
     "app.changes.raw_empty": _s("文件没有差异。", "No file differs."),
     "app.changes.draft": _s("本草稿改了什么 (相对当前生效的第{n}版)",
@@ -76,7 +76,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.newprop.draft_default": _s("新建管理处: {title}", "New property: {title}"),
     "app.newprop.submit": _s("生成管理处规则", "Create the property rules"),
     "app.newprop.errors": _s("请改正以下 {n} 处后再提交 (尚未写入任何内容)。",
-                             "Please correct {n} fields and submit again (nothing was written)."),
+                             "Fields to correct: {n}. Nothing was written; correct them and "
+                             "submit again."),
     "app.newprop.err.required": _s("{field}: 必填。", "{field}: required."),
     "app.newprop.err.id_format": _s("{field}: 「{value}」不是有效标识, 请用小写英文字母、数字和短"
                                     "横线, 以字母开头 (如 east-garden)。", "{field}: {value!r} is "

@@ -245,3 +245,24 @@ def test_trainers_see_the_company_and_their_own_property_only(data_dir: Path,
     # document control sees the whole rule set it approves and publishes
     admin = open_page(sign_in("admin.taoyuan"), "versions")
     assert any(sentence in md for md in texts(admin, "markdown"))
+
+
+def test_broken_draft_still_opens_on_the_versions_page() -> None:
+    repo = _drafts()
+    draft = repo.create("坏草稿", "trainer.taoyuan")
+    rel = "rules/" + PROC_FILE
+    _text, base = repo.read(draft, rel)
+    repo.save(draft, rel, "kind: procedure\nsteps: [unclosed\n", base, "trainer.taoyuan")
+    at = open_page(sign_in("admin.taoyuan"), "versions", versions_draft=draft.id)
+    assert not at.exception, at.exception
+    assert any("本草稿改了什么" in h.value for h in at.subheader)
+    assert any(f"a/{rel}" in c.value for c in at.code)  # the raw diff still shows the edit
+
+
+@pytest.mark.parametrize(("page", "title"), [("changes", "Change history"),
+                                             ("newprop", "New property")])
+def test_pages_in_english(page: str, title: str) -> None:
+    at = open_page(sign_in("admin.taoyuan"), page)
+    at.sidebar.radio(key="lang").set_value("en").run()  # after the page switch (which resets it)
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == [title]
