@@ -145,3 +145,24 @@ def test_doc_paths_named_in_backticks_exist() -> None:
             if "*" in target or "<" in target:
                 continue
             assert (ROOT / target).exists(), f"{path.name}: no such path {target}"
+
+
+def test_scenarios_doc_example_runs_as_printed(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from runtime.cli import main
+
+    text = (ROOT / "docs/SCENARIOS.md").read_text(encoding="utf-8")
+    example = re.search(r"## Example\n\n```yaml\n(.*?)```", text, re.S)
+    printout = re.search(r"Printout \(abridged\):\n\n```\n(.*?)```", text, re.S)
+    assert example and printout
+    path = tmp_path / "x.yaml"
+    path.write_text(example[1], encoding="utf-8")
+    assert main(["scenario", str(path)]) == 0
+    out = capsys.readouterr().out
+    # Every line the doc shows (the elided `…` aside) is printed, apart from the file name.
+    for line in printout[1].splitlines():
+        if "…" in line:
+            continue
+        if line.startswith("tests/scenarios/x.yaml"):
+            line = line.replace("tests/scenarios/x.yaml", str(path))
+        assert line in out, line

@@ -82,7 +82,7 @@ CATALOG: dict[str, dict[str, str]] = {
     # status
     "app.status.overdue": _s("已超时", "Overdue"),
     "app.status.due_soon": _s("即将到期", "Due soon"),
-    "app.status.due": _s("未到期", "Due"),
+    "app.status.due": _s("未到期", "Not yet due"),
     "app.status.none": _s("无期限", "No deadline"),
     "app.status.done": _s("已完成", "Done"),
     # trainer
@@ -115,7 +115,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.quiz.score": _s("得分", "Score"),
     "app.ack.progress": _s("已阅读 {read} / {total}", "Read {read} of {total}"),
     "app.ack.done": _s("已确认", "Acknowledged"),
-    "app.ack.confirm": _s("我已阅读并理解", "I have read this"),
+    "app.ack.confirm": _s("我已阅读并理解", "I have read and understood this"),
     "app.ack.overview": _s("各岗位人员阅读进度", "Reading progress by person and role"),
     "app.ack.by_role": _s("按岗位汇总", "By role"),
     "app.ack.read": _s("已读", "Read"),
@@ -128,7 +128,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.readtask.overview": _s("版本变更阅读确认 (按人)", "Change acknowledgements by person"),
     "app.readtask.changes": _s("变更条数", "Changes"),
     "app.readtask.state": _s("状态", "State"),
-    "app.readtask.open": _s("未确认", "Not yet"),
+    "app.readtask.open": _s("未确认", "Not acknowledged"),
     "app.readtask.pending": _s("有 {n} 个版本的规则变更待阅读确认",
                                "{n} published change(s) to read"),
     # admin
@@ -159,7 +159,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.draft.pick": _s("草稿", "Draft"),
     "app.draft.new": _s("(新建草稿)", "(new draft)"),
     "app.draft.title": _s("草稿名称 (修改什么、为什么)", "Draft title (what and why)"),
-    "app.draft.title_hint": _s("如: 投诉回访由7天改为3天", "e.g. call back after 3 days"),
+    "app.draft.title_hint": _s("如: 投诉回访由7天改为3天",
+                                "e.g. complaint call-back: 7 days → 3 days"),
     "app.draft.title_required": _s("请填写草稿名称。", "Please give the draft a title."),
     "app.draft.create": _s("新建", "Create"),
     "app.draft.state.draft": _s("编制中", "Drafting"),
@@ -222,7 +223,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.task.kind.schedule": _s("例行工作", "Routine"),
     "app.task.open": _s("打开", "Open"),
     "app.task.done": _s("完成", "Done"),
-    "app.start.none": _s("您的岗位没有可发起的作业规程。", "Your roles start no procedure."),
+    "app.start.none": _s("您的岗位没有可发起的作业规程。",
+                          "None of your roles starts a procedure."),
     "app.start.submit": _s("提交登记", "File it"),
     "app.start.done": _s("已登记 {number}, 已转交 {assignee}。", "Filed {number}; passed to "
                          "{assignee}."),

@@ -32,7 +32,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "engine.no-deadline": {"zh": "无", "en": "none"},
     "engine.urgency.overdue": {"zh": "已超期", "en": "overdue"},
     "engine.urgency.due-soon": {"zh": "即将到期", "en": "due soon"},
-    "engine.urgency.due": {"zh": "未到期", "en": "due"},
+    "engine.urgency.due": {"zh": "未到期", "en": "not yet due"},
     "engine.urgency.no-deadline": {"zh": "无期限", "en": "no deadline"},
     "engine.urgency.done": {"zh": "已完成", "en": "done"},
     "engine.task.step": {"zh": "流程步骤", "en": "step"},
