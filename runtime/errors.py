@@ -109,3 +109,16 @@ class PermissionDenied(HandbookError):
 
 class EngineError(HandbookError):
     """A case operation is not allowed in the case's current state."""
+
+
+class CaseBlocked(EngineError):
+    """A case operation refused for a reason the person working the case can act on.
+
+    `key` names the UI text (`staff.blocked.<key>`) and `params` fill it, so the app shows
+    the reason in the user's language instead of the engine's English message.
+    """
+
+    def __init__(self, message: str, key: str, **params: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params

@@ -19,7 +19,7 @@ from runtime.engine import clocks as ck
 from runtime.engine import followups
 from runtime.engine.rules import Rules
 from runtime.engine.state import Case, Event, Outcome, Task, TaskStatus, Visit
-from runtime.errors import EngineError, FormValidationError
+from runtime.errors import CaseBlocked, EngineError, FormValidationError
 from runtime.forms.validation import check as check_form
 
 
@@ -30,7 +30,8 @@ def step_task_key(case_id: str, visit_index: int) -> str:
 
 def _require_open(case: Case) -> None:
     if case.status != "open" or case.step is None:
-        raise EngineError(f"case {case.number} is {case.status}; nothing to do")
+        raise CaseBlocked(f"case {case.number} is {case.status}; nothing to do", "closed",
+                          number=case.number)
 
 
 def _section_fields(rules: Rules, step: m.Step) -> tuple[m.Form | None, tuple[str, ...] | None]:
@@ -156,8 +157,8 @@ def _pick(step: m.Step, ctx: Mapping[str, Any]) -> m.Transition:
         if t.when.evaluate(ctx):
             return t
     if default is None:
-        raise EngineError(f"step {step.id}: no transition applies and there is no default; "
-                          "check the data or the procedure")
+        raise CaseBlocked(f"step {step.id}: no transition applies and there is no default; "
+                          "check the data or the procedure", "no_transition", step=step.id)
     return default
 
 
@@ -168,7 +169,8 @@ def complete(rules: Rules, case: Case, *, data: Mapping[str, Any] | None, now: d
     `assign_to` names the person the next step goes to (else its role as a whole)."""
     _require_open(case)
     if step is not None and step != case.step:
-        raise EngineError(f"case {case.number} is at step {case.step!r}, not {step!r}")
+        raise CaseBlocked(f"case {case.number} is at step {case.step!r}, not {step!r}",
+                          "moved_on", number=case.number, step=str(case.step))
     out = Outcome(case.copy())
     c = out.case
     assert c.step is not None
@@ -177,8 +179,9 @@ def complete(rules: Rules, case: Case, *, data: Mapping[str, Any] | None, now: d
     missing += [fu.form for fu in followups.blocking(rules, out, st.id)
                 if fu.form and fu.form not in missing]
     if missing:
-        raise EngineError(f"step {st.id} of case {c.number} needs a record of "
-                          f"{', '.join(missing)} first")
+        raise CaseBlocked(f"step {st.id} of case {c.number} needs a record of "
+                          f"{', '.join(missing)} first", "needs_record", step=st.id,
+                          forms=",".join(missing))
     defer = False
     if st.next and not st.terminal and isinstance(data, Mapping):
         # Where the raw data leads: a next step filling the same section finishes it.
@@ -209,7 +212,7 @@ def transfer(rules: Rules, case: Case, *, reason: str, now: datetime, to_role: s
     """转单: hand the current step to another role and/or person, with a reason."""
     _require_open(case)
     if not (reason or "").strip():
-        raise EngineError("a transfer needs a reason")
+        raise CaseBlocked("a transfer needs a reason", "reason")
     if to_role is None and to_user is None:
         raise EngineError("a transfer needs a role or a person to hand the case to")
     out = Outcome(case.copy())
@@ -231,10 +234,11 @@ def return_(rules: Rules, case: Case, *, reason: str, now: datetime,
     """退回: send the case back to the previous step and whoever handled it, with a reason."""
     _require_open(case)
     if not (reason or "").strip():
-        raise EngineError("a return needs a reason")
+        raise CaseBlocked("a return needs a reason", "reason")
     prev = next((v for v in reversed(case.visits[:-1]) if v.step != case.step), None)
     if prev is None:
-        raise EngineError(f"case {case.number} is at its first step; nothing to return to")
+        raise CaseBlocked(f"case {case.number} is at its first step; nothing to return to",
+                          "first_step", number=case.number)
     out = Outcome(case.copy())
     c = out.case
     from_step = c.step
@@ -248,7 +252,7 @@ def return_(rules: Rules, case: Case, *, reason: str, now: datetime,
 def comment(case: Case, *, text: str, now: datetime, user: str | None = None) -> Outcome:
     """Add a comment to the case log (allowed on closed cases too)."""
     if not (text or "").strip():
-        raise EngineError("a comment cannot be empty")
+        raise CaseBlocked("a comment cannot be empty", "reason")
     out = Outcome(case.copy())
     out.log(Event("commented", now, user, out.case.step, {"text": text.strip()}))
     out.case.updated_at = max(out.case.updated_at, now)

@@ -13,11 +13,17 @@ from runtime import auth, printing
 from runtime import model as m
 from runtime.engine.service import TaskView
 from runtime.engine.state import Case, local
-from runtime.engine.timeline import describe
-from runtime.errors import ConflictError, EngineError, FormValidationError, HandbookError
+from runtime.engine.timeline import Names, describe
+from runtime.errors import (
+    CaseBlocked,
+    ConflictError,
+    EngineError,
+    FormValidationError,
+    HandbookError,
+)
 from runtime.forms.defaults import FormContext
 from runtime.forms.widgets import reset_form
-from runtime.store.records import search_records
+from runtime.store.records import Record, get_record, search_records
 from runtime.ui import context as ctx
 from runtime.ui import formview
 from runtime.ui.components import badge, procedure_picker, visible_properties
@@ -27,6 +33,7 @@ from runtime.versions import acks as read_tasks
 
 CASE_KEY = "case_id"
 FLASH_KEY = "_flash"
+RECORD_FLASH_KEY = "_record_flash"
 TICK_KEY = "_last_tick"
 SCHEDULE_AHEAD = timedelta(days=6)
 TICK_EVERY = 60.0  # seconds between clock ticks per session (breaches, escalations)
@@ -234,7 +241,7 @@ def start_form(session: ctx.Session, hb: m.Handbook, pid: str | None, proc: m.Pr
         st.session_state[errors_key] = dict(exc.errors)
         st.rerun()
     except HandbookError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc, hb, proc))
         return
     assignee = ctx.role_title(hb, case.role or "") if case.step else ctx.tr("app.case.closed")
     st.session_state[CASE_KEY] = case.id
@@ -315,6 +322,9 @@ def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
                    else "—")
     if proc is not None:
         st.caption(f"{ctx.title_of(proc.meta)} v{case.procedure_version}")
+    flash = st.session_state.pop(RECORD_FLASH_KEY, None)
+    if flash:
+        st.success(flash)
     _clocks(case, at)
     form = hb.forms.get(proc.form) if proc and proc.form else None
     if case.status == "open" and step is not None and proc is not None:
@@ -326,7 +336,8 @@ def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
     if form is not None:
         _case_data(session, form, case)
         _print_buttons(session, hb, form, case)
-    _log(proc, case, lang)
+    _linked_records(session, hb, case)
+    _log(hb, proc, case, lang)
 
 
 def _clocks(case: Case, at: datetime) -> None:
@@ -338,12 +349,15 @@ def _clocks(case: Case, at: datetime) -> None:
         return
     rows = []
     for s in states:
+        if s.status == "inactive":
+            continue  # a clock whose condition does not hold says nothing to the clerk
         rows.append({ctx.tr("app.col.title"): s.title,
                      ctx.tr("app.col.status"): ctx.tr(f"app.clock.{s.status}"),
                      ctx.tr("app.col.due"): when_text(s.due_at),
-                     ctx.tr("app.col.remaining"): remaining_text(s.remaining_minutes,
-                                                                 ctx.lang())})
-    st.dataframe(rows, hide_index=True, width="stretch")
+                     ctx.tr("app.col.remaining"): "—" if s.due_at is None else
+                     remaining_text(s.remaining_minutes, ctx.lang())})
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Case,
@@ -383,7 +397,7 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
             st.session_state[errors_key] = dict(exc.errors)
             st.rerun()
         except (EngineError, ConflictError) as exc:
-            st.error(str(exc))
+            st.error(error_text(exc, hb, proc))
             return
         st.session_state.pop(errors_key, None)
         st.rerun()
@@ -404,13 +418,18 @@ def _required_record(session: ctx.Session, form: m.Form, case: Case) -> None:
             st.session_state[f"{key}__errors"] = errs
             st.rerun()
         try:
-            ctx.engine().add_record(case.id, form.id, cleaned or {}, now(),
-                                    session.user.username)
+            rid = ctx.engine().add_record(case.id, form.id, cleaned or {}, now(),
+                                          session.user.username)
         except FormValidationError as exc:
             st.session_state[f"{key}__errors"] = dict(exc.errors)
+            st.rerun()
         except HandbookError as exc:
             st.error(str(exc))
             return
+        st.session_state.pop(f"{key}__errors", None)
+        # Say so: the form disappears once the record exists, which alone reads like a loss.
+        st.session_state[RECORD_FLASH_KEY] = ctx.tr(
+            "staff.record.saved", form=ctx.title_of(form.meta), number=_record_number(rid))
         st.rerun()
 
 
@@ -429,28 +448,57 @@ def _actions(session: ctx.Session, hb: m.Handbook, case: Case) -> None:
         reason = st.text_input(ctx.tr("app.case.reason"), key=f"transfer_reason_{case.id}")
         if st.button(ctx.tr("app.case.transfer"), key=f"transfer_{case.id}"):
             _do(lambda: eng.transfer(case.id, reason, now(), to_role=to_role, user=user,
-                                     expected_rev=case.rev), reason)
+                                     expected_rev=case.rev), reason, hb)
     with tabs[1]:
         reason = st.text_input(ctx.tr("app.case.reason"), key=f"return_reason_{case.id}")
         if st.button(ctx.tr("app.case.return"), key=f"return_{case.id}"):
             _do(lambda: eng.return_case(case.id, reason, now(), user=user,
-                                        expected_rev=case.rev), reason)
+                                        expected_rev=case.rev), reason, hb)
     with tabs[2]:
         text = st.text_area(ctx.tr("app.case.comment"), key=f"comment_{case.id}", height=80)
         if st.button(ctx.tr("app.case.add_comment"), key=f"comment_btn_{case.id}"):
-            _do(lambda: eng.comment(case.id, text, now(), user=user), text)
+            _do(lambda: eng.comment(case.id, text, now(), user=user), text, hb)
 
 
-def _do(op: Any, reason: str) -> None:
+def _do(op: Any, reason: str, hb: m.Handbook) -> None:
     if not reason.strip():
         st.error(ctx.tr("app.case.reason_required"))
         return
     try:
         op()
     except HandbookError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc, hb, None))
         return
     st.rerun()
+
+
+def error_text(exc: HandbookError, hb: m.Handbook, proc: m.Procedure | None) -> str:
+    """What a refused case operation means, in the user's language (titles, not ids)."""
+    if isinstance(exc, ConflictError):
+        return ctx.tr("staff.conflict")
+    if not isinstance(exc, CaseBlocked):
+        return str(exc)
+    params: dict[str, str] = dict(exc.params)
+    names = log_names(hb, proc)
+    if "step" in params:
+        params["step"] = names("step", params["step"])
+    if "forms" in params:
+        params["forms"] = "、".join(names("form", f) for f in params["forms"].split(","))
+    return ctx.tr(f"staff.blocked.{exc.key}", **params)
+
+
+def log_names(hb: m.Handbook, proc: m.Procedure | None) -> Names:
+    """Display titles for the ids in case events (roles, steps, procedures, forms)."""
+    def name(kind: str, value: str) -> str:
+        if kind == "role":
+            return ctx.role_title(hb, value)
+        if kind == "step" and proc is not None:
+            return next((s.title for s in proc.steps if s.id == value), value)
+        rule: m.Procedure | m.Form | None = (hb.procedures.get(value) if kind == "procedure"
+                                             else hb.forms.get(value) if kind == "form"
+                                             else None)
+        return ctx.title_of(rule.meta) if rule is not None else value
+    return name
 
 
 def _case_data(session: ctx.Session, form: m.Form, case: Case) -> None:
@@ -515,10 +563,11 @@ def record_csv(form: m.Form, record: Mapping[str, Any], caps: auth.Capabilities)
     return csv_bytes(form, [masked], ctx.lang())
 
 
-def _log(proc: m.Procedure | None, case: Case, lang: str) -> None:
+def _log(hb: m.Handbook, proc: m.Procedure | None, case: Case, lang: str) -> None:
     st.subheader(ctx.tr("app.case.log"))
+    names = log_names(hb, proc)
     rows = [{ctx.tr("app.col.when"): when_text(e.at), ctx.tr("app.col.who"): e.by or "",
-             ctx.tr("app.col.event"): describe(e, proc, lang)} for e in case.events]
+             ctx.tr("app.col.event"): describe(e, proc, lang, names)} for e in case.events]
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
@@ -585,13 +634,42 @@ def search_page() -> None:
         records += found
     st.markdown(f"#### {ctx.tr('app.search.records', n=len(records))}")
     for rec in records:
-        hb = ctx.handbook(rec.property)
-        form = hb.forms.get(rec.form_id)
-        with st.expander(f"{rec.number} · {ctx.title_of(form.meta) if form else rec.form_id}"):
-            if form is not None:
-                doc = {"number": rec.number, "data": rec.data, "created_at": rec.created_at}
-                st.json(auth.mask_record(rec.data, form, session.caps), expanded=False)
-                print_buttons(session, hb, form, doc, rec.number)
+        record_panel(session, ctx.handbook(rec.property), rec)
+
+
+def record_panel(session: ctx.Session, hb: m.Handbook, rec: Record) -> None:
+    """One record in an expander: its data (masked as the user must see it), print, export."""
+    form = hb.forms.get(rec.form_id)
+    title = ctx.title_of(form.meta) if form else rec.form_id
+    label = ctx.tr("staff.records.item", form=title, number=rec.number,
+                   when=when_text(rec.created_at))
+    with st.expander(label):
+        if form is not None:
+            doc = {"number": rec.number, "data": rec.data, "created_at": rec.created_at}
+            st.json(auth.mask_record(rec.data, form, session.caps), expanded=False)
+            print_buttons(session, hb, form, doc, rec.number)
+
+
+def _record_number(record_id: str) -> str:
+    try:
+        return get_record(ctx.store(), int(record_id)).number
+    except (HandbookError, ValueError):
+        return ""
+
+
+def _linked_records(session: ctx.Session, hb: m.Handbook, case: Case) -> None:
+    """The records saved with the case (call-back record, slip, work order...), printable."""
+    found: list[Record] = []
+    for ref in case.records:
+        try:
+            found.append(get_record(ctx.store(), int(ref.record_id)))
+        except (HandbookError, ValueError):
+            continue  # a record from another store (migrated data) is not shown, not fatal
+    if not found:
+        return
+    st.subheader(ctx.tr("staff.records.title"))
+    for rec in found:
+        record_panel(session, hb, rec)
 
 
 def _masked_data(session: ctx.Session, form: m.Form | None,

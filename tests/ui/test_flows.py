@@ -1,0 +1,110 @@
+"""End-to-end staff flows through the app (AppTest), one property and branch at a time.
+
+Each test drives the pages the way the clerks do: file on 新建登记, open the case, fill the
+step's fields, complete; the regressions found in QA are pinned here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from tests.ui.conftest import open_page, sign_in
+
+START = "start_complaint-handling"
+KINDS = ("text_input", "text_area", "radio", "selectbox", "checkbox", "toggle")
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    """Values of every element of one kind (error, success, markdown...)."""
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def fill(at: AppTest, **values: Any) -> AppTest:
+    """Set fields by name (the widget key's last part), rerunning after each one so fields
+    shown only under a condition (visible-if) appear before they are filled."""
+    for name, value in values.items():
+        widget = next(w for kind in KINDS for w in getattr(at, kind)
+                      if w.key and w.key.split(".")[-1] == name)
+        if widget.type in ("text_input", "text_area"):
+            widget.input(value)
+        else:
+            widget.set_value(value)
+        at.run()
+    return at
+
+
+def button(at: AppTest, suffix: str) -> Any:
+    """The button whose key ends with `suffix`."""
+    return next(b for b in at.button if b.key and b.key.endswith(suffix))
+
+
+def complete(at: AppTest) -> AppTest:
+    """Press 完成此步骤 and return the page."""
+    button(at, "__complete").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def file_complaint(user: str, **values: Any) -> str:
+    """File a complaint on 新建登记 as `user`; the new case's id."""
+    at = open_page(sign_in(user), "start")
+    base = dict(complainant="李四", unit="98-1-302", content="保安态度差", kind="complaint",
+                channel="phone", phone="13800001111")
+    fill(at, **{**base, **values})
+    at.button(key=f"{START}__submit").click().run()
+    assert not at.exception and texts(at, "success"), texts(at, "error")
+    return str(at.session_state["case_id"])
+
+
+def case(case_id: str) -> Any:
+    """The case as the engine has it now."""
+    from runtime.ui import context as ctx
+
+    return ctx.engine().get_case(case_id)
+
+
+def log_text(at: AppTest) -> str:
+    """Every table on the page as text (clocks, data, case log)."""
+    return "".join(d.value.to_string() for d in at.dataframe)
+
+
+# ---- Taoyuan: service problem explained on the spot, call-back record blocks closing -------
+
+
+def test_service_complaint_explained_on_the_spot_closes_after_the_callback_record() -> None:
+    cid = file_complaint("frontdesk.taoyuan")
+    at = open_page(sign_in("assistant.taoyuan"), "case", case_id=cid)
+    fill(at, responsibility="service", validity="valid", explained_on_site=True)
+    complete(at)
+    assert case(cid).step == "feedback"
+    fill(at, feedback_content="已当面解释并致歉", owner_satisfied=True)
+    complete(at)
+    assert case(cid).step == "callback"
+    # Completing the call-back before its record is refused, in Chinese, with titles.
+    complete(at)
+    errors = texts(at, "error")
+    assert errors == ["完成「处理一周后回访」前须先保存《客户访问记录 (回访记录表)》。"], errors
+    assert case(cid).step == "callback"
+    # The record form is filled from the case; saving it is confirmed with its number.
+    assert at.text_input(key=f"record_{cid}_callback-record.unit").value == "98-1-302"
+    fill(at, method="phone", satisfaction="satisfied", opinion="满意")
+    at.button(key=f"record_{cid}_callback-record__save").click().run()
+    saved = texts(at, "success")
+    assert saved and saved[0].startswith("已保存《客户访问记录 (回访记录表)》HF-"), saved
+    complete(at)
+    complete(at)
+    assert case(cid).status == "closed"
+    # The closed case still lists its call-back record, printable and downloadable.
+    assert any(e.label.startswith("《客户访问记录 (回访记录表)》HF-") for e in at.expander)
+    assert any(b.key and b.key.startswith("pdf_HF-") for b in at.get("download_button"))
+
+
+def test_case_log_shows_titles_not_rule_ids() -> None:
+    cid = file_complaint("frontdesk.taoyuan")
+    at = open_page(sign_in("assistant.taoyuan"), "case", case_id=cid)
+    log = at.dataframe[-1].value.to_string()
+    assert "立案：投诉处理流程 v1.2.0" in log
+    assert "→ 客户助理" in log and "→ customer-assistant" not in log
+    assert "receive 接待投诉" not in log and "「接待投诉" in log
