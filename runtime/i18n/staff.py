@@ -24,6 +24,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "staff.conflict": _s("该案件刚被他人更新，已显示最新内容，请核对后重试。",
                          "Someone else has just updated this case; check the latest and try "
                          "again."),
+    "staff.clock.breached": _s("已超时：{title}（期限 {due}）", "Overdue: {title} (due {due})"),
     # records linked to a case
     "staff.record.saved": _s("已保存《{form}》{number}。", "Saved {form} {number}."),
     "staff.records.title": _s("关联记录", "Linked records"),

@@ -108,3 +108,37 @@ def test_case_log_shows_titles_not_rule_ids() -> None:
     assert "立案：投诉处理流程 v1.2.0" in log
     assert "→ 客户助理" in log and "→ customer-assistant" not in log
     assert "receive 接待投诉" not in log and "「接待投诉" in log
+
+
+# ---- an overdue case is red for its assignee, on the task list and on the case ----------
+
+
+def test_overdue_case_is_red_on_the_case_page_too() -> None:
+    from datetime import timedelta
+
+    from runtime.ui import context as ctx
+    from runtime.ui.pages.staff import now
+
+    sign_in("frontdesk.taoyuan")  # first start: demo users, store
+    at = now() - timedelta(days=3)
+    data = {"received_at": at.isoformat(timespec="seconds"), "channel": "phone",
+            "complainant": "王五", "unit": "1-101", "kind": "complaint", "content": "噪音"}
+    eng = ctx.engine()
+    late = eng.start_case("complaint-handling", "taoyuan-village", data, at,
+                          "frontdesk.taoyuan", "front-desk")
+    eng.complete_step(late.id, {}, at, "frontdesk.taoyuan", step="receive")
+    tasks = sign_in("assistant.taoyuan")
+    assert ":red-badge[已超时]" in texts(tasks, "markdown")
+    button(tasks, f"open_{late.id}/step/1").click().run()
+    assert any(e.startswith("已超时：24小时内处理（期限 ") for e in texts(tasks, "error"))
+
+
+def test_clock_table_leaves_out_clocks_that_do_not_apply() -> None:
+    # 中兴人才公寓: a collective complaint runs the 15-minute report clock only; the clocks
+    # for on-the-spot handling or company-centre referrals do not apply and are not listed.
+    cid = file_complaint("frontdesk.zhongxing", unit="3-1205", content="多户热水停供",
+                         collective=True)
+    at = open_page(sign_in("duty.zhongxing"), "case", case_id=cid)
+    clocks = at.dataframe[0].value
+    assert list(clocks.iloc[:, 0]) == ["集体投诉15分钟内报告管理处主任"]
+    assert "计时中" in set(clocks.iloc[:, 1])

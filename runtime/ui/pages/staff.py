@@ -347,17 +347,36 @@ def _clocks(case: Case, at: datetime) -> None:
         return
     if not states:
         return
-    rows = []
     for s in states:
-        if s.status == "inactive":
-            continue  # a clock whose condition does not hold says nothing to the clerk
+        if s.status == "breached" and s.due_at is not None:
+            # Red at the top of the case, as on the task list: the table alone hides it.
+            st.error(ctx.tr("staff.clock.breached", title=s.title, due=when_text(s.due_at)))
+    rows = []
+    for s in shown_clocks(states):
+        live = s.status in ("running", "warning", "breached") and s.due_at is not None
         rows.append({ctx.tr("app.col.title"): s.title,
                      ctx.tr("app.col.status"): ctx.tr(f"app.clock.{s.status}"),
                      ctx.tr("app.col.due"): when_text(s.due_at),
-                     ctx.tr("app.col.remaining"): "—" if s.due_at is None else
-                     remaining_text(s.remaining_minutes, ctx.lang())})
+                     ctx.tr("app.col.remaining"): remaining_text(s.remaining_minutes,
+                                                                 ctx.lang()) if live else "—"})
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def shown_clocks(states: list[Any]) -> list[Any]:
+    """The clocks worth a clerk's attention: inactive ones (their condition does not hold)
+    and step time limits of earlier visits that were met go; the same limit twice (a step
+    limit equal to a named clock) shows once."""
+    out: list[Any] = []
+    seen: set[tuple[str, Any, str]] = set()
+    for s in states:
+        if s.status == "inactive" or (s.visit is not None and s.status in ("met", "stopped")):
+            continue
+        key = (s.title, s.due_at, s.status)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
 
 
 def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Case,
