@@ -142,3 +142,49 @@ def test_clock_table_leaves_out_clocks_that_do_not_apply() -> None:
     clocks = at.dataframe[0].value
     assert list(clocks.iloc[:, 0]) == ["集体投诉15分钟内报告管理处主任"]
     assert "计时中" in set(clocks.iloc[:, 1])
+
+
+# ---- 中兴人才公寓: collective complaint, return (退回) with a reason, call-back, close -------
+
+
+def test_collective_complaint_returned_then_reported_and_closed() -> None:
+    cid = file_complaint("frontdesk.zhongxing", unit="3-1205", content="多户热水停供",
+                         collective=True)
+    duty = open_page(sign_in("duty.zhongxing"), "case", case_id=cid)
+    complete(duty)
+    assert case(cid).step == "report-collective"
+    # 退回 needs a reason; with one the case goes back to the duty-log step.
+    button(duty, f"return_{cid}").click().run()
+    assert texts(duty, "error") == ["请填写原因。"]
+    duty.text_input(key=f"return_reason_{cid}").input("记录不全")
+    button(duty, f"return_{cid}").click().run()
+    assert case(cid).step == "duty-log"
+    assert "退回「集体投诉15分钟内报告管理处主任」→「值班人员记入《值班记录表》」：记录不全" \
+        in log_text(duty)
+    complete(duty)
+    complete(duty)  # reported to the director within 15 minutes
+    manager = open_page(sign_in("admin.zhongxing"), "case", case_id=cid)
+    complete(manager)  # head office notified within 2 hours
+    fill(manager, handling_result="已组织维修热水系统")
+    complete(manager)
+    duty = open_page(sign_in("duty.zhongxing"), "case", case_id=cid)
+    complete(duty)  # result logged
+    assistant = open_page(sign_in("assistant.zhongxing"), "case", case_id=cid)
+    fill(assistant, method="phone", satisfaction="satisfied", opinion="已恢复")
+    assistant.button(key=f"record_{cid}_callback-record__save").click().run()
+    complete(assistant)
+    complete(assistant)
+    assert case(cid).status == "closed"
+
+
+def test_returned_case_is_corrected_and_sent_on_again() -> None:
+    cid = file_complaint("frontdesk.taoyuan")
+    at = open_page(sign_in("assistant.taoyuan"), "case", case_id=cid)
+    at.text_input(key=f"return_reason_{cid}").input("房号有误")
+    button(at, f"return_{cid}").click().run()
+    assert case(cid).step == "receive" and case(cid).role == "front-desk"
+    clerk = open_page(sign_in("frontdesk.taoyuan"), "case", case_id=cid)
+    assert clerk.text_input(key=f"case_{cid}_3.unit").value == "98-1-302"  # kept, editable
+    fill(clerk, unit="98-1-303")
+    complete(clerk)
+    assert case(cid).step == "classify" and case(cid).data["unit"] == "98-1-303"
