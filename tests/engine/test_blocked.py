@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
+from runtime.engine.repo import MemoryRepository
 from runtime.engine.service import Engine
 from runtime.errors import CaseBlocked, EngineError
 from runtime.i18n import catalog
-from runtime.engine.repo import MemoryRepository
 from runtime.pipeline import load
 
 AT = datetime(2026, 3, 2, 9, 0)
