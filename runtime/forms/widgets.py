@@ -322,11 +322,18 @@ class _Drawer:
             current = ss.get(key)
             if isinstance(current, list) and any(v not in values for v in current):
                 ss[key] = [v for v in current if v in values]  # filtered by another field
+            elif key in ss:
+                ss[key] = ss[key]  # keep the choice when the language changes (see below)
             st.multiselect(label, values, key=key, format_func=fmt, help=help_, disabled=off,
                            placeholder=spec.placeholder or t("forms.pick", self.lang))
             return
         if ss.get(key) is not None and ss.get(key) not in values:
             ss[key] = None
+        elif key in ss:
+            # The option labels are part of the widget's identity: switching the language
+            # makes it a new widget that would drop the choice. Handing the value back as
+            # session state carries it over (typed text survives on its own).
+            ss[key] = ss[key]
         if spec.widget == "radio" or (spec.widget is None and len(values) <= 4):
             st.radio(label, values, key=key, format_func=fmt, help=help_, disabled=off,
                      horizontal=True)

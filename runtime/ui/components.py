@@ -50,6 +50,11 @@ def role_picker(hb: m.Handbook, key: str) -> m.Role | None:
 def procedure_picker(procs: list[m.Procedure], key: str, index: int = 0) -> m.Procedure:
     """One of `procs` (non-empty), chosen by id from a select box."""
     by_id = {p.id: p for p in procs}
+    if st.session_state.get(key) in by_id:
+        # Titles are part of the widget's identity, so a language switch would reset the
+        # choice to the default; handing the value back as session state keeps it.
+        st.session_state[key] = st.session_state[key]
+        index = list(by_id).index(st.session_state[key])
     chosen = st.selectbox(ctx.tr("app.procedure"), list(by_id), index=index, key=key,
                           format_func=lambda pid: ctx.title_of(by_id[pid].meta))
     return by_id.get(chosen, procs[0])

@@ -188,3 +188,53 @@ def test_returned_case_is_corrected_and_sent_on_again() -> None:
     fill(clerk, unit="98-1-303")
     complete(clerk)
     assert case(cid).step == "classify" and case(cid).data["unit"] == "98-1-303"
+
+
+
+# ---- 中兴人才公寓: handled on the spot is chosen at intake -------------------------------
+
+
+def test_front_desk_can_record_handled_on_the_spot_at_intake() -> None:
+    # The receive step branches on `handled_on_spot`, a field outside its intake section:
+    # the form offers it, and ticking it sends the case to the 1-hour on-the-spot report.
+    cid = file_complaint("frontdesk.zhongxing", unit="3-1205", content="门禁卡失灵",
+                         handled_on_spot=True)
+    assert case(cid).step == "on-spot-report"
+    at = open_page(sign_in("frontdesk.zhongxing"), "case", case_id=cid)
+    fill(at, handling_result="已当场重新授权门禁卡")
+    complete(at)
+    assert case(cid).step == "record-result"
+    # A Taoyuan intake has no such branch and no such box.
+    taoyuan = open_page(sign_in("frontdesk.taoyuan"), "start")
+    assert not any(w.key and w.key.endswith(".handled_on_spot") for w in taoyuan.checkbox)
+
+
+# ---- duty log and handover (蠡湖香樟园): titles in the open list, handover record linked ----
+
+
+def test_duty_handover_lists_step_titles_and_links_the_handover_record() -> None:
+    at = open_page(sign_in("duty.lihu"), "duty")
+    prefix = "duty_duty-handover"
+    at.text_input(key=f"{prefix}.handing_over").input("钱七")
+    for w in at.text_input:
+        if w.key and w.key.endswith("].item") and not w.value:
+            w.input("对讲机")
+    at.button(key=f"{prefix}__submit").click().run()
+    assert not at.exception and texts(at, "success"), texts(at, "error")
+    listed = [m for m in texts(at, "markdown") if m.startswith("**ZB-")]
+    assert listed and listed[0].endswith("双方确认无误后签名, 开始值班"), listed
+    cid = str(at.session_state["case_id"])
+    page = open_page(at, "case", case_id=cid)
+    assert "关联记录" in texts(page, "subheader")
+    assert any("交接班记录" in e.label for e in page.expander)
+    fill(page, confirmed=True)
+    complete(page)
+    assert case(cid).step == "on-duty"
+
+
+def test_search_finds_a_case_by_unit_and_names_its_procedure() -> None:
+    file_complaint("frontdesk.lihu", unit="7-2-1101", content="地库积水")
+    at = open_page(sign_in("assistant.lihu"), "search")
+    at.text_input(key="search_text").input("7-2-1101").run()
+    hits = [m for m in texts(at, "markdown") if m.startswith("**TS-")]
+    assert len(hits) == 1 and "投诉处理流程" in hits[0] and "complaint-handling" not in hits[0]

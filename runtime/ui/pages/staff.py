@@ -180,10 +180,28 @@ def start_page() -> None:
 
 
 def step_form(hb: m.Handbook, proc: m.Procedure, step: m.Step,
+              filled: Mapping[str, Any] | None = None,
               ) -> tuple[m.Form | None, tuple[str, ...], bool]:
     """(form, fields, own) a step fills: a section of the case form, or — when the step
     names its own `form:` whose section the case form lacks — that form (own=True), whose
-    data the engine saves as a record linked to the case."""
+    data the engine saves as a record linked to the case.
+
+    A case-form step also offers the fields its branch conditions read that neither its
+    section nor the case (`filled`) has yet, so the clerk can choose the branch (中兴:
+    "handled on the spot" at intake); the engine accepts any case-form field a step sets.
+    """
+    form, fields, own = _step_section(hb, proc, step)
+    if form is None or own or not fields:
+        return form, fields, own
+    every = formview.section_fields(form, None)
+    read = sorted({n for t in step.next if t.when is not None for n in t.when.names})
+    extra = tuple(n for n in read if n in every and n not in fields
+                  and (filled or {}).get(n) is None)
+    return form, fields + extra, own
+
+
+def _step_section(hb: m.Handbook, proc: m.Procedure, step: m.Step,
+                  ) -> tuple[m.Form | None, tuple[str, ...], bool]:
     case_form = hb.forms.get(proc.form) if proc.form else None
     own = hb.forms.get(step.form) if step.form and step.form != proc.form else None
     in_case_form = case_form is not None and step.section is not None and any(
@@ -262,8 +280,15 @@ def _case_label(case: Case) -> str:
     proc = ctx.handbook(case.property).procedures.get(case.procedure_id)
     if proc is None:
         return f"{case.number} · {case.procedure_id}"
-    step = next((s.title for s in proc.steps if s.id == case.step), case.step or "")
+    step = _step_title(ctx.handbook(case.property), case)
     return f"{case.number} · {ctx.title_of(proc.meta)} · {step}"
+
+
+def _step_title(hb: m.Handbook, case: Case) -> str:
+    """The title of the case's current step (its id when the rules no longer have it)."""
+    proc = hb.procedures.get(case.procedure_id)
+    steps = proc.steps if proc is not None else ()
+    return next((s.title for s in steps if s.id == case.step), case.step or "")
 
 
 def case_page() -> None:
@@ -388,7 +413,7 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
     errors_key = f"{key}__errors"
     context = _form_context(session, case.property, case)
     data: dict[str, Any] = {}
-    form, fields, own = step_form(hb, proc, step)
+    form, fields, own = step_form(hb, proc, step, case.data)
     # What is already filled: the case data, or the case's record of the step's own form.
     ref = next((r for r in reversed(case.records) if own and form and r.form == form.id), None)
     filled = dict(ref.data) if ref else ({} if own else case.data)
@@ -608,9 +633,9 @@ def duty_page() -> None:
         if not open_cases:
             st.info(ctx.tr("app.duty.none_open"))
         for c in open_cases:
-            step = c.step or ""
             cols = st.columns([4, 2])
-            cols[0].markdown(f"**{c.number}** · {when_text(c.created_at)} · {step}")
+            cols[0].markdown(f"**{c.number}** · {when_text(c.created_at)} · "
+                             f"{_step_title(hb, c)}")
             if cols[1].button(ctx.tr("app.task.open"), key=f"duty_open_{c.id}"):
                 goto("case", **{CASE_KEY: c.id})
     with tabs[1]:
@@ -637,7 +662,9 @@ def search_page() -> None:
     st.markdown(f"#### {ctx.tr('app.search.cases', n=len(hits))}")
     for case in hits[:50]:
         cols = st.columns([5, 1])
-        cols[0].markdown(f"**{case.number}** · {case.procedure_id} · "
+        proc = ctx.handbook(case.property).procedures.get(case.procedure_id)
+        cols[0].markdown(f"**{case.number}** · "
+                         f"{ctx.title_of(proc.meta) if proc else case.procedure_id} · "
                          f"{ctx.tr('app.case.status.' + case.status)} · "
                          f"{when_text(case.created_at)}")
         if cols[1].button(ctx.tr("app.task.open"), key=f"search_open_{case.id}"):
