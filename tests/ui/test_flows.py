@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from tests.ui.conftest import open_page, sign_in
 
 START = "start_complaint-handling"
-KINDS = ("text_input", "text_area", "radio", "selectbox", "checkbox", "toggle")
+KINDS = ("text_input", "text_area", "radio", "selectbox", "checkbox", "toggle", "number_input",
+         "time_input")
 
 
 def texts(at: AppTest, kind: str) -> list[str]:
@@ -238,3 +239,46 @@ def test_search_finds_a_case_by_unit_and_names_its_procedure() -> None:
     at.text_input(key="search_text").input("7-2-1101").run()
     hits = [m for m in texts(at, "markdown") if m.startswith("**TS-")]
     assert len(hits) == 1 and "投诉处理流程" in hits[0] and "complaint-handling" not in hits[0]
+
+
+# ---- 桃源村 household service: a weekend order goes to the command centre's dispatch -------
+
+
+def _household_users() -> None:
+    from runtime import auth
+    from runtime.ui import context as ctx
+
+    # No demo account holds these roles: the office manager creates them on 用户与权限.
+    for username, name, role in (("command.taoyuan", "指挥中心主办", "command-centre-supervisor"),
+                                 ("worker.taoyuan", "家政服务员", "household-service-worker")):
+        ctx.users().save(auth.User(username, name, (role,), "taoyuan-village"), "demo1234")
+
+
+def test_weekend_household_order_dispatched_and_served_with_one_record_form() -> None:
+    from datetime import datetime, time
+
+    sign_in("frontdesk.taoyuan")  # first start: demo users, store
+    _household_users()
+    at = open_page(sign_in("command.taoyuan"), "start")
+    key = "start_household-service-dispatch"
+    at.session_state[f"{key}.received_at"] = datetime(2026, 11, 28, 10, 0)  # a Saturday
+    fill(at, unit="98-1-302", client="周女士", request_content="周六上门保洁")
+    at.button(key=f"{key}__submit").click().run()
+    assert not at.exception and texts(at, "success"), texts(at, "error")
+    cid = str(at.session_state["case_id"])
+    assert case(cid).step == "weekend-dispatch"
+    page = open_page(at, "case", case_id=cid)
+    fill(page, worker="李阿姨", service_fee=80)
+    complete(page)
+    assert case(cid).step == "on-site-service"
+    worker = open_page(sign_in("worker.taoyuan"), "case", case_id=cid)
+    # The step fills 《家庭服务情况记录表》 itself: shown once, no second "save record" copy.
+    assert not any(b.key and b.key.startswith("record_") for b in worker.button)
+    prefix = f"case_{cid}_3"
+    number = case(cid).number
+    assert worker.text_input(key=f"{prefix}.work_order_no").value == number  # case:number
+    fill(worker, service_content="全屋保洁", client_confirmed=True, arrived_at=time(9, 0),
+         finished_at=time(11, 30))
+    complete(worker)
+    assert not texts(worker, "error"), texts(worker, "error")
+    assert case(cid).step == "sign-in" and case(cid).has_record("household-service-record")

@@ -134,8 +134,10 @@ def tasks_page() -> None:
 
 def _form_context(session: ctx.Session, property_id: str | None,
                   case: Case | None = None) -> FormContext:
+    # Forms carry the case number over with `default: "case:number"` (派工单编号, 投诉登记表编号).
+    carried = {"number": case.number, **case.data} if case else {}
     return FormContext(user=session.user.name, property=property_id,
-                       roles=session.user.roles, case=dict(case.data) if case else {})
+                       roles=session.user.roles, case=carried)
 
 
 def startable(session: ctx.Session, hb: m.Handbook, category: str | None = None,
@@ -424,6 +426,10 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
         data = formview.render(form, key=key, fields=fields, initial=filled, context=context,
                                errors=st.session_state.get(errors_key))
     for form_id in step.requires:
+        # A step filling that very form itself (派工 → 家庭服务情况记录表) saves the record on
+        # completion: asking for it a second time below would show the same form twice.
+        if own and form is not None and form.id == form_id:
+            continue
         if not case.has_record(form_id) and form_id in hb.forms:
             _required_record(session, hb.forms[form_id], case)
     if st.button(ctx.tr("app.case.complete"), type="primary", key=f"{key}__complete"):
