@@ -21,6 +21,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "staff.blocked.first_step": _s("案件 {number} 处于第一步，没有可退回的步骤。",
                                    "Case {number} is at its first step; there is nothing to "
                                    "return it to."),
+    "staff.comment_required": _s("请填写备注内容。", "Please write the comment."),
     "staff.conflict": _s("该案件刚被他人更新，已显示最新内容，请核对后重试。",
                          "Someone else has just updated this case; check the latest and try "
                          "again."),

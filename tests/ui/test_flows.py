@@ -282,3 +282,13 @@ def test_weekend_household_order_dispatched_and_served_with_one_record_form() ->
     complete(worker)
     assert not texts(worker, "error"), texts(worker, "error")
     assert case(cid).step == "sign-in" and case(cid).has_record("household-service-record")
+
+
+def test_empty_comment_asks_for_the_comment_not_a_reason() -> None:
+    cid = file_complaint("frontdesk.taoyuan")
+    at = open_page(sign_in("assistant.taoyuan"), "case", case_id=cid)
+    at.button(key=f"comment_btn_{cid}").click().run()
+    assert texts(at, "error") == ["请填写备注内容。"]
+    at.text_area(key=f"comment_{cid}").input("业主下午在家")
+    at.button(key=f"comment_btn_{cid}").click().run()
+    assert not texts(at, "error") and "备注：业主下午在家" in log_text(at)

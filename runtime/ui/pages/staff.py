@@ -507,12 +507,14 @@ def _actions(session: ctx.Session, hb: m.Handbook, case: Case) -> None:
     with tabs[2]:
         text = st.text_area(ctx.tr("app.case.comment"), key=f"comment_{case.id}", height=80)
         if st.button(ctx.tr("app.case.add_comment"), key=f"comment_btn_{case.id}"):
-            _do(lambda: eng.comment(case.id, text, now(), user=user), text, hb)
+            _do(lambda: eng.comment(case.id, text, now(), user=user), text, hb,
+                empty="staff.comment_required")
 
 
-def _do(op: Any, reason: str, hb: m.Handbook) -> None:
+def _do(op: Any, reason: str, hb: m.Handbook, empty: str = "app.case.reason_required",
+        ) -> None:
     if not reason.strip():
-        st.error(ctx.tr("app.case.reason_required"))
+        st.error(ctx.tr(empty))
         return
     try:
         op()
