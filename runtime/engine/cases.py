@@ -126,11 +126,13 @@ def _leave(rules: Rules, out: Outcome, at: datetime, how: str, by: str | None) -
 
 def start(rules: Rules, *, case_id: str, number: str, property: str | None,
           ruleset_hash: str, data: Mapping[str, Any] | None, now: datetime,
-          user: str | None = None, role: str | None = None) -> Outcome:
-    """A new case of `rules.procedure` in its start step, with the intake data given."""
+          user: str | None = None, role: str | None = None, partial: bool = False) -> Outcome:
+    """A new case of `rules.procedure` in its start step, with the intake data given
+    (`partial`: only the fields given are checked; the rest are due when the step completes)."""
     proc = rules.procedure
     first = rules.step(proc.start)
-    clean = validate_step_data(rules, first, data or {}, {}) if data else {}
+    clean = validate_step_data(rules, first, data or {}, {}, defer_required=partial) \
+        if data else {}
     case = Case(id=case_id, number=number, procedure_id=proc.id,
                 procedure_version=proc.meta.version, ruleset_hash=ruleset_hash,
                 property=property, created_at=now, updated_at=now, data=clean)

@@ -124,8 +124,14 @@ class Engine:
     # ---------------------------------------------------------------- cases
 
     def start_case(self, procedure_id: str, property: str | None, data: Mapping[str, Any] | None,
-                   now: datetime, user: str | None = None, role: str | None = None) -> Case:
-        """Open a case of a procedure in a property, in its start step, with intake data."""
+                   now: datetime, user: str | None = None, role: str | None = None,
+                   partial: bool = False) -> Case:
+        """Open a case of a procedure in a property, in its start step, with intake data.
+
+        `partial`: the data is a head start, not the whole intake (a hand-off carries what
+        the two forms share); its fields must be valid, the required ones are asked for
+        when the start step is completed.
+        """
         now = local(now)
         _mapping(data)
         hb = self.handbook_for(property)
@@ -139,10 +145,12 @@ class Engine:
         prefix = form.number_prefix if form is not None else procedure_id.upper()[:4]
         rules = Rules(proc, engcal.for_handbook(hb), hb.forms)
         if data:  # refuse bad intake before a case number is used up
-            cases.validate_step_data(rules, proc.step(proc.start), data, {})
+            cases.validate_step_data(rules, proc.step(proc.start), data, {},
+                                     defer_required=partial)
         case_id, number = self.repo.new_case_id(prefix, now.year)
         out = cases.start(rules, case_id=case_id, number=number, property=property,
-                          ruleset_hash=hb.content_hash, data=data, now=now, user=user, role=role)
+                          ruleset_hash=hb.content_hash, data=data, now=now, user=user, role=role,
+                          partial=partial)
         return self._save(out, None)
 
     def get_case(self, case_id: str) -> Case:
@@ -196,7 +204,8 @@ class Engine:
         fields = set(form.schema.get("properties", {})) if form is not None else set()
         carried = {k: v for k, v in case.data.items() if k in fields}
         try:
-            new = self.start_case(procedure_id, case.property, carried, now, user=user)
+            new = self.start_case(procedure_id, case.property, carried, now, user=user,
+                                  partial=True)
         except FormValidationError:
             new = self.start_case(procedure_id, case.property, None, now, user=user)
         self.comment(new.id, f"由 {case.number} 转入 (handed off from {case.number})", now, user)
