@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.ui.conftest import open_page, sign_in
@@ -292,3 +293,17 @@ def test_empty_comment_asks_for_the_comment_not_a_reason() -> None:
     at.text_area(key=f"comment_{cid}").input("业主下午在家")
     at.button(key=f"comment_btn_{cid}").click().run()
     assert not texts(at, "error") and "备注：业主下午在家" in log_text(at)
+
+
+@pytest.mark.parametrize("user,may", [
+    ("frontdesk.taoyuan", False),   # neither holds the step nor supervises: comment only
+    ("assistant.taoyuan", True),    # holds the classify step
+    ("supervisor.taoyuan", True),   # supervisor: reassigns steps nobody on duty holds
+    ("admin.taoyuan", True),
+])
+def test_transfer_and_return_offered_to_the_holder_and_supervisors(user: str, may: bool) -> None:
+    cid = file_complaint("frontdesk.taoyuan")
+    at = open_page(sign_in(user), "case", case_id=cid)
+    keys = {b.key for b in at.button}
+    assert (f"transfer_{cid}" in keys) is may and (f"return_{cid}" in keys) is may
+    assert f"comment_btn_{cid}" in keys

@@ -355,11 +355,14 @@ def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
     _clocks(case, at)
     form = hb.forms.get(proc.form) if proc and proc.form else None
     if case.status == "open" and step is not None and proc is not None:
-        if _holds_step(session, case, step):
+        holds = _holds_step(session, case, step)
+        if holds:
             _work_step(session, hb, proc, case, step)
         else:
             st.info(ctx.tr("app.case.not_yours", role=ctx.role_title(hb, case.role or "")))
-        _actions(session, hb, case)
+        # 转单 / 退回 belong to whoever holds the step, and to supervisors and managers (who
+        # reassign a step nobody on duty holds); anyone may add a comment.
+        _actions(session, hb, case, reassign=holds or session.caps.can("dashboard"))
     if form is not None:
         _case_data(session, form, case)
         _print_buttons(session, hb, form, case)
@@ -483,9 +486,12 @@ def _required_record(session: ctx.Session, form: m.Form, case: Case) -> None:
         st.rerun()
 
 
-def _actions(session: ctx.Session, hb: m.Handbook, case: Case) -> None:
+def _actions(session: ctx.Session, hb: m.Handbook, case: Case, reassign: bool) -> None:
     eng = ctx.engine()
     user = session.user.username
+    if not reassign:
+        _comment_box(case, user, hb)
+        return
     tabs = st.tabs([ctx.tr("app.case.transfer"), ctx.tr("app.case.return"),
                     ctx.tr("app.case.comment")])
     with tabs[0]:
@@ -505,10 +511,14 @@ def _actions(session: ctx.Session, hb: m.Handbook, case: Case) -> None:
             _do(lambda: eng.return_case(case.id, reason, now(), user=user,
                                         expected_rev=case.rev), reason, hb)
     with tabs[2]:
-        text = st.text_area(ctx.tr("app.case.comment"), key=f"comment_{case.id}", height=80)
-        if st.button(ctx.tr("app.case.add_comment"), key=f"comment_btn_{case.id}"):
-            _do(lambda: eng.comment(case.id, text, now(), user=user), text, hb,
-                empty="staff.comment_required")
+        _comment_box(case, user, hb)
+
+
+def _comment_box(case: Case, user: str, hb: m.Handbook) -> None:
+    text = st.text_area(ctx.tr("app.case.comment"), key=f"comment_{case.id}", height=80)
+    if st.button(ctx.tr("app.case.add_comment"), key=f"comment_btn_{case.id}"):
+        _do(lambda: ctx.engine().comment(case.id, text, now(), user=user), text, hb,
+            empty="staff.comment_required")
 
 
 def _do(op: Any, reason: str, hb: m.Handbook, empty: str = "app.case.reason_required",
