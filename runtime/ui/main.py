@@ -81,6 +81,9 @@ def _language_switch() -> None:
                      format_func=labels.__getitem__, horizontal=True)
 
 
+LANG_KEEP = "_lang_keep"
+
+
 def _login_page() -> None:
     from runtime.ui.pages.login import login_page
 
@@ -89,7 +92,11 @@ def _login_page() -> None:
 
 def run() -> None:
     """Render the app for this session (called by app.py on every rerun)."""
-    st.session_state.setdefault(ctx.LANG_KEY, "zh")
+    # Widget state is dropped by st.switch_page (every "open" link); keep the language in a
+    # plain session key as well and write it back before the radio is drawn.
+    lang = st.session_state.get(ctx.LANG_KEY, st.session_state.get(LANG_KEEP, "zh"))
+    st.session_state[ctx.LANG_KEY] = lang
+    st.session_state[LANG_KEEP] = lang
     _language_switch()
     session = ctx.current()
     if session is None:

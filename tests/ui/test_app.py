@@ -56,6 +56,20 @@ def test_language_switch_to_english() -> None:
     assert titles(at) == ["My tasks"]
 
 
+def test_language_survives_a_page_link() -> None:
+    """st.switch_page drops the radio's widget state; the kept copy restores the language."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.ui.conftest import APP, TIMEOUT
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["_lang_keep"] = "en"  # what is left after a page link in English
+    at.run()
+    assert not at.exception
+    assert at.sidebar.radio(key="lang").value == "en"
+    assert "Sign in" in [b.label for b in at.button]
+
+
 # ---- every page renders for a user allowed to open it ------------------------------------
 
 
