@@ -195,6 +195,7 @@ class Step:
     requires: tuple[str, ...] = ()  # forms whose record must exist before the step completes
     notify: tuple[str, ...] = ()  # roles told when the step is entered
     hands_off_to: str | None = None  # procedure whose case this step starts (报修, 投诉)
+    title_en: str | None = None
 
 
 @dataclass(frozen=True)

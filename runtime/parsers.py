@@ -326,6 +326,7 @@ def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:
                 requires=_ids(s.get("requires")),
                 notify=_ids(s.get("notify")),
                 hands_off_to=_opt(s.get("hands-off-to")),
+                title_en=_opt(s.get("title-en")),
             )
         )
     return tuple(out)

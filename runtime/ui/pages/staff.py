@@ -290,7 +290,8 @@ def _step_title(hb: m.Handbook, case: Case) -> str:
     """The title of the case's current step (its id when the rules no longer have it)."""
     proc = hb.procedures.get(case.procedure_id)
     steps = proc.steps if proc is not None else ()
-    return next((s.title for s in steps if s.id == case.step), case.step or "")
+    return next((ctx.text(s.title, s.title_en) for s in steps if s.id == case.step),
+                case.step or "")
 
 
 def case_page() -> None:
@@ -344,7 +345,7 @@ def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
     head = st.columns(4)
     head[0].metric(ctx.tr("app.col.number"), case.number)
     head[1].metric(ctx.tr("app.col.status"), ctx.tr(f"app.case.status.{case.status}"))
-    head[2].metric(ctx.tr("app.col.step"), step.title if step else "—")
+    head[2].metric(ctx.tr("app.col.step"), ctx.text(step.title, step.title_en) if step else "—")
     head[3].metric(ctx.tr("app.case.assignee"), ctx.role_title(hb, case.role or "") if case.role
                    else "—")
     if proc is not None:
@@ -411,7 +412,7 @@ def shown_clocks(states: list[Any]) -> list[Any]:
 
 def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Case,
                step: m.Step) -> None:
-    st.subheader(ctx.tr("app.case.current", step=step.title))
+    st.subheader(ctx.tr("app.case.current", step=ctx.text(step.title, step.title_en)))
     if step.instructions:
         st.caption(step.instructions)
     key = f"case_{case.id}_{len(case.visits)}"
