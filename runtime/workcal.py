@@ -171,7 +171,7 @@ def _at(ordinal: int, offset_us: int) -> datetime:
     return datetime.fromordinal(ordinal) + timedelta(microseconds=offset_us)
 
 
-def _local(dt: datetime) -> datetime:
+def local(dt: datetime) -> datetime:
     """Naive local time; aware datetimes are converted to UTC+8 first."""
     if dt.tzinfo is None:
         return dt
@@ -337,7 +337,7 @@ class WorkCalendar:
     def is_working_day(self, d: date, /) -> bool:
         """True when staff work on `d` (a datetime counts by its date)."""
         if isinstance(d, datetime):
-            d = _local(d).date()
+            d = local(d).date()
         return self._working_ordinal(d.toordinal())
 
     def holiday_name(self, d: date) -> str | None:
@@ -458,7 +458,7 @@ class WorkCalendar:
 
     def is_working_time(self, dt: datetime) -> bool:
         """True when `dt` falls inside working hours of a working day (periods are [start, end))."""
-        dt = _local(dt)
+        dt = local(dt)
         if not self._working_ordinal(dt.toordinal()):
             return False
         off = _offset(dt)
@@ -466,7 +466,7 @@ class WorkCalendar:
 
     def next_working_moment(self, dt: datetime) -> datetime:
         """`dt` itself when it is working time, else the start of the next working period."""
-        dt = _local(dt)
+        dt = local(dt)
         o = dt.toordinal()
         if self._working_ordinal(o):
             off = _offset(dt)
@@ -494,7 +494,7 @@ class WorkCalendar:
 
     def working_minutes_between(self, a: datetime, b: datetime) -> float:
         """Working minutes from `a` to `b`; negative when `b` is before `a`."""
-        a, b = _local(a), _local(b)
+        a, b = local(a), local(b)
         if b < a:
             return -self._working_us_between(b, a) / _US_PER_MIN
         return self._working_us_between(a, b) / _US_PER_MIN
@@ -532,7 +532,7 @@ class WorkCalendar:
         days later (Friday 16:00 + 2 working days = Tuesday 16:00; Saturday 10:00 + 2 working
         days = Wednesday 08:30).
         """
-        dt = _local(dt)
+        dt = local(dt)
         if not duration.working:
             return duration.add_to(dt)
         if duration.unit == "days":
@@ -553,12 +553,12 @@ class WorkCalendar:
         Pauses may overlap each other and stick out of [a, b]; they are merged and clipped.
         A pause that ends before it starts is an error (ValueError), not silently ignored.
         """
-        a, b = _local(a), _local(b)
+        a, b = local(a), local(b)
         if b <= a:
             return 0.0
         spans: list[tuple[datetime, datetime]] = []
         for ps, pe in paused:
-            ps, pe = _local(ps), _local(pe)
+            ps, pe = local(ps), local(pe)
             if pe < ps:
                 raise ValueError(
                     f"pause ends before it starts: {ps:%Y-%m-%d %H:%M} > {pe:%Y-%m-%d %H:%M}"

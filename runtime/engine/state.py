@@ -13,12 +13,11 @@ from __future__ import annotations
 import builtins
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from runtime.errors import EngineError
-
-_LOCAL = timezone(timedelta(hours=8))
+from runtime.workcal import local  # one definition of "local property time"
 
 CaseStatus = Literal["open", "closed"]
 TaskKind = Literal["step", "escalation", "follow-up", "schedule"]
@@ -42,13 +41,6 @@ EVENT_TYPES: tuple[str, ...] = (
     "closed",
     "migrated",
 )
-
-
-def local(dt: datetime) -> datetime:
-    """Naive local time; an aware datetime is converted to UTC+8 first."""
-    if dt.tzinfo is None:
-        return dt
-    return dt.astimezone(_LOCAL).replace(tzinfo=None)
 
 
 def parse_dt(value: Any) -> datetime:
