@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from runtime.loader import iter_rule_files, load_text  # noqa: E402
-from runtime.pipeline import compile_tree  # noqa: E402
+from runtime.compiler.loader import iter_rule_files, load_text  # noqa: E402
+from runtime.compiler.pipeline import compile_tree  # noqa: E402
 
 SHARED_KINDS = {"company", "calendar"}
 

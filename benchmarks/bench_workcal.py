@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from runtime.timeexpr import Duration, parse_duration
+from runtime.compiler.timeexpr import Duration, parse_duration
 from runtime.workcal import WorkCalendar
 
 DURATIONS = [

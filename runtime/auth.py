@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.errors import PermissionDenied, StoreError
 
 ALGORITHM = "pbkdf2_sha256"

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from runtime.compiler.model import Form
 from runtime.forms.attachments import attachment_name
 from runtime.forms.spec import FieldSpec, form_spec
 from runtime.forms.state import rows_of
 from runtime.i18n import t
-from runtime.model import Form
 
 XLSX_CELL_LIMIT = 32767  # Excel's hard limit on characters in one cell
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -26,13 +26,13 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
+from runtime.compiler.model import Form, Handbook
 from runtime.errors import HandbookError
 from runtime.forms.attachments import attachment_name
 from runtime.forms.defaults import local_now
 from runtime.forms.spec import FieldSpec, FormSpec, form_spec
 from runtime.forms.state import FormState, evaluate, rows_of
 from runtime.i18n import pick, t
-from runtime.model import Form, Handbook
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BASE_TEMPLATE_DIR = PROJECT_ROOT / "forms" / "templates"

@@ -35,7 +35,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Literal
 
-from runtime.timeexpr import Duration
+from runtime.compiler.timeexpr import Duration
 
 __all__ = [
     "ADJUST_POLICIES",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from runtime.compiler.pipeline import compile_tree
 from runtime.errors import RuleError
-from runtime.pipeline import compile_tree
 from tests.conftest import MakeTree
 
 PROC = "rules/procedures/complaint.yaml"

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from runtime.cli import main
+from runtime.compiler.pipeline import load
 from runtime.forms.samples import valid_sample
-from runtime.pipeline import load
 
 ROOT = Path(__file__).resolve().parent.parent
 # `path:line:col: CODE message (key.path)`; the key path is left out when an error has none.

@@ -10,7 +10,7 @@ import pytest
 
 from runtime.auth import DEMO_PASSWORD, demo_users
 from runtime.cli import build_parser
-from runtime.pipeline import load
+from runtime.compiler.pipeline import load
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -112,7 +112,7 @@ def test_rules_doc_lists_every_error_code() -> None:
 def test_stats_keys_in_rules_doc() -> None:
     from dataclasses import fields
 
-    from runtime.pipeline import check
+    from runtime.compiler.pipeline import check
 
     text = (ROOT / "docs/RULES.md").read_text(encoding="utf-8")
     section = text.split("`handbook stats [--json]` counts", 1)[1].split("\n\n", 1)[0]

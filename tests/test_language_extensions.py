@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from runtime.expr import compile_condition
-from runtime.pipeline import compile_tree
-from runtime.timeexpr import parse_recurrence
+from runtime.compiler.expr import compile_condition
+from runtime.compiler.pipeline import compile_tree
+from runtime.compiler.timeexpr import parse_recurrence
 from tests.conftest import MakeTree
 
 EAST = "rules/properties/east/property.yaml"

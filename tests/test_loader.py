@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from runtime.compiler.loader import LocDict, LocList, flatten_locs, load_text, loc_at
 from runtime.errors import RuleError
-from runtime.loader import LocDict, LocList, flatten_locs, load_text, loc_at
 
 
 def _ok(text: str) -> LocDict:
@@ -110,9 +110,9 @@ def documents(draw: st.DrawFn) -> str:
 @settings(max_examples=200, deadline=None)
 @given(documents())
 def test_random_documents_through_validation(text: str) -> None:
-    from runtime.loader import RawDoc
-    from runtime.parsers import PARSERS, parse
-    from runtime.validate import schema_errors
+    from runtime.compiler.loader import RawDoc
+    from runtime.compiler.parsers import PARSERS, parse
+    from runtime.compiler.validate import schema_errors
 
     data, error = load_text(text, "fuzz.yaml")
     if data is None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from runtime.compiler.pipeline import compile_tree, load
 from runtime.errors import RuleErrors
-from runtime.pipeline import compile_tree, load
 from tests.conftest import MakeTree
 
 

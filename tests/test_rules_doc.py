@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from runtime.pipeline import compile_tree
-from runtime.schemas.docs import rules_doc_is_current
+from runtime.compiler.pipeline import compile_tree
+from runtime.compiler.schemas.docs import rules_doc_is_current
 from tests.conftest import ROOT
 
 DOC = ROOT / "docs" / "RULES.md"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from runtime import schemas
-from runtime.loader import iter_rule_files, load_text
-from runtime.pipeline import compiled
+from runtime.compiler import schemas
+from runtime.compiler.loader import iter_rule_files, load_text
+from runtime.compiler.pipeline import compiled
 from tests.conftest import FORMS, ROOT, RULES
 
 SHIPPED = sorted(iter_rule_files(RULES, FORMS))

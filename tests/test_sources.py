@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.loader import iter_rule_files
+from runtime.compiler.loader import iter_rule_files
 from tests.conftest import FORMS, ROOT, RULES
 
 PAGES = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs/sources").glob(

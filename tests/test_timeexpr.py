@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runtime.timeexpr import (
+from runtime.compiler.timeexpr import (
     DEFAULT_DAY_START,
     Duration,
     Recurrence,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.timeexpr import parse_duration, parse_recurrence
+from runtime.compiler.timeexpr import parse_duration, parse_recurrence
 from runtime.workcal import (
     ADJUST_POLICIES,
     CalendarWarning,
@@ -554,7 +554,7 @@ def test_bad_configuration(kwargs: dict[str, object], fragment: str) -> None:
 
 
 def test_from_spec_reads_the_rule_model_shape() -> None:
-    # Shaped like runtime.model.Calendar: ISO-string dates, tuples, a per-year override object.
+    # Shaped like runtime.compiler.model.Calendar: ISO-string dates, tuples, a per-year override.
     override = SimpleNamespace(holidays={"2027-01-01": "元旦"}, workdays=("2027-01-02",))
     spec = SimpleNamespace(
         working_hours=((time(9), time(12)), (time(13), time(18))),

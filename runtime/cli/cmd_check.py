@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, check
+from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES, check
 
 
 def _tree_args(p: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=_stats)
 
-    w = sub.add_parser("schemas", help="write runtime/schemas/*.schema.json for editors")
+    w = sub.add_parser("schemas", help="write runtime/compiler/schemas/*.schema.json for editors")
     w.add_argument("--write", action="store_true", help="rewrite the committed schema files")
     w.set_defaults(func=_schemas)
 
@@ -69,9 +69,9 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _schemas(args: argparse.Namespace) -> int:
-    from runtime.pipeline import PROJECT_ROOT
-    from runtime.schemas import KINDS, render, schema_file, write_all
-    from runtime.schemas.docs import rules_doc_is_current, update_rules_doc
+    from runtime.compiler.pipeline import PROJECT_ROOT
+    from runtime.compiler.schemas import KINDS, render, schema_file, write_all
+    from runtime.compiler.schemas.docs import rules_doc_is_current, update_rules_doc
 
     rules_doc = PROJECT_ROOT / "docs" / "RULES.md"
     if args.write:

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES, PROJECT_ROOT
 from runtime.errors import HandbookError
-from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, PROJECT_ROOT
 
 if TYPE_CHECKING:
     from runtime.engine.service import Engine
@@ -101,9 +101,9 @@ def _scenario(args: argparse.Namespace) -> int:
 
 
 def _engine(args: argparse.Namespace) -> tuple[Store, Engine]:
+    from runtime.compiler.pipeline import load
     from runtime.engine.service import Engine
     from runtime.engine.store_repo import StoreRepository
-    from runtime.pipeline import load
     from runtime.store import open_store
 
     store = open_store(args.store or _default_store())
@@ -150,8 +150,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _schedule(args: argparse.Namespace) -> int:
+    from runtime.compiler.pipeline import load
     from runtime.engine.timeline import fmt_dt
-    from runtime.pipeline import load
 
     if args.end < args.start:
         print("error: --to is before --from", file=sys.stderr)

@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES, PROJECT_ROOT
 from runtime.errors import HandbookError
-from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, PROJECT_ROOT
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 
@@ -71,7 +71,7 @@ def _fail(message: str) -> int:
 
 
 def _load_form(args: argparse.Namespace) -> tuple[Any, Any]:
-    from runtime.pipeline import load
+    from runtime.compiler.pipeline import load
 
     # Forms are checked by `handbook check`; a problem in an unrelated rule must not stop
     # validating, printing or exporting a form.

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
 from runtime.importer import KINDS, ImportFailed, preview, read_source, validate, write_drafts
-from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -98,8 +98,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
+    from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
     from runtime.errors import HandbookError, RuleErrors
-    from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES
 
     repo = _repo(args)
     by = args.by or getpass.getuser()

@@ -14,12 +14,12 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import load
 from runtime.engine import calendar as engcal
 from runtime.engine.clocks import evaluate
 from runtime.engine.state import Case, Visit
 from runtime.errors import HandbookError
-from runtime.pipeline import load
 
 PROCEDURE = "complaint-handling"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.errors import EngineError
 from runtime.workcal import WorkCalendar, YearOverride
 

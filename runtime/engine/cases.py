@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine import clocks as ck
 from runtime.engine import followups
 from runtime.engine.rules import Rules

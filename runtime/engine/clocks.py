@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.expr import CONTEXT_NAMES, Condition
+from runtime.compiler.timeexpr import Duration
 from runtime.engine.state import Case, local
-from runtime.expr import CONTEXT_NAMES, Condition
-from runtime.timeexpr import Duration
 from runtime.workcal import WorkCalendar
 
 ClockStatus = Literal["inactive", "running", "paused", "warning", "breached", "met", "stopped"]

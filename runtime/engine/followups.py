@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine.clocks import condition_context
 from runtime.engine.rules import Rules
 from runtime.engine.state import Case, Event, Outcome, Task

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine.cases import step_task
 from runtime.engine.rules import Rules
 from runtime.engine.state import Case, Event, Outcome

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine.state import Case, Task
 from runtime.errors import ConflictError, NotFound
 

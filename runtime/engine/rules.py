@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from runtime import model as m
-from runtime.timeexpr import Duration
+from runtime.compiler import model as m
+from runtime.compiler.timeexpr import Duration
 from runtime.workcal import WorkCalendar
 
 

@@ -16,14 +16,14 @@ from typing import Any
 
 import yaml
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES, load
 from runtime.engine.clocks import ClockState
 from runtime.engine.repo import MemoryRepository
 from runtime.engine.service import Engine
 from runtime.engine.state import Case, Event, Task, parse_dt
 from runtime.engine.timeline import describe, fmt_dt
 from runtime.errors import EngineError, HandbookError
-from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, load
 from runtime.workcal import CalendarWarning
 
 ACTIONS = ("start", "complete", "record", "transfer", "return", "comment", "advance",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine.state import Task
 from runtime.workcal import WorkCalendar
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine import calendar as engcal
 from runtime.engine import cases, escalation, followups, schedules
 from runtime.engine.clocks import ClockState

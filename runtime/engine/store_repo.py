@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine.state import Case, Task
 from runtime.errors import NotFound
 from runtime.store import Repository

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine.state import Event
 from runtime.i18n import t
 from runtime.ui.fmt import when_text

@@ -39,7 +39,7 @@ class FormContext:
         return self.now or local_now()
 
     def names(self) -> dict[str, Any]:
-        """The context names a condition may use (see runtime.expr.CONTEXT_NAMES)."""
+        """The context names a condition may use (see runtime.compiler.expr.CONTEXT_NAMES)."""
         now = self.clock()
         return {
             "now": now,

@@ -15,10 +15,10 @@ from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from runtime.compiler.model import Form
 from runtime.forms.defaults import FormContext
 from runtime.forms.spec import PHONE_PATTERN, UNIT_PATTERN, FieldSpec, FormSpec, form_spec
 from runtime.forms.state import allowed_options, evaluate, names_for, rows_of
-from runtime.model import Form
 
 SAMPLE_DATE = "2026-03-16"
 SAMPLE_TIME = "09:30"

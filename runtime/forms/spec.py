@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from runtime.expr import Condition, ExpressionError, compile_condition
+from runtime.compiler.expr import Condition, ExpressionError, compile_condition
+from runtime.compiler.model import Form
 from runtime.i18n import pick
-from runtime.model import Form
 
 Kind = Literal[
     "text", "textarea", "choice", "multichoice", "yesno", "integer", "number", "date", "time",

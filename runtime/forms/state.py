@@ -14,9 +14,9 @@ from typing import Any
 
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from runtime.compiler.model import Form
 from runtime.forms.defaults import FormContext, as_context, format_datetime, format_time
 from runtime.forms.spec import FieldSpec, FormSpec, Option, form_spec
-from runtime.model import Form
 
 MAX_ROWS = 500  # rows beyond this are neither evaluated nor offered (hostile input guard)
 

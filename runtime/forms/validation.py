@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from runtime.compiler.model import Form
 from runtime.errors import FormValidationError, format_path
 from runtime.forms.defaults import FormContext, format_datetime, format_time
 from runtime.forms.spec import (
@@ -30,7 +31,6 @@ from runtime.forms.spec import (
 )
 from runtime.forms.state import FormState, evaluate, present, rows_of
 from runtime.i18n import t
-from runtime.model import Form
 
 FORM_KEY = "_form"  # error key when the data as a whole is wrong (not an object)
 

@@ -17,13 +17,13 @@ from typing import Any
 
 import streamlit as st
 
+from runtime.compiler.model import Form
 from runtime.forms.attachments import attachment_name, attachment_value, save_attachment
 from runtime.forms.defaults import FormContext, as_context, resolve_default
 from runtime.forms.spec import FieldSpec, FormSpec, form_spec
 from runtime.forms.state import FormState, evaluate, rows_of
 from runtime.forms.validation import clean, coerce, validate
 from runtime.i18n import t
-from runtime.model import Form
 
 Attach = Callable[[FieldSpec, str, bytes, str], Any]
 ERRORS = ":errors"  # session key suffix: field errors of the last submit

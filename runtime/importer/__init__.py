@@ -148,7 +148,7 @@ def registry_for(rules_dir: Path | str | None = None,
     Every id of every view is taken (a draft must not collide anywhere), but only the rules
     the drafts' own view sees (company, plus `property`'s) may be referenced by title.
     """
-    from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, compiled
+    from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES, compiled
 
     reg = Registry()
     result = compiled(rules_dir or DEFAULT_RULES, forms_dir or DEFAULT_FORMS)
@@ -366,7 +366,7 @@ def write_drafts(result: ImportResult, out: Path | str, source: str = "") -> lis
 def validate(result: ImportResult, rules_dir: Path | str | None = None,
              forms_dir: Path | str | None = None) -> list[RuleError]:
     """The `handbook check` errors the drafts add to a copy of the tree ([] when they pass)."""
-    from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES, compile_tree, compiled
+    from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES, compile_tree, compiled
 
     rules = Path(rules_dir or DEFAULT_RULES)
     forms = Path(forms_dir or DEFAULT_FORMS)

@@ -1,8 +1,8 @@
 """Time, recurrence and target phrases of Chinese handbooks → the rule language's canonical text.
 
-Every recognised phrase is turned into the canonical syntax of `runtime.timeexpr` by building an
-English form and running it through `parse_duration` / `parse_recurrence` and back through
-`str()`, so whatever this module outputs is exactly what `handbook check` accepts.
+Every recognised phrase is turned into the canonical syntax of `runtime.compiler.timeexpr` by
+building an English form and running it through `parse_duration` / `parse_recurrence` and back
+through `str()`, so whatever this module outputs is exactly what `handbook check` accepts.
 
 Recognised (examples): durations ``24小时内`` → ``24h``, ``三日内`` → ``3d``, ``30个工作日内``
 → ``30 working days``, ``一周后`` → ``1w`` (a delay), ``保存期2年`` → ``2 years`` (a retention);
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from runtime.timeexpr import MONTHS, WEEKDAYS, parse_duration, parse_recurrence
+from runtime.compiler.timeexpr import MONTHS, WEEKDAYS, parse_duration, parse_recurrence
 
 PhraseKind = Literal["duration", "recurrence", "target"]
 # What a duration means where it stands: a time limit (内), a delay (后), a retention (保存期).

@@ -19,7 +19,7 @@ DRAFT_VERSION = "0.1.0"
 DRAFTED_BY = "importer"
 PENDING_REVIEW = "待审核"
 PENDING_APPROVAL = "待批准"
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "compiler" / "schemas"
 # Sub-directory of a draft set per kind; forms go beside the rules in their own folder.
 SUBDIR = {"role": "roles", "procedure": "procedures", "schedule": "schedules", "form": "forms"}
 # Where drafts are meant to go in a project (used for the schema path in previews).

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from runtime import model as m
+from runtime.compiler import model as m
 
 TABLE = "acknowledgements"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.ui import context as ctx
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from runtime import auth, pipeline
-from runtime import model as m
+from runtime import auth
+from runtime.compiler import model as m
+from runtime.compiler import pipeline
 from runtime.engine.service import Engine
 from runtime.engine.state import Case
 from runtime.engine.store_repo import StoreRepository

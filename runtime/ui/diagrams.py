@@ -6,7 +6,7 @@ package or binary is needed.
 
 from __future__ import annotations
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.i18n import pick
 from runtime.ui.fmt import duration_text
 

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from runtime import pipeline
+from runtime.compiler import pipeline
 from runtime.errors import RuleError
 
 ROOTS = ("rules", "forms")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from runtime.timeexpr import Duration
+from runtime.compiler.timeexpr import Duration
 
 _ZH_UNITS = {"minutes": "分钟", "hours": "小时", "days": "天", "weeks": "周", "months": "个月",
              "years": "年"}

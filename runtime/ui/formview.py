@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from runtime import forms
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.errors import FormValidationError
 from runtime.forms.defaults import FormContext
 from runtime.ui import context as ctx

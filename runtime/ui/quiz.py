@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from runtime import model as m
-from runtime.timeexpr import Duration
+from runtime.compiler import model as m
+from runtime.compiler.timeexpr import Duration
 from runtime.ui.fmt import duration_text
 
 

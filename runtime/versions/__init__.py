@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from runtime.pipeline import PROJECT_ROOT
+from runtime.compiler.pipeline import PROJECT_ROOT
 from runtime.versions.tree import VersionInfo, VersionRepo
 
 __all__ = ["VersionInfo", "VersionRepo", "current_tree", "data_dir"]

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runtime import model as m
-from runtime.pipeline import compiled as compile_tree
-from runtime.timeexpr import Duration
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import compiled as compile_tree
+from runtime.compiler.timeexpr import Duration
 
 _ZH_UNITS = {"minutes": "分钟", "hours": "小时", "days": "天", "weeks": "周", "months": "个月",
              "years": "年"}

@@ -24,9 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.errors import ConflictError, HandbookError, PermissionDenied, RuleError
-from runtime.pipeline import compiled as compile_tree
 from runtime.versions.tree import VersionInfo, VersionRepo, bump_errors
 
 STATES = ("draft", "submitted", "reviewed", "approved", "published", "withdrawn")

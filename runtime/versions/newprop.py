@@ -14,10 +14,10 @@ from datetime import date
 
 import yaml
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import compiled as compile_tree
+from runtime.compiler.timeexpr import Duration, parse_duration
 from runtime.errors import HandbookError
-from runtime.pipeline import compiled as compile_tree
-from runtime.timeexpr import Duration, parse_duration
 from runtime.versions.drafts import Draft, Drafts
 
 _ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -85,7 +85,7 @@ def write_new_property(drafts: Drafts, draft: Draft, spec: NewProperty, by: str)
                 raise HandbookError(f"working hours {start}-{end}: use HH:MM with start < end")
         cal_id = f"{spec.id}-calendar"
         cal = _header("calendar", cal_id, f"{spec.title}工作日历", by,
-                      "../../../runtime/schemas/calendar.schema.json")
+                      "../../../runtime/compiler/schemas/calendar.schema.json")
         cal += yaml.safe_dump({"property": spec.id, "working-hours": [
             {"start": s, "end": e} for s, e in spec.working_hours], "country": "CN"},
             allow_unicode=True, sort_keys=False)
@@ -96,7 +96,7 @@ def write_new_property(drafts: Drafts, draft: Draft, spec: NewProperty, by: str)
     if overlays:
         body["overlays"] = overlays
     text = _header("property", spec.id, spec.title, by,
-                   "../../../runtime/schemas/property.schema.json")
+                   "../../../runtime/compiler/schemas/property.schema.json")
     text += yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
     rel = f"{folder}/property.yaml"
     drafts.save(draft, rel, text, drafts.read(draft, rel)[1], by)

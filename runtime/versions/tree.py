@@ -25,10 +25,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from runtime.compiler.loader import iter_rule_files, load_text
+from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
+from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.errors import HandbookError, RuleError, RuleErrors
-from runtime.loader import iter_rule_files, load_text
-from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES
-from runtime.pipeline import compiled as compile_tree
 from runtime.store.journal import fsync_dir
 
 SEMVER_PARTS = 3

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import load
 from runtime.engine.repo import MemoryRepository
 from runtime.engine.service import Engine
-from runtime.pipeline import load
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RULES = FIXTURES / "rules"

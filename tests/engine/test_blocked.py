@@ -6,11 +6,11 @@ from datetime import datetime
 
 import pytest
 
+from runtime.compiler.pipeline import load
 from runtime.engine.repo import MemoryRepository
 from runtime.engine.service import Engine
 from runtime.errors import CaseBlocked, EngineError
 from runtime.i18n import catalog
-from runtime.pipeline import load
 
 AT = datetime(2026, 3, 2, 9, 0)
 INTAKE = {"received_at": "2026-03-02T09:00:00", "channel": "phone", "complainant": "张三",

@@ -163,8 +163,8 @@ def test_step_time_limit_is_an_implicit_clock() -> None:
     ("30 working minutes", True, 30.0),
 ])
 def test_warning_thresholds_in_minutes(warn: str, working: bool, expected: float) -> None:
+    from runtime.compiler.timeexpr import parse_duration
     from runtime.engine.clocks import _minutes, working_duration
-    from runtime.timeexpr import parse_duration
 
     cal = engcal.for_handbook(handbook())
     assert _minutes(cal, working_duration(parse_duration(warn), working)) == expected

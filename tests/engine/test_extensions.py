@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import load
 from runtime.engine.repo import MemoryRepository
 from runtime.engine.service import Engine
-from runtime.pipeline import load
 from tests.conftest import MakeTree
 
 PROC = "rules/procedures/complaint.yaml"
@@ -60,7 +60,7 @@ def test_until_clock_waits_for_an_agreed_time(make_tree: MakeTree) -> None:
 
 
 def test_until_needs_a_field_and_excludes_within(make_tree: MakeTree) -> None:
-    from runtime.pipeline import compile_tree
+    from runtime.compiler.pipeline import compile_tree
 
     root = make_tree()
     _edit(root, PROC, "clocks:\n", "clocks:\n  - id: agreed-reply\n    title: 约定\n"

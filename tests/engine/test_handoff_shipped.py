@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
+from runtime.compiler.pipeline import load
 from runtime.engine.repo import MemoryRepository
 from runtime.engine.service import Engine
 from runtime.errors import FormValidationError
-from runtime.pipeline import load
 
 AT = datetime(2026, 3, 2, 9, 0)
 REQUEST = {"received_at": "2026-03-02T09:00:00", "channel": "phone", "resident": "钱先生",

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from runtime import model as m
 from runtime.cli import main
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import load
 from runtime.engine.repo import MemoryRepository
 from runtime.engine.service import Engine
 from runtime.engine.store_repo import StoreRepository
 from runtime.errors import EngineError
-from runtime.pipeline import load
 from runtime.store import open_store
 
 from .helpers import FIXTURES, INTAKE, dt

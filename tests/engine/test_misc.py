@@ -6,14 +6,14 @@ from datetime import date, time
 
 import pytest
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.expr import compile_condition
 from runtime.engine import bench
 from runtime.engine.calendar import build
 from runtime.engine.clocks import _holds
 from runtime.engine.state import EVENT_TYPES, Case, Event
 from runtime.engine.timeline import describe
 from runtime.errors import EngineError
-from runtime.expr import compile_condition
 from runtime.i18n import catalog
 
 from .helpers import dt

@@ -11,9 +11,9 @@ from typing import Any
 import yaml
 
 import runtime
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.model import Form, Handbook
 from runtime.forms.spec import FieldSpec, walk
-from runtime.model import Form, Handbook
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runtime.cli import main
+from runtime.compiler.loader import load_files
+from runtime.compiler.pipeline import compile_tree
 from runtime.importer import ImportFailed, preview, read_bytes, read_source, validate
 from runtime.importer.segment import LAYOUT_CHARS
-from runtime.loader import load_files
-from runtime.pipeline import compile_tree
 
 DATA = Path(__file__).parent / "data"
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from runtime.compiler.timeexpr import parse_duration, parse_recurrence
 from runtime.importer.phrases import (
     cn_int,
     find_all,
@@ -14,7 +15,6 @@ from runtime.importer.phrases import (
     find_targets,
     interpret,
 )
-from runtime.timeexpr import parse_duration, parse_recurrence
 
 # (phrase, duration, role)
 DURATIONS = [

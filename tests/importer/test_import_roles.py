@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from runtime.compiler.loader import load_text, to_plain
 from runtime.importer import ImportResult, preview, validate
 from runtime.importer.segment import LAYOUT_CHARS
-from runtime.loader import load_text, to_plain
 
 
 def _load(text: str) -> Any:

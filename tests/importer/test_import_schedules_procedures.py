@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from runtime.compiler.loader import load_text, to_plain
 from runtime.importer import ImportResult, preview, validate
-from runtime.loader import load_text, to_plain
 
 
 def _load(text: str) -> Any:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from runtime import model as m
-from runtime.timeexpr import Duration
+from runtime.compiler import model as m
+from runtime.compiler.timeexpr import Duration
 
 MAX_STEPS = 40
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from runtime import model as m
-from runtime.pipeline import load
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import load
 from tests.conftest import FORMS, RULES
 
 

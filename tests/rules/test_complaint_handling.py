@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from runtime import model as m
-from runtime.expr import CONTEXT_NAMES
-from runtime.pipeline import load
+from runtime.compiler import model as m
+from runtime.compiler.expr import CONTEXT_NAMES
+from runtime.compiler.pipeline import load
 from tests.conftest import FORMS, RULES
 from tests.rules.procedure_walk import limit_of, walk
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from runtime import model as m
-from runtime.expr import CONTEXT_NAMES
+from runtime.compiler import model as m
+from runtime.compiler.expr import CONTEXT_NAMES
+from runtime.compiler.pipeline import load
 from runtime.forms.validation import validate
-from runtime.pipeline import load
 from tests.conftest import FORMS, RULES
 from tests.rules.procedure_walk import condition_names, limit_of, walk
 

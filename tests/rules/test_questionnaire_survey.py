@@ -11,8 +11,8 @@ from datetime import datetime
 
 import pytest
 
-from runtime import model as m
-from runtime.pipeline import load
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import load
 from runtime.workcal import WorkCalendar
 from tests.conftest import FORMS, RULES
 from tests.rules.procedure_walk import condition_names, limit_of, walk

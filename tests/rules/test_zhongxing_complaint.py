@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 import pytest
 
-from runtime import model as m
-from runtime.pipeline import load
-from runtime.timeexpr import parse_duration
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import load
+from runtime.compiler.timeexpr import parse_duration
 from tests.conftest import FORMS, RULES
 
 PROPERTY = "zhongxing-apartments"

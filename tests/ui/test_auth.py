@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from runtime import auth, pipeline
+from runtime import auth
+from runtime.compiler import pipeline
 from runtime.errors import PermissionDenied
 from runtime.store import open_memory_store
 

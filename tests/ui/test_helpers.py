@@ -9,11 +9,11 @@ from typing import get_args
 
 import pytest
 
-from runtime import pipeline
+from runtime.compiler import pipeline
+from runtime.compiler.timeexpr import Duration
 from runtime.engine.clocks import ClockStatus
 from runtime.engine.state import Case, CaseStatus, Event, Task, TaskKind, Visit
 from runtime.i18n import catalog
-from runtime.timeexpr import Duration
 from runtime.ui import acks, diagrams, quiz, stats
 from runtime.ui.drafts import safe_relpath, tree_files, validate_with
 from runtime.ui.fmt import duration_text, remaining_text

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from runtime import model as m
-from runtime.pipeline import DEFAULT_FORMS, DEFAULT_RULES
-from runtime.pipeline import compiled as compile_tree
+from runtime.compiler import model as m
+from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
+from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.versions.diff import Change, group_changes, property_of_path, raw_diff_files
 from runtime.versions.drafts import Drafts
 from runtime.versions.newprop import (

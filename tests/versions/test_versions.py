@@ -204,7 +204,7 @@ def test_new_property_from_company_base(env: tuple[VersionRepo, Drafts]) -> None
                        "rules/properties/east-garden/calendar.yaml"]
     assert drafts.check(draft) == []
     info = repo.publish(draft.rules, draft.forms, message="新增东园", by="wang")
-    from runtime.pipeline import compile_tree
+    from runtime.compiler.pipeline import compile_tree
 
     view = compile_tree(info.rules, info.forms).views["east-garden"]
     assert view.roles["front-desk"].headcount.count == 3

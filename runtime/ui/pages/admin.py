@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from runtime import auth
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.errors import HandbookError, RuleError, RuleErrors
 from runtime.ui import context as ctx
 from runtime.ui.drafts import safe_relpath, tree_files, validate_with

@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine.state import Case, Task
 from runtime.forms import form_spec
 from runtime.store.records import list_records

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from runtime import auth, printing
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.engine.service import TaskView
 from runtime.engine.state import Case, local
 from runtime.engine.timeline import Names, describe

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from runtime import model as m
+from runtime.compiler import model as m
 from runtime.ui import acks, diagrams, quiz
 from runtime.ui import context as ctx
 from runtime.ui.components import procedure_picker, property_picker, role_picker

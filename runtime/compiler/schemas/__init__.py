@@ -1,9 +1,10 @@
 """JSON Schemas (draft-07, for editor completion) of every rule kind.
 
 The schemas are defined here once, in Python, so the header and shared definitions are not
-copied eight times; `handbook schemas --write` regenerates `runtime/schemas/<kind>.schema.json`
-and a test keeps the committed files in sync. Every property has a Chinese `description`
-(shown by the editor on hover) and `docs/RULES.md` documents every key (also tested).
+copied eight times; `handbook schemas --write` regenerates
+`runtime/compiler/schemas/<kind>.schema.json` and a test keeps the committed files in sync. Every
+property has a Chinese `description` (shown by the editor on hover) and `docs/RULES.md`
+documents every key (also tested).
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.compiler.loader import LocDict, LocList, RawDoc, loc_at
+from runtime.compiler.model import Loc
 from runtime.errors import KeyPath, RuleError
-from runtime.loader import LocDict, LocList, RawDoc, loc_at
-from runtime.model import Loc
 
 _SEGMENT = re.compile(r"^(?P<key>[A-Za-z0-9_-]+)(?:\[(?P<sel>[^\]]+)\])?$")
 

@@ -14,10 +14,10 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
+from runtime.compiler.loader import RawDoc, loc_at
+from runtime.compiler.model import Loc
+from runtime.compiler.schemas import KINDS, schema_for
 from runtime.errors import KeyPath, RuleError
-from runtime.loader import RawDoc, loc_at
-from runtime.model import Loc
-from runtime.schemas import KINDS, schema_for
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:

@@ -17,15 +17,22 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from runtime import model as m
-from runtime.checks import View, run_checks
+from runtime.compiler import model as m
+from runtime.compiler.checks import View, run_checks
+from runtime.compiler.loader import (
+    LocDict,
+    RawDoc,
+    flatten_locs,
+    iter_rule_files,
+    load_files,
+    loc_at,
+)
+from runtime.compiler.overlay import apply_overlays
+from runtime.compiler.parsers import parse
+from runtime.compiler.validate import schema_errors
 from runtime.errors import RuleError, RuleErrors
-from runtime.loader import LocDict, RawDoc, flatten_locs, iter_rule_files, load_files, loc_at
-from runtime.overlay import apply_overlays
-from runtime.parsers import parse
-from runtime.validate import schema_errors
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RULES = PROJECT_ROOT / "rules"
 DEFAULT_FORMS = PROJECT_ROOT / "forms"
 Key = tuple[str, str]

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from runtime.compiler.model import Loc
 from runtime.errors import KeyPath, RuleError
-from runtime.model import Loc
 
 MAX_NODES = 200_000  # guards against alias bombs ("billion laughs")
 MAX_FILE_BYTES = 2_000_000

@@ -13,11 +13,11 @@ from datetime import time
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.expr import Condition, ExpressionError, compile_condition
+from runtime.compiler.loader import LocDict, loc_at
+from runtime.compiler.timeexpr import Duration, Recurrence, parse_duration, parse_recurrence
 from runtime.errors import KeyPath, RuleError
-from runtime.expr import Condition, ExpressionError, compile_condition
-from runtime.loader import LocDict, loc_at
-from runtime.timeexpr import Duration, Recurrence, parse_duration, parse_recurrence
 
 T = TypeVar("T")
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}

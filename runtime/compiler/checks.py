@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from runtime import model as m
+from runtime.compiler import model as m
+from runtime.compiler.expr import Condition, unknown_names
 from runtime.errors import KeyPath, RuleError
-from runtime.expr import Condition, unknown_names
 
 Key = tuple[str, str]
 T = TypeVar("T")
@@ -308,7 +308,7 @@ def check_conditions(v: View) -> Iterator[RuleError]:
             fi = v.index("procedure", proc.id, "follow-ups", fu.id)
             yield from _check_condition(v, "procedure", proc.id, ("follow-ups", fi, "when"),
                                         fu.when, known, what)
-    from runtime.expr import compile_condition
+    from runtime.compiler.expr import compile_condition
 
     for form in v.each("form", hb.forms):
         fields = _fields_of(form)

@@ -1,8 +1,8 @@
 """Typed, immutable objects of a resolved rule set (the `model` stage of the pipeline).
 
-Everything here is a frozen dataclass built by `runtime.parsers` from validated YAML; callers
-(engine, forms, app) read these and never the raw YAML. Every object carries `src`, the file and
-line its value came from after overlays (a property override points at the property file).
+Everything here is a frozen dataclass built by `runtime.compiler.parsers` from validated YAML;
+callers (engine, forms, app) read these and never the raw YAML. Every object carries `src`, the
+file and line its value came from after overlays (a property override points at the property file).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import time
 from types import MappingProxyType
 from typing import Any, Literal
 
-from runtime.expr import Condition
-from runtime.timeexpr import Duration, Recurrence
+from runtime.compiler.expr import Condition
+from runtime.compiler.timeexpr import Duration, Recurrence
 
 
 @dataclass(frozen=True)
