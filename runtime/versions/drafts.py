@@ -26,8 +26,17 @@ from typing import Any
 
 from runtime.compiler import model as m
 from runtime.compiler.pipeline import compiled as compile_tree
-from runtime.errors import ConflictError, HandbookError, PermissionDenied, RuleError
-from runtime.versions.tree import VersionInfo, VersionRepo, bump_errors
+from runtime.errors import ConflictError, HandbookError, PermissionDenied, RuleError, RuleErrors
+from runtime.versions.control import (
+    Actor,
+    ControlDenied,
+    Scope,
+    authorise,
+    changed_scope,
+    check_edit,
+)
+from runtime.versions.gate import blocking, full_check
+from runtime.versions.tree import VersionInfo, VersionRepo
 
 STATES = ("draft", "submitted", "reviewed", "approved", "published", "withdrawn")
 # action → (state it needs, state it leads to, document-control duty that may do it)
@@ -62,14 +71,6 @@ class Conflict(ConflictError):
     def __post_init__(self) -> None:
         super().__init__(f"{self.path} was changed by someone else; your text is kept as "
                          f"{self.saved_as}")
-
-
-@dataclass
-class Actor:
-    """Who acts: a user name and the rule roles they hold."""
-
-    name: str
-    roles: tuple[str, ...]
 
 
 @dataclass
@@ -182,15 +183,23 @@ class Drafts:
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
         return text, text_hash(text)
 
-    def save(self, draft: Draft, rel: str, text: str, base_hash: str, by: str,
+    def save(self, draft: Draft, rel: str, text: str, base_hash: str, by: str | Actor,
              now: datetime | None = None) -> str:
-        """Save one file; Conflict (your text kept) if it changed since `base_hash`."""
+        """Save one file; Conflict (your text kept) if it changed since `base_hash`.
+
+        `by` as an Actor (the app) is held to its scope of authority: a property's account
+        saves only that property's files (ControlDenied otherwise).
+        """
         if draft.state != "draft":
             raise HandbookError(f"draft is {draft.state}: reject it back to draft to edit")
         path = self._file(draft, rel)
         now = now or datetime.now()
+        actor = by if isinstance(by, Actor) else None
+        by = by.name if isinstance(by, Actor) else by
         with _LOCK:
             current = path.read_text(encoding="utf-8") if path.is_file() else ""
+            if actor is not None:
+                check_edit(actor, rel, current if path.is_file() else None, text)
             if text_hash(current) != base_hash:
                 keep = draft.root / "conflicts" / f"{rel.replace('/', '__')}.{by}." \
                     f"{now.strftime('%Y%m%d%H%M%S%f')}"
@@ -212,11 +221,8 @@ class Drafts:
         return text_hash(text)
 
     def check(self, draft: Draft) -> list[RuleError]:
-        """Every error of the draft tree, including files changed without a version bump."""
-        result = compile_tree(draft.rules, draft.forms)
-        live = self.versions.current()
-        return [e for e in result.errors if e.severity == "error"] + bump_errors(
-            live.rules, live.forms, draft.rules, draft.forms)
+        """The one check of the draft tree (`gate.full_check`): errors first, then warnings."""
+        return full_check(draft.rules, draft.forms, self.versions.current())
 
     # ---- document control ------------------------------------------------------------------
 
@@ -225,45 +231,55 @@ class Drafts:
         """Move the draft through the workflow; PermissionDenied for the wrong role or state."""
         if action not in TRANSITIONS:
             raise HandbookError(f"unknown action {action!r}")
-        needs, leads_to, duty = TRANSITIONS[action]
+        needs, leads_to, _duty = TRANSITIONS[action]
         if draft.state not in needs:
-            raise PermissionDenied(f"cannot {action} a draft that is {draft.state}")
-        control = self._control()
-        allowed: set[str] = set()
-        for name in duty.split("|"):
-            allowed |= set(getattr(control, name))
-        if not allowed & set(actor.roles):
-            raise PermissionDenied(
-                f"{actor.name} ({', '.join(actor.roles) or 'no role'}) may not {action}: "
-                f"document control names {', '.join(sorted(allowed))}")
+            raise ControlDenied("control.denied.state", action=action, state=draft.state)
+        live_view = self._live_view()
+        control = live_view.company.document_control
+        # Separation of duties and scope of authority (runtime.versions.control).
+        role = authorise(control, action, actor, self.scope(draft), draft.history,
+                         {r.id: r.title for r in live_view.roles.values()})
         now = now or datetime.now()
         entry: dict[str, Any] = {"action": action, "by": actor.name, "roles": list(actor.roles),
-                 "at": now.isoformat(timespec="seconds"), "comment": comment}
+                                 "role": role, "name": actor.label, "property": actor.property,
+                                 "at": now.isoformat(timespec="seconds"), "comment": comment}
         if action == "publish":
             info = self._publish(draft, actor, message or comment or draft.title, now)
             draft.published_version = info.number
             entry["version"] = info.number
         elif action == "submit":
-            errors = self.check(draft)
-            if errors:
-                raise HandbookError("the draft has errors; fix them before submitting:\n"
-                                    + "\n".join(e.cli_line() for e in errors[:50]))
+            errors = blocking(self.check(draft))
+            if errors:  # the same list the editor shows, each at its file and line
+                raise RuleErrors.of(errors)
         draft.state = leads_to
         draft.history.append(entry)
         _write_json(draft.root / "draft.json", draft.as_json())
         return draft
 
-    def _control(self) -> m.DocumentControl:
+    def _live_view(self) -> m.Handbook:
+        # Document control follows the live rules, never the draft's own (a draft cannot
+        # grant itself the right to be approved).
         live = self.versions.current()
-        result = compile_tree(live.rules, live.forms)
-        view = result.views.get(None)
+        view = compile_tree(live.rules, live.forms).views.get(None)
         if view is None:
             raise HandbookError("the live rules have no company rule")
-        return view.company.document_control
+        return view
+
+    def _control(self) -> m.DocumentControl:
+        return self._live_view().company.document_control
+
+    def scope(self, draft: Draft) -> Scope:
+        """What the draft changes against the live version and which properties it affects."""
+        live = self.versions.current()
+        props = self._live_view().properties
+        draft_view = compile_tree(draft.rules, draft.forms).views.get(None)
+        names = set(props) | set(draft_view.properties if draft_view else ())
+        return changed_scope(live.rules, live.forms, draft.rules, draft.forms, names)
 
     def _publish(self, draft: Draft, actor: Actor, message: str, now: datetime) -> VersionInfo:
         approvals = [
-            {"action": h["action"], "by": h["by"], "at": h["at"], "comment": h.get("comment", "")}
+            {"action": h["action"], "by": h["by"], "at": h["at"], "comment": h.get("comment", ""),
+             "name": h.get("name") or h["by"], "role": h.get("role", "")}
             for h in draft.history if h["action"] in ("submit", "review", "approve")
         ]
         return self.versions.publish(draft.rules, draft.forms, message=message, by=actor.name,

@@ -27,7 +27,6 @@ from typing import Any
 
 from runtime.compiler.loader import iter_rule_files, load_text
 from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
-from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.errors import HandbookError, RuleError, RuleErrors
 from runtime.store.journal import fsync_dir
 
@@ -84,7 +83,8 @@ def _semver(text: str) -> tuple[int, ...] | None:
     return tuple(int(p) for p in parts)
 
 
-def _rule_files(rules: Path, forms: Path) -> dict[str, Path]:
+def rule_files(rules: Path, forms: Path) -> dict[str, Path]:
+    """Every rule file of a tree by its `rules/...` / `forms/...` path."""
     out = {}
     for root, label in ((rules, "rules"), (forms, "forms")):
         for path in iter_rule_files(root):
@@ -95,8 +95,8 @@ def _rule_files(rules: Path, forms: Path) -> dict[str, Path]:
 def bump_errors(base_rules: Path, base_forms: Path, rules: Path, forms: Path) -> list[RuleError]:
     """A file changed since the base version must carry a higher `version` (E090)."""
     errors = []
-    old = _rule_files(base_rules, base_forms)
-    for rel, path in _rule_files(rules, forms).items():
+    old = rule_files(base_rules, base_forms)
+    for rel, path in rule_files(rules, forms).items():
         before = old.get(rel)
         if before is None:
             continue
@@ -216,11 +216,12 @@ class VersionRepo:
         """Check and publish a tree as the next version; RuleErrors (nothing changed) if invalid."""
         if not message.strip():
             raise HandbookError("a publish needs a message (what changed and why)")
-        result = compile_tree(rules, forms)
-        errors = [e for e in result.errors if e.severity == "error"]
+        from runtime.versions.gate import blocking, full_check  # gate imports this module
+
         live = self.current()
-        if rollback_of is None:
-            errors += bump_errors(live.rules, live.forms, rules, forms)
+        # The one check (the editor's, submit's and `handbook check`'s); a rollback republishes
+        # an older tree as it was, so its files need no new version numbers.
+        errors = blocking(full_check(rules, forms, None if rollback_of is not None else live))
         if errors:
             raise RuleErrors.of(errors)
         with _LOCK:
