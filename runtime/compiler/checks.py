@@ -227,7 +227,9 @@ def check_procedure_graph(v: View) -> Iterator[RuleError]:
         steps = {s.id: s for s in proc.steps}
         if proc.start not in steps:
             continue  # reported as an unknown step
-        succ = {s.id: [t.to for t in s.next if t.to in steps] for s in proc.steps}
+        # A split's branches are ways out too (parallel:, issue 19).
+        succ = {s.id: [t.to for t in (*s.next, *s.parallel) if t.to in steps]
+                for s in proc.steps}
         reach = _closure([proc.start], succ)
         pred: dict[str, list[str]] = {sid: [] for sid in steps}
         for sid, outs in succ.items():
@@ -243,13 +245,13 @@ def check_procedure_graph(v: View) -> Iterator[RuleError]:
             if step.id not in reach:
                 yield v.error("procedure", proc.id, path, "E030",
                               f"step {step.id!r} is unreachable from start {proc.start!r}")
-            if not step.terminal and not step.next:
+            if not step.terminal and not step.next and not step.parallel:
                 yield v.error("procedure", proc.id, path, "E031",
                               f"step {step.id!r} has no way out: add next: or terminal: true")
             elif step.terminal and step.next:
                 yield v.error("procedure", proc.id, (*path, "next"), "E033",
                               f"terminal step {step.id!r} must not have next steps")
-            elif step.id in reach and step.id not in can_end and step.next:
+            elif step.id in reach and step.id not in can_end and (step.next or step.parallel):
                 yield v.error("procedure", proc.id, path, "E032",
                               f"no path from step {step.id!r} reaches a terminal step")
             defaults = [j for j, t in enumerate(step.next) if t.when is None]
@@ -439,6 +441,8 @@ def check_other_references(v: View) -> Iterator[RuleError]:
                                   f"unknown role {r!r}")
 
 
+from runtime.compiler.language_checks import LANGUAGE_CHECKS  # noqa: E402 (needs View)
+
 CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_role_references,
     check_reports_to_cycles,
@@ -448,6 +452,7 @@ CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_form_templates,
     check_time_sanity,
     check_other_references,
+    *LANGUAGE_CHECKS,
 )
 
 
