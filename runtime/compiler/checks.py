@@ -8,6 +8,8 @@ checked in time linear in its size.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,15 +75,16 @@ def check_role_references(v: View) -> Iterator[RuleError]:
         if role.department and v.departments and role.department not in v.departments:
             yield v.error("role", role.id, ("department",), "E023",
                           f"unknown department {role.department!r}")
-        for i, duty in enumerate(role.duties):
-            for j, proc in enumerate(duty.procedures):
-                if proc not in hb.procedures:
-                    yield v.error("role", role.id, ("duties", i, "procedures", j), "E024",
-                                  f"unknown procedure {proc!r}")
-            for j, form in enumerate(duty.forms):
-                if form not in hb.forms:
-                    yield v.error("role", role.id, ("duties", i, "forms", j), "E025",
-                                  f"unknown form {form!r}")
+        for key, items in (("duties", role.duties), ("work-content", role.work_content)):
+            for i, duty in enumerate(items):
+                for j, proc in enumerate(duty.procedures):
+                    if proc not in hb.procedures:
+                        yield v.error("role", role.id, (key, i, "procedures", j), "E024",
+                                      f"unknown procedure {proc!r}")
+                for j, form in enumerate(duty.forms):
+                    if form not in hb.forms:
+                        yield v.error("role", role.id, (key, i, "forms", j), "E025",
+                                      f"unknown form {form!r}")
 
 
 def check_reports_to_cycles(v: View) -> Iterator[RuleError]:
@@ -439,6 +442,24 @@ def check_other_references(v: View) -> Iterator[RuleError]:
                                   f"unknown role {r!r}")
 
 
+_LINK_OK = re.compile(r"^(?:https?://\S+|[^:\s][^:]*)$")
+
+
+def check_role_documents(v: View) -> Iterator[RuleError]:
+    """A routine runs in order (its numbers rise); a reference link is http(s) or a path."""
+    for role in v.each("role", v.hb.roles):
+        for i, (a, b) in enumerate(itertools.pairwise(role.routine), start=1):
+            if b.no <= a.no:
+                yield v.error("role", role.id, ("routine", i, "no"), "E097",
+                              f"routine step {b.no} follows {a.no}: a daily routine is "
+                              "listed in order, each number higher than the one before")
+        for i, ref in enumerate(role.references):
+            if ref.link is not None and not _LINK_OK.match(ref.link):
+                yield v.error("role", role.id, ("references", i, "link"), "E098",
+                              f"link {ref.link!r} is neither an http(s) address nor a "
+                              "relative path")
+
+
 CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_role_references,
     check_reports_to_cycles,
@@ -448,6 +469,7 @@ CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_form_templates,
     check_time_sanity,
     check_other_references,
+    check_role_documents,
 )
 
 

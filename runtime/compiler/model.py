@@ -47,13 +47,20 @@ class Meta:
     title: str
     version: str
     effective: str
-    drafted_by: str
-    reviewed_by: str
-    approved_by: str
+    drafted_by: str | None  # None: not yet given (编制/审核/批准 pending)
+    reviewed_by: str | None
+    approved_by: str | None
     property: str | None  # None: company base; else the property this rule belongs to
     src: Loc
     title_en: str | None = None
     description: str | None = None
+
+    @builtins.property
+    def pending(self) -> tuple[str, ...]:
+        """The document-control keys not yet given (drafted-by, reviewed-by, approved-by)."""
+        keys = (("drafted-by", self.drafted_by), ("reviewed-by", self.reviewed_by),
+                ("approved-by", self.approved_by))
+        return tuple(k for k, v in keys if v is None)
 
 
 class _Named:
@@ -112,6 +119,27 @@ class Duty:
     procedures: tuple[str, ...] = ()
     forms: tuple[str, ...] = ()
     id: str | None = None
+
+
+@dataclass(frozen=True)
+class RoutineStep:
+    """One step of a role's daily routine (工作流程): ordered, without clock times."""
+
+    no: int
+    text: str
+    src: Loc
+    label: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A related document that is not a form (《员工考核办法》): title, number, optional link."""
+
+    title: str
+    src: Loc
+    number: str | None = None
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -243,6 +271,11 @@ class Role(_Named):
     authorities: tuple[str, ...]
     qualifications: Qualifications
     sees_personal_data: bool = False  # may see unmasked phone / ID numbers
+    purpose: str | None = None  # 1.0 目的 of a role document
+    scope: str | None = None  # 2.0 适用范围
+    work_content: tuple[Duty, ...] = ()  # 工作内容: its own numbered list, not more duties
+    routine: tuple[RoutineStep, ...] = ()  # 工作流程: the day's work in order
+    references: tuple[Reference, ...] = ()  # 相关文件 that are not forms
     work_pattern: WorkPattern | None = None  # 工作制 (roster, pattern-following tasks/clocks)
 
 

@@ -122,9 +122,9 @@ def parse_meta(ctx: Ctx) -> m.Meta:
         title=str(d.get("title", "")),
         version=str(d.get("version", "")),
         effective=str(d.get("effective", "")),
-        drafted_by=str(d.get("drafted-by", "")),
-        reviewed_by=str(d.get("reviewed-by", "")),
-        approved_by=str(d.get("approved-by", "")),
+        drafted_by=_opt(d.get("drafted-by")),
+        reviewed_by=_opt(d.get("reviewed-by")),
+        approved_by=_opt(d.get("approved-by")),
         property=_opt(scope),
         src=d.loc,
         title_en=_opt(d.get("title-en")),
@@ -396,8 +396,37 @@ def parse_role(ctx: Ctx) -> m.Role:
             other=tuple(str(c) for c in _l(q.get("other"))),
         ),
         sees_personal_data=bool(d.get("sees-personal-data", False)),
+        purpose=_opt(d.get("purpose")),
+        scope=_opt(d.get("scope")),
+        work_content=parse_duties(ctx, d.get("work-content"), ("work-content",)),
+        routine=_routine(ctx, d.get("routine")),
+        references=tuple(
+            m.Reference(
+                title=str(_d(r).get("title", "")),
+                src=ctx.loc(("references", i)),
+                number=_opt(_d(r).get("number")),
+                link=_opt(_d(r).get("link")),
+            )
+            for i, r in enumerate(_l(d.get("references")))
+        ),
         work_pattern=parse_work_pattern(ctx, d.get("work-pattern"), ("work-pattern",)),
     )
+
+
+def _routine(ctx: Ctx, items: Any) -> tuple[m.RoutineStep, ...]:
+    """A role's daily routine (工作流程), in the order written."""
+    out = []
+    for i, raw in enumerate(_l(items)):
+        r = _d(raw)
+        no = r.get("no")
+        out.append(m.RoutineStep(
+            no=no if isinstance(no, int) and not isinstance(no, bool) else i + 1,
+            text=str(r.get("text", "")),
+            src=ctx.loc(("routine", i)),
+            label=_opt(r.get("label")),
+            id=_opt(r.get("id")),
+        ))
+    return tuple(out)
 
 
 def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:

@@ -147,9 +147,10 @@ HEADER: dict[str, Any] = {
     "description": _s("说明", type="string"),
     "version": _s("版本号 (语义化版本, 如 1.2.0)", type="string", pattern=SEMVER),
     "effective": _s("生效日期 YYYY-MM-DD", type="string", pattern=DATE),
-    "drafted-by": _s("编制", **TEXT),
-    "reviewed-by": _s("审核", **TEXT),
-    "approved-by": _s("批准", **TEXT),
+    # 编制/审核/批准 may be given later: an empty value (null, `~`) says "not yet given".
+    "drafted-by": _s("编制 (人或部门; 空 = 尚未给出)", oneOf=[TEXT, {"type": "null"}]),
+    "reviewed-by": _s("审核 (人或部门; 空 = 尚未审核)", oneOf=[TEXT, {"type": "null"}]),
+    "approved-by": _s("批准 (人或部门; 空 = 尚未批准)", oneOf=[TEXT, {"type": "null"}]),
     "property": _s("所属管理处 id (不填即公司通用)", **IDREF),
 }
 HEADER_REQUIRED = [
@@ -470,7 +471,35 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ),
             "work-pattern": WORK_PATTERN,
             "summary": _s("岗位概述 (在谁的领导下负责什么)", type="string"),
+            "purpose": _s("目的 (岗位说明书的 1.0 目的)", **TEXT),
+            "scope": _s("适用范围 (岗位说明书的 2.0 适用范围)", **TEXT),
             "duties": _arr("岗位职责 (编号)", {"$ref": "#/definitions/duty"}),
+            "work-content": _arr("工作内容 (编号, 与岗位职责分开)", {"$ref": "#/definitions/duty"}),
+            "routine": _arr(
+                "工作流程: 一天的工作顺序 (按先后排列, 不写钟点)",
+                _obj(
+                    "工作流程中的一步",
+                    {
+                        "no": _s("编号 (与手册一致, 依次递增)", type="integer", minimum=1),
+                        "label": _s("手册中的编号写法, 显示用", type="string"),
+                        "id": _s("可选标识, 供覆盖引用", type="string", pattern=ID),
+                        "text": _s("内容 (手册原文)", **TEXT),
+                    },
+                    ["no", "text"],
+                ),
+            ),
+            "references": _arr(
+                "相关文件 (制度、办法等, 非表单), 显示在岗位说明书上",
+                _obj(
+                    "相关文件",
+                    {
+                        "title": _s("文件名称 (如 员工考核办法)", **TEXT),
+                        "number": _s("文件编号 (如 QP-7.5-01)", type="string"),
+                        "link": _s("链接 (http(s) 地址或项目内相对路径)", type="string"),
+                    },
+                    ["title"],
+                ),
+            ),
             "authorities": _arr("权限", TEXT),
             "qualifications": _obj(
                 "任职资格",
