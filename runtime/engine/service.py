@@ -319,7 +319,8 @@ class Engine:
         """Every clock of a case at `now` (read-only)."""
         case = self.repo.get_case(case_id)
         rules = self.rules_for(case)
-        return evaluate_clocks(rules.procedure, case, rules.calendar, local(now))
+        return evaluate_clocks(rules.procedure, case, rules.calendar, local(now),
+                               rules.role_calendars)
 
     def tick_case(self, case_id: str, now: datetime) -> list[Event]:
         """Fire due warnings, breaches and escalations of one case; returns the new events."""
