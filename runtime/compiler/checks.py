@@ -8,6 +8,8 @@ checked in time linear in its size.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,15 +75,16 @@ def check_role_references(v: View) -> Iterator[RuleError]:
         if role.department and v.departments and role.department not in v.departments:
             yield v.error("role", role.id, ("department",), "E023",
                           f"unknown department {role.department!r}")
-        for i, duty in enumerate(role.duties):
-            for j, proc in enumerate(duty.procedures):
-                if proc not in hb.procedures:
-                    yield v.error("role", role.id, ("duties", i, "procedures", j), "E024",
-                                  f"unknown procedure {proc!r}")
-            for j, form in enumerate(duty.forms):
-                if form not in hb.forms:
-                    yield v.error("role", role.id, ("duties", i, "forms", j), "E025",
-                                  f"unknown form {form!r}")
+        for key, items in (("duties", role.duties), ("work-content", role.work_content)):
+            for i, duty in enumerate(items):
+                for j, proc in enumerate(duty.procedures):
+                    if proc not in hb.procedures:
+                        yield v.error("role", role.id, (key, i, "procedures", j), "E024",
+                                      f"unknown procedure {proc!r}")
+                for j, form in enumerate(duty.forms):
+                    if form not in hb.forms:
+                        yield v.error("role", role.id, (key, i, "forms", j), "E025",
+                                      f"unknown form {form!r}")
 
 
 def check_reports_to_cycles(v: View) -> Iterator[RuleError]:
@@ -227,7 +230,9 @@ def check_procedure_graph(v: View) -> Iterator[RuleError]:
         steps = {s.id: s for s in proc.steps}
         if proc.start not in steps:
             continue  # reported as an unknown step
-        succ = {s.id: [t.to for t in s.next if t.to in steps] for s in proc.steps}
+        # A split's branches are ways out too (parallel:, issue 19).
+        succ = {s.id: [t.to for t in (*s.next, *s.parallel) if t.to in steps]
+                for s in proc.steps}
         reach = _closure([proc.start], succ)
         pred: dict[str, list[str]] = {sid: [] for sid in steps}
         for sid, outs in succ.items():
@@ -243,13 +248,13 @@ def check_procedure_graph(v: View) -> Iterator[RuleError]:
             if step.id not in reach:
                 yield v.error("procedure", proc.id, path, "E030",
                               f"step {step.id!r} is unreachable from start {proc.start!r}")
-            if not step.terminal and not step.next:
+            if not step.terminal and not step.next and not step.parallel:
                 yield v.error("procedure", proc.id, path, "E031",
                               f"step {step.id!r} has no way out: add next: or terminal: true")
             elif step.terminal and step.next:
                 yield v.error("procedure", proc.id, (*path, "next"), "E033",
                               f"terminal step {step.id!r} must not have next steps")
-            elif step.id in reach and step.id not in can_end and step.next:
+            elif step.id in reach and step.id not in can_end and (step.next or step.parallel):
                 yield v.error("procedure", proc.id, path, "E032",
                               f"no path from step {step.id!r} reaches a terminal step")
             defaults = [j for j, t in enumerate(step.next) if t.when is None]
@@ -521,6 +526,26 @@ def check_other_references(v: View) -> Iterator[RuleError]:
                                   f"unknown role {r!r}")
 
 
+_LINK_OK = re.compile(r"^(?:https?://\S+|[^:\s][^:]*)$")
+
+
+def check_role_documents(v: View) -> Iterator[RuleError]:
+    """A routine runs in order (its numbers rise); a reference link is http(s) or a path."""
+    for role in v.each("role", v.hb.roles):
+        for i, (a, b) in enumerate(itertools.pairwise(role.routine), start=1):
+            if b.no <= a.no:
+                yield v.error("role", role.id, ("routine", i, "no"), "E097",
+                              f"routine step {b.no} follows {a.no}: a daily routine is "
+                              "listed in order, each number higher than the one before")
+        for i, ref in enumerate(role.references):
+            if ref.link is not None and not _LINK_OK.match(ref.link):
+                yield v.error("role", role.id, ("references", i, "link"), "E098",
+                              f"link {ref.link!r} is neither an http(s) address nor a "
+                              "relative path")
+
+
+from runtime.compiler.language_checks import LANGUAGE_CHECKS  # noqa: E402 (needs View)
+
 CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_role_references,
     check_reports_to_cycles,
@@ -531,6 +556,8 @@ CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_form_templates,
     check_time_sanity,
     check_other_references,
+    check_role_documents,
+    *LANGUAGE_CHECKS,
 )
 
 
