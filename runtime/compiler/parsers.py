@@ -18,7 +18,7 @@ from runtime.compiler import model as m
 from runtime.compiler.expr import Condition, ExpressionError, compile_condition
 from runtime.compiler.loader import LocDict, loc_at
 from runtime.compiler.timeexpr import Duration, Recurrence, parse_duration, parse_recurrence
-from runtime.errors import KeyPath, RuleError
+from runtime.errors import KeyPath, RuleError, format_path
 
 T = TypeVar("T")
 # Named limits (马上汇报 = within: immediately); the company's `limits:` sets their length.
@@ -86,10 +86,14 @@ class Ctx:
         if value is None:
             return None
         try:
-            return compile_condition(str(value))
+            cond = compile_condition(str(value))
         except ExpressionError as exc:
             self.error(path, "E050", str(exc))
             return None
+        # Limit breaches at run time name the rule, its file and the key (never silent).
+        kind, rid = self.data.get("kind"), self.data.get("id")
+        where = f"{kind} {rid!r} ({self.file}) {format_path(path)}"
+        return cond.located(where)
 
 
 def _d(value: Any) -> Mapping[str, Any]:
