@@ -180,8 +180,9 @@ class Case:
     @builtins.property  # the `property` field shadows the builtin inside this class
     def current_visit(self) -> Visit | None:
         """The open visit of the current step."""
-        if self.visits and self.visits[-1].left_at is None and self.visits[-1].step == self.step:
-            return self.visits[-1]
+        last = self.visits[-1] if self.visits else None
+        if last is not None and last.left_at is None and self.step in (None, last.step):
+            return last
         index = self.open_visit(self.step) if self.step else None
         return self.visits[index] if index is not None else None
 
