@@ -10,12 +10,13 @@ import streamlit as st
 
 from runtime import auth
 from runtime.compiler import model as m
-from runtime.errors import HandbookError, RuleError, RuleErrors
+from runtime.errors import HandbookError, RuleError, RuleErrors, StaleBase
 from runtime.ui import context as ctx
 from runtime.ui import control as control_ui
 from runtime.ui.control import show_errors
 from runtime.ui.drafts import safe_relpath, tree_files, validate_with
 from runtime.ui.main import goto
+from runtime.ui.rebase import rebase_panel
 from runtime.versions import VersionInfo
 from runtime.versions import acks as read_tasks
 from runtime.versions.control import Actor, ControlDenied
@@ -236,6 +237,7 @@ def versions_page() -> None:
     if blocking(errors):  # 有错误, with the same list the editor and submit show
         st.error(ctx.tr("control.draft_errors", n=len(blocking(errors))))
     versions_ui.draft_changes(repo, draft)
+    rebase_panel(repo, draft, session.user.username)
     if st.button(ctx.tr("app.versions.check"), key="versions_check"):
         show_errors(errors, None, draft=draft, key="versions_errors")
     actions = [a for a, (needs, _to, _duty) in TRANSITIONS.items() if draft.state in needs]
@@ -252,6 +254,8 @@ def versions_page() -> None:
                 show_errors(exc.errors, None, draft=draft, key="versions_refused")
             except ControlDenied as exc:  # wrong role, person or scope: why, in the user's language
                 st.error(exc.text(ctx.lang()))
+            except StaleBase as exc:  # another version went live: the rebase panel offers it
+                st.error(ctx.tr("app.rebase.stale", base=exc.base, live=exc.live, versions=""))
             except HandbookError as exc:  # refused with the reason
                 st.error(str(exc))
             else:
