@@ -134,6 +134,13 @@ def capabilities(user: User, hb: m.Handbook) -> Capabilities:
         props = (user.property,)
     else:
         props = ()
+    # A company-level role serving several properties (serves: all | [ids], issue 19) sees
+    # the cases and tasks of exactly those properties.
+    for rid in user.roles if user.active else ():
+        role = hb.roles.get(rid)
+        if role is not None and role.serves is not None:
+            served = hb.properties if "all" in role.serves else role.serves
+            props += tuple(p for p in served if p in hb.properties and p not in props)
     return Capabilities(user, frozenset(allowed), sees, props)
 
 
