@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from runtime.compiler import model as m
 from runtime.errors import PermissionDenied, StoreError
+from runtime.masking import for_viewer, mask_value, personal_paths
 
 ALGORITHM = "pbkdf2_sha256"
 # OWASP's 2023 figure is 600k; 200k keeps first start (19 demo users) and login under a second
@@ -142,6 +143,13 @@ def capabilities(user: User, hb: m.Handbook) -> Capabilities:
         props = (user.property,)
     else:
         props = ()
+    # A company-level role serving several properties (serves: all | [ids], issue 19) sees
+    # the cases and tasks of exactly those properties.
+    for rid in user.roles if user.active else ():
+        role = hb.roles.get(rid)
+        if role is not None and role.serves is not None:
+            served = hb.properties if "all" in role.serves else role.serves
+            props += tuple(p for p in served if p in hb.properties and p not in props)
     return Capabilities(user, frozenset(allowed), sees, props)
 
 
@@ -157,34 +165,19 @@ def require(caps: Capabilities | None, capability: str) -> Capabilities:
 
 
 def mask(value: Any) -> Any:
-    """Mask a personal value: keep the first 3 and last 2 characters of long text."""
-    if value is None or value == "":
-        return value
-    text = str(value)
-    if len(text) <= 4:
-        return "*" * len(text)
-    keep_head = 3 if len(text) >= 7 else 1
-    return text[:keep_head] + "*" * (len(text) - keep_head - 2) + text[-2:]
+    """Mask a personal value (the one rule of runtime.masking: 138****5678)."""
+    return mask_value(value)
 
 
 def personal_fields(form: m.Form) -> tuple[str, ...]:
-    """Fields of a form marked `personal` (the model's list plus `ui.fields.X.personal`)."""
-    marked = set(form.personal_fields)
-    for name, hints in (form.ui.get("fields") or {}).items():
-        if isinstance(hints, Mapping) and hints.get("personal"):
-            marked.add(str(name))
-    return tuple(sorted(marked))
+    """Every field of a form marked `personal`, nested ones as paths (`workers[].id_no`)."""
+    return tuple(sorted(personal_paths(form)))
 
 
 def mask_record(data: Mapping[str, Any], form: m.Form, caps: Capabilities) -> dict[str, Any]:
-    """A copy of record data with personal fields masked unless the user may see them."""
-    out = dict(data)
-    if caps.sees_personal_data:
-        return out
-    for name in personal_fields(form):
-        if name in out:
-            out[name] = mask(out[name])
-    return out
+    """A copy of record data with personal fields masked (at any depth) unless the user may
+    see them."""
+    return for_viewer(form, data, caps.sees_personal_data)
 
 
 # ---- users table -------------------------------------------------------------------------
