@@ -10,10 +10,11 @@ import streamlit as st
 
 from runtime import auth
 from runtime.compiler import model as m
-from runtime.errors import HandbookError, RuleError, RuleErrors
+from runtime.errors import HandbookError, RuleError, RuleErrors, StaleBase
 from runtime.ui import context as ctx
 from runtime.ui.drafts import safe_relpath, tree_files, validate_with
 from runtime.ui.main import goto
+from runtime.ui.rebase import rebase_panel
 from runtime.versions import VersionInfo
 from runtime.versions import acks as read_tasks
 from runtime.versions.diff import diff_trees
@@ -222,6 +223,7 @@ def versions_page() -> None:
                    ctx.tr("app.versions.comment"): h.get("comment") or h.get("file", "")}
                   for h in draft.history], hide_index=True, width="stretch")
     versions_ui.draft_changes(repo, draft)
+    rebase_panel(repo, draft, session.user.username)
     if st.button(ctx.tr("app.versions.check"), key="versions_check"):
         show_errors(repo.check(draft), None)
     actions = [a for a, (needs, _to, _duty) in TRANSITIONS.items() if draft.state in needs]
@@ -236,6 +238,8 @@ def versions_page() -> None:
                 repo.act(draft, action, _actor(session), comment)
             except RuleErrors as exc:
                 show_errors(exc.errors, None)
+            except StaleBase as exc:  # another version went live: the rebase panel offers it
+                st.error(ctx.tr("app.rebase.stale", base=exc.base, live=exc.live, versions=""))
             except HandbookError as exc:  # wrong role or state: refused with the reason
                 st.error(str(exc))
             else:
@@ -430,6 +434,8 @@ def users_page() -> None:
                              value=existing.active if existing else True)
         password = st.text_input(ctx.tr("app.login.password"), type="password",
                                  help=ctx.tr("app.users.password_help"))
+        phone = st.text_input(ctx.tr("ws.users.phone"), value=existing.phone if existing else "")
+        email = st.text_input(ctx.tr("ws.users.email"), value=existing.email if existing else "")
         saved = st.form_submit_button(ctx.tr("app.save"), type="primary")
     if saved:
         if prop not in props or (existing is not None and existing not in all_users):
@@ -441,12 +447,18 @@ def users_page() -> None:
             return
         user = auth.User(existing.username if existing else username.strip(),
                          name.strip() or username.strip(), tuple(roles), prop,
-                         active=active, demo=existing.demo if existing else False)
+                         active=active, demo=existing.demo if existing else False,
+                         phone=phone.strip(), email=email.strip())
         if existing:
             user = replace(user, password_hash=existing.password_hash)
         try:
             directory.save(user, password or None)
         except ValueError as exc:
-            st.error(ctx.tr("app.users.invalid", reason=str(exc)))
+            reason = ctx.tr("ws.users.email_invalid") if "email" in str(exc) else str(exc)
+            st.error(ctx.tr("app.users.invalid", reason=reason))
         else:
             st.success(ctx.tr("app.users.saved", name=user.username))
+            # Deactivated or given a new password: every open session ends now.
+            if existing is not None and (not active or password) and \
+                    ctx.session_store().revoke_user(user.username):
+                    st.info(ctx.tr("ws.users.sessions_ended", name=user.name))
