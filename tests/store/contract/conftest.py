@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 
 import pytest
 
@@ -35,7 +35,7 @@ def _embedded_memory(tmp: Path) -> Iterator[Repository]:
         store.close()
 
 
-BACKENDS: dict[str, Callable[[Path], ContextManager[Any]]] = {
+BACKENDS: dict[str, Callable[[Path], contextlib.AbstractContextManager[Any]]] = {
     "embedded-disk": _embedded_disk,
     "embedded-memory": _embedded_memory,
 }
