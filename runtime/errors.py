@@ -133,3 +133,21 @@ class StaleBase(ConflictError):
         super().__init__(
             f"based on version {base}, but version {live} is live now "
             f"({len(self.since)} publish(es) meanwhile): rebase the draft onto version {live}")
+
+
+class LimitExceeded(HandbookError):
+    """A rule expression or print template went over one of its evaluation limits.
+
+    `limit` names the limit (output, range, iterations, size, time, memory, recursion,
+    forbidden); `where` names the rule and field when the caller knows them.
+    """
+
+    def __init__(self, limit: str, message: str, where: str = "") -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.limit = limit
+        self.detail = message
+        self.where = where
+
+    def at(self, where: str) -> LimitExceeded:
+        """The same breach, located at `where` (a rule and field)."""
+        return LimitExceeded(self.limit, self.detail, where)
