@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -125,6 +125,90 @@ class Shift:
     note: str | None = None
 
 
+Periods = tuple[tuple[time, time], ...]
+
+
+@dataclass(frozen=True)
+class Season:
+    """季节作息: the working periods used between two month-days (冬季 10-01 .. 04-30)."""
+
+    id: str
+    name: str
+    start: tuple[int, int]  # (month, day), inclusive
+    end: tuple[int, int]  # (month, day), inclusive; may wrap over the new year
+    hours: Periods
+
+    def contains(self, d: date) -> bool:
+        """Whether `d` falls in this season (a season may run over the new year)."""
+        md = (d.month, d.day)
+        if self.start <= self.end:
+            return self.start <= md <= self.end
+        return md >= self.start or md <= self.end
+
+
+@dataclass(frozen=True)
+class RotationShift:
+    """One shift of a rotation (早班 07:00-15:00)."""
+
+    id: str
+    name: str
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """倒班: crews walk the same day-by-day cycle of shifts, staggered (三班三运转)."""
+
+    shifts: tuple[RotationShift, ...]
+    cycle: tuple[str, ...]  # shift id per day of the cycle, "off" for a rest day
+    crews: tuple[str, ...]
+    anchor: date  # the first crew is on day 1 of the cycle on this date
+    stagger: int  # days each next crew is offset in the cycle
+
+    def shift_of(self, crew: int, d: date) -> RotationShift | None:
+        """The shift crew number `crew` (0-based) works on `d`; None on its rest day."""
+        pos = ((d - self.anchor).days - crew * self.stagger) % len(self.cycle)
+        sid = self.cycle[pos]
+        return next((s for s in self.shifts if s.id == sid), None)
+
+    @property
+    def coverage(self) -> Periods:
+        """The periods some crew is on duty each day: the union of the shifts' hours."""
+        return tuple(sorted({(s.start, s.end) for s in self.shifts if s.start < s.end}))
+
+
+@dataclass(frozen=True)
+class WorkPattern:
+    """工作制 of a role: working weekdays (五天半 / 六天), periods by season, or a rotation."""
+
+    weekdays: tuple[int, ...]  # 0 = Monday
+    half_days: tuple[int, ...] = ()  # weekdays with only the first period (周六上午)
+    hours: Periods = ()  # empty: the property calendar's working hours
+    seasons: tuple[Season, ...] = ()
+    rotation: Rotation | None = None
+    holidays_off: bool = True  # public holidays are days off (rotations work through them)
+    week: float | None = None  # 5, 5.5, 6, 7 as the handbook says it
+    pay: str | None = None  # monthly (月薪制), hourly, daily
+    note: str | None = None
+
+    def season_on(self, d: date) -> Season | None:
+        """The season whose dates hold `d`, if any."""
+        return next((s for s in self.seasons if s.contains(d)), None)
+
+    def hours_on(self, d: date, default: Periods = ()) -> Periods:
+        """The working periods of `d` by the pattern (before holidays): () on a day off."""
+        if self.rotation is not None:
+            return self.rotation.coverage
+        if d.weekday() not in self.weekdays:
+            return ()
+        season = self.season_on(d)
+        hours = season.hours if season else (self.hours or default)
+        if d.weekday() in self.half_days and hours:
+            return hours[:1]
+        return hours
+
+
 @dataclass(frozen=True)
 class Headcount:
     """定编: total, optional per-phase numbers (一期 15 人, 二期 55 人) and a note."""
@@ -159,6 +243,7 @@ class Role(_Named):
     authorities: tuple[str, ...]
     qualifications: Qualifications
     sees_personal_data: bool = False  # may see unmasked phone / ID numbers
+    work_pattern: WorkPattern | None = None  # 工作制 (roster, pattern-following tasks/clocks)
 
 
 @dataclass(frozen=True)
@@ -233,6 +318,8 @@ class Clock:
     escalate: tuple[Escalation, ...] = ()
     evidence: str | None = None  # form whose record proves the stop (e.g. a report sent)
     until: str | None = None  # date-time field of the case holding the agreed deadline
+    pattern: bool = False  # basis: pattern — working time of a role's work pattern
+    pattern_of: str | None = None  # that role (default: the role of the from step)
 
 
 @dataclass(frozen=True)
@@ -311,6 +398,7 @@ class ScheduleItem:
     participants: tuple[str, ...] = ()
     notes: str | None = None
     within: Duration | None = None  # to finish after each due date (30个工作日内完成分析)
+    follow_pattern: bool = False  # occurrences follow the first owner's work pattern
 
 
 @dataclass(frozen=True)

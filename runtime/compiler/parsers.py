@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
@@ -250,6 +251,108 @@ def parse_property(ctx: Ctx) -> m.Property:
     )
 
 
+_WEEK_DAYS = {5: (0, 1, 2, 3, 4), 5.5: (0, 1, 2, 3, 4, 5), 6: (0, 1, 2, 3, 4, 5),
+              7: (0, 1, 2, 3, 4, 5, 6)}
+
+
+def _periods(ctx: Ctx, items: Any, path: KeyPath) -> m.Periods:
+    out = []
+    for i, raw in enumerate(_l(items)):
+        start, end = _hhmm(_d(raw).get("start")), _hhmm(_d(raw).get("end"))
+        if start is None or end is None or start >= end:
+            ctx.error((*path, i), "E045", "a working period needs start < end (HH:MM) on one day")
+            continue
+        out.append((start, end))
+    out.sort()
+    for (_, e1), (s2, _) in pairwise(out):
+        if s2 < e1:
+            ctx.error(path, "E045", "working periods overlap")
+            break
+    return tuple(out)
+
+
+def _month_day(value: Any) -> tuple[int, int]:
+    mm, dd = str(value or "01-01").split("-", 1)
+    return int(mm), int(dd)
+
+
+def parse_work_pattern(ctx: Ctx, raw: Any, path: KeyPath) -> m.WorkPattern | None:
+    """A role's `work-pattern`: week, days, half-days, hours, seasons, rotation."""
+    if not isinstance(raw, dict):
+        return None
+    week = raw.get("week")
+    week_f = float(week) if isinstance(week, int | float) and not isinstance(week, bool) else None
+    if "days" in raw:
+        days = tuple(sorted({WEEKDAYS[x] for x in _l(raw.get("days")) if x in WEEKDAYS}))
+    else:
+        days = _WEEK_DAYS.get(week_f or 5, _WEEK_DAYS[5])
+    if "half-days" in raw:
+        half = tuple(WEEKDAYS[x] for x in _l(raw.get("half-days")) if x in WEEKDAYS)
+    else:
+        half = (5,) if week_f == 5.5 else ()
+    for j, h in enumerate(half):
+        if h not in days:
+            ctx.error((*path, "half-days", j), "E045",
+                      "a half day must be one of the working days")
+    seasons = []
+    for i, rs in enumerate(_l(raw.get("seasons"))):
+        sd = _d(rs)
+        try:
+            first, last = _month_day(sd.get("from")), _month_day(sd.get("to"))
+            for md in (first, last):
+                date(2024, *md)  # a leap year: raises ValueError for 02-30, 13-01
+        except ValueError:
+            ctx.error((*path, "seasons", i), "E045", "season dates are MM-DD (e.g. 10-01)")
+            continue
+        seasons.append(m.Season(
+            id=str(sd.get("id", "")), name=str(sd.get("name") or sd.get("id", "")),
+            start=first, end=last,
+            hours=_periods(ctx, sd.get("hours"), (*path, "seasons", i, "hours"))))
+    for a_i, a in enumerate(seasons):
+        for b in seasons[a_i + 1:]:
+            probe = [date(2024, *x) for x in (b.start, b.end)]
+            if any(a.contains(p) for p in probe) or any(
+                    b.contains(date(2024, *x)) for x in (a.start, a.end)):
+                ctx.error((*path, "seasons"), "E045",
+                          f"seasons {a.id!r} and {b.id!r} overlap")
+    rotation = None
+    rr = raw.get("rotation")
+    if isinstance(rr, dict):
+        rp: KeyPath = (*path, "rotation")
+        shifts = []
+        for rs in _l(rr.get("shifts")):
+            sd = _d(rs)
+            start, end = _hhmm(sd.get("start")), _hhmm(sd.get("end"))
+            if start is None or end is None:
+                continue
+            shifts.append(m.RotationShift(str(sd.get("id", "")), str(sd.get("name", "")),
+                                          start, end))
+        ids = {sh.id for sh in shifts}
+        cycle = tuple(str(x) for x in _l(rr.get("cycle")))
+        for j, sid in enumerate(cycle):
+            if sid != "off" and sid not in ids:
+                ctx.error((*rp, "cycle", j), "E045",
+                          f"cycle names {sid!r}, which is neither a shift id nor off")
+        crews = tuple(str(x) for x in _l(rr.get("crews")))
+        try:
+            anchor = date.fromisoformat(str(rr.get("anchor")))
+        except ValueError:
+            ctx.error((*rp, "anchor"), "E045", "anchor is a date YYYY-MM-DD")
+            anchor = date(2026, 1, 1)
+        stagger = rr.get("stagger")
+        if not isinstance(stagger, int) or isinstance(stagger, bool):
+            stagger = len(cycle) // len(crews) if crews and cycle else 0
+        if cycle and crews:
+            rotation = m.Rotation(tuple(shifts), cycle, crews, anchor, stagger)
+    hours = _periods(ctx, raw.get("hours"), (*path, "hours")) if "hours" in raw else ()
+    holidays = raw.get("holidays")
+    return m.WorkPattern(
+        weekdays=days, half_days=half, hours=hours, seasons=tuple(seasons),
+        rotation=rotation,
+        holidays_off=(holidays != "work") if holidays is not None else rotation is None,
+        week=week_f, pay=_opt(raw.get("pay")), note=_opt(raw.get("note")))
+
+
 def parse_role(ctx: Ctx) -> m.Role:
     """kind: role."""
     d = ctx.data
@@ -293,6 +396,7 @@ def parse_role(ctx: Ctx) -> m.Role:
             other=tuple(str(c) for c in _l(q.get("other"))),
         ),
         sees_personal_data=bool(d.get("sees-personal-data", False)),
+        work_pattern=parse_work_pattern(ctx, d.get("work-pattern"), ("work-pattern",)),
     )
 
 
@@ -347,7 +451,8 @@ def _clocks(ctx: Ctx, items: Any) -> tuple[m.Clock, ...]:
         stops = c.get("to")
         stop_points = tuple(_point(x) for x in (stops if isinstance(stops, list) else [stops]))
         basis = c.get("basis")
-        working = (within.working if within else False) if basis is None else basis == "working"
+        working = (within.working if within else False) if basis is None else (
+            basis in ("working", "pattern"))
         escalate = []
         for j, e in enumerate(_l(c.get("escalate"))):
             e = _d(e)
@@ -374,6 +479,8 @@ def _clocks(ctx: Ctx, items: Any) -> tuple[m.Clock, ...]:
                 escalate=tuple(escalate),
                 evidence=_opt(c.get("evidence")),
                 until=until,
+                pattern=basis == "pattern",
+                pattern_of=_opt(c.get("pattern-of")),
             )
         )
     return tuple(out)
@@ -459,6 +566,7 @@ def parse_schedule(ctx: Ctx) -> m.Schedule:
                 participants=tuple(str(x) for x in _l(it.get("participants"))),
                 notes=_opt(it.get("notes")),
                 within=ctx.duration(it.get("within"), (*p, "within")),
+                follow_pattern=bool(it.get("follow-pattern", False)),
             )
         )
     return m.Schedule(meta=parse_meta(ctx), items=tuple(items))

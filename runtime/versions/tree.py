@@ -29,7 +29,7 @@ from runtime.compiler.loader import iter_rule_files, load_text
 from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
 from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.errors import HandbookError, RuleError, RuleErrors
-from runtime.store.journal import fsync_dir
+from runtime.store.embedded.journal import fsync_dir
 
 SEMVER_PARTS = 3
 _LOCK = threading.Lock()

@@ -238,7 +238,9 @@ CLOCK = _obj(
         "within": {"$ref": "#/definitions/duration"},
         "until": _s("截止时间取自案件的日期时间字段 (如 约定回复时间); 与 within 二选一",
                     type="string", pattern=FIELD),
-        "basis": _s("计时方式: wall 自然时间 / working 工作时间", enum=["wall", "working"]),
+        "basis": _s("计时方式: wall 自然时间 / working 工作时间 / pattern 按岗位工作制的工作时间",
+                    enum=["wall", "working", "pattern"]),
+        "pattern-of": _s("basis: pattern 时按哪个岗位的工作制 (默认 from 步骤的岗位)", **IDREF),
         "pause-in": _s("在这些步骤中暂停计时", **IDLIST),
         "warn-before": {"$ref": "#/definitions/duration"},
         "when": {"$ref": "#/definitions/condition"},
@@ -319,6 +321,71 @@ FIELD_UI = {
     },
     "additionalProperties": False,
 }
+
+# Work patterns (issue 19): a role's own working week, rotation and seasonal hours; the
+# roster (值班安排表) and, where a rule says so, its tasks and working-time clocks follow it.
+_PERIODS = _arr("工作时段 (午休为两段之间)",
+                _obj("时段", {"start": {"$ref": "#/definitions/hhmm"},
+                             "end": {"$ref": "#/definitions/hhmm"}}, ["start", "end"]),
+                minItems=1)
+_WEEKDAY = {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
+MONTH_DAY = r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+WORK_PATTERN = _obj(
+    "工作制: 每周工作天数 (五天半、六天)、倒班 (三班三运转) 与冬夏作息",
+    {
+        "week": _s("每周工作天数: 5, 5.5 (五天半, 周六上午), 6, 7", enum=[5, 5.5, 6, 7]),
+        "days": _arr("工作的星期 (mon..sun), 不填按 week", _WEEKDAY),
+        "half-days": _arr("只上第一段的半天 (五天半工作制默认 sat)", _WEEKDAY),
+        "hours": _PERIODS,
+        "seasons": _arr(
+            "季节作息 (冬季 / 夏季): 按日期段使用不同的工作时段",
+            _obj(
+                "季节",
+                {
+                    "id": {"$ref": "#/definitions/id"},
+                    "name": _s("名称 (冬季、夏季)", **TEXT),
+                    "from": _s("起始月-日 (如 10-01)", type="string", pattern=MONTH_DAY),
+                    "to": _s("截止月-日 (含, 如 04-30; 可跨年)", type="string",
+                             pattern=MONTH_DAY),
+                    "hours": _PERIODS,
+                },
+                ["id", "from", "to", "hours"],
+            ),
+        ),
+        "rotation": _obj(
+            "倒班 (如 三班三运转): 各班组按循环轮换班次",
+            {
+                "shifts": _arr(
+                    "班次",
+                    _obj(
+                        "班次",
+                        {
+                            "id": {"$ref": "#/definitions/id"},
+                            "name": _s("班次名称 (早班、中班、夜班)", **TEXT),
+                            "start": {"$ref": "#/definitions/hhmm"},
+                            "end": {"$ref": "#/definitions/hhmm"},
+                        },
+                        ["id", "name", "start", "end"],
+                    ),
+                    minItems=1,
+                ),
+                "cycle": _arr("一个循环中每天的班次 id, off 为休息 (如 [early, late, off])",
+                              IDREF, minItems=1),
+                "crews": _arr("班组名称 (如 甲班、乙班、丙班)", TEXT, minItems=1),
+                "anchor": _s("循环起始日 YYYY-MM-DD: 这一天第一个班组上循环第一天",
+                             type="string", pattern=DATE),
+                "stagger": _s("相邻班组在循环中错开的天数 (默认 循环天数 ÷ 班组数)",
+                              type="integer", minimum=0),
+            },
+            ["shifts", "cycle", "crews", "anchor"],
+        ),
+        "holidays": _s("法定节假日: off 休息 (默认, 倒班除外) / work 照常上班",
+                       enum=["off", "work"]),
+        "pay": _s("计薪方式: monthly 月薪制 / hourly 计时 / daily 日薪",
+                  enum=["monthly", "hourly", "daily"]),
+        "note": _s("说明 (手册原文)", type="string"),
+    },
+)
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "company": _rule(
@@ -401,6 +468,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     ["name"],
                 ),
             ),
+            "work-pattern": WORK_PATTERN,
             "summary": _s("岗位概述 (在谁的领导下负责什么)", type="string"),
             "duties": _arr("岗位职责 (编号)", {"$ref": "#/definitions/duty"}),
             "authorities": _arr("权限", TEXT),
@@ -473,6 +541,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                             "keep 照常 / skip 跳过",
                             enum=["keep", "previous-working-day", "next-working-day", "skip"],
                         ),
+                        "follow-pattern": _s("按负责岗位的工作制 (工作日、半天、冬夏作息) 生成任务",
+                                             type="boolean"),
                         "participants": _arr("参加人员/岗位", TEXT),
                         "notes": _s("备注", type="string"),
                     },
