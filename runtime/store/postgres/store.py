@@ -36,20 +36,20 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from runtime.errors import ConflictError, NotFound, StoreError
-from runtime.store.indexes import bound_key
-from runtime.store.journal import DEFAULT_EQ_FIELDS, check_table_name
+from runtime.errors import ConflictError, NotFound, StoreError, StoreUnavailable
+from runtime.store.embedded.indexes import bound_key
+from runtime.store.embedded.journal import DEFAULT_EQ_FIELDS, check_table_name
+from runtime.store.embedded.store import _order_value, _text_hit
 from runtime.store.postgres import schema
-from runtime.store.postgres.codec import _escape_str, _unescape_str, decode, dumps_value, encode
-from runtime.store.repository import (
-    RESERVED,
-    Criteria,
-    Doc,
-    DocId,
-    _order_value,
-    _text_hit,
-    iso,
+from runtime.store.postgres.codec import (
+    _escape_str,
+    _unescape_str,
+    decode,
+    dumps_value,
+    encode,
+    top_keys,
 )
+from runtime.store.repository import RESERVED, Criteria, Doc, DocId, iso
 
 WRITE_LOCK = 0x48425752  # advisory lock key "HBWR": one write transaction at a time
 DDL_LOCK = 0x48424444  # "HBDD": table/index creation
@@ -120,7 +120,7 @@ class PgStore:
             )
             self._pool.open(wait=True, timeout=timeout)
         except (PoolTimeout, psycopg.Error) as exc:
-            raise StoreError(
+            raise StoreUnavailable(
                 f"cannot connect to the database {self.where}: {exc}; is the server running "
                 "and HANDBOOK_DATABASE_URL right?"
             ) from None
@@ -133,8 +133,8 @@ class PgStore:
                 raise
 
     # ------------------------------------------------------------------ connections
-    def _unavailable(self, exc: Exception) -> StoreError:
-        return StoreError(
+    def _unavailable(self, exc: Exception) -> StoreUnavailable:
+        return StoreUnavailable(
             f"the database {self.where} is unavailable ({str(exc).strip() or type(exc).__name__})"
             "; the last action was not saved — try again in a moment"
         )
@@ -170,7 +170,7 @@ class PgStore:
         for attempt in (0, 1):
             try:
                 with self._conn() as conn:
-                    return conn.execute(sql, args).fetchall()  # type: ignore[arg-type]
+                    return conn.execute(sql, args).fetchall()
             except StoreError:
                 if in_tx or attempt:
                     raise
@@ -381,15 +381,17 @@ class PgStore:
         if bad:
             raise StoreError(f"{', '.join(bad)} cannot be changed")
         stamp = iso(at)
-        text, _ = encode({**changes, "updated_by": by, "updated_at": stamp})
+        merged = {**changes, "updated_by": by, "updated_at": stamp}
+        text, _ = encode(merged, top_order=False)
         rel = self._rel(table, create=False)
         if rel is None:
             raise NotFound(f"{table} {doc_id} does not exist")
         cas = "" if expected_rev is None else " AND rev = %s"
-        params: list[Any] = [text, int(doc_id)] + ([] if expected_rev is None else [expected_rev])
+        params: list[Any] = [text, top_keys(merged), int(doc_id)]
+        params += [] if expected_rev is None else [expected_rev]
         with self._conn() as conn:
             row = conn.execute(
-                f"UPDATE {rel} SET body = body || %s::jsonb, rev = rev + 1 "
+                f"UPDATE {rel} SET body = hb_merge(body, %s::jsonb, %s::text[]), rev = rev + 1 "
                 f"WHERE id = %s{cas} RETURNING id, rev, body::text",
                 params,
             ).fetchone()
@@ -554,8 +556,14 @@ class PgStore:
         cond, python_side = self._plan(c, params)
         if python_side:
             plain = Criteria(c.equals, c.ranges, c.text, c.text_fields, c.where)
-            return len(self.query(table, plain))
-        return int(self._read(f"SELECT count(*) FROM {rel} WHERE {cond}", params)[0][0])
+            total = len(self.query(table, plain))
+        else:
+            total = int(self._read(f"SELECT count(*) FROM {rel} WHERE {cond}", params)[0][0])
+        if not c.equals and not c.ranges and c.text is None and c.where is None:
+            return total  # the embedded store counts the whole table here, paging or not
+        # otherwise, like the embedded store, paging in the criteria applies to the count
+        total = max(0, total - c.offset)
+        return total if c.limit is None else min(total, c.limit)
 
     def all(self, table: str) -> list[Doc]:
         """Every document of a table, by id."""
@@ -583,12 +591,12 @@ class PgStore:
         """Insert documents with their own ids and revisions (copying a database); one commit."""
         rel = self._rel(table, create=True)
         n = 0
-        with self._conn() as conn, conn.transaction():
-            with conn.cursor().copy(f"COPY {rel} (id, rev, body) FROM STDIN") as cp:
-                for doc_id, doc in rows:
-                    body = {k: v for k, v in doc.items() if k not in RESERVED}
-                    cp.write_row((int(doc_id), int(doc.get("rev", 1)), encode(body)[0]))
-                    n += 1
+        copy = f"COPY {rel} (id, rev, body) FROM STDIN"
+        with self._conn() as conn, conn.transaction(), conn.cursor().copy(copy) as cp:
+            for doc_id, doc in rows:
+                body = {k: v for k, v in doc.items() if k not in RESERVED}
+                cp.write_row((int(doc_id), int(doc.get("rev", 1)), encode(body)[0]))
+                n += 1
         return n
 
     def last_id(self, table: str) -> int:

@@ -54,3 +54,24 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         'case_id', b -> 'case_id',
         'number', b -> 'number'))
 $$;
+
+-- An update's top-level merge that keeps the key order (runtime/store/postgres/codec.py): the
+-- stored order (under the key U+F8FF, or JSONB's own order when absent) plus the changed keys
+-- not in it yet, in the caller's order — exactly what dict.update does in the embedded store.
+CREATE FUNCTION hb_merge(old jsonb, ch jsonb, chkeys text[]) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    ord jsonb := old -> E'\uf8ff';
+    k text;
+BEGIN
+    IF ord IS NULL THEN
+        SELECT coalesce(jsonb_agg(key), '[]'::jsonb) INTO ord FROM jsonb_object_keys(old) AS key;
+    END IF;
+    FOREACH k IN ARRAY chkeys LOOP
+        IF NOT ord ? k THEN
+            ord := ord || to_jsonb(k);
+        END IF;
+    END LOOP;
+    RETURN ((old - E'\uf8ff') || ch) || jsonb_build_object(E'\uf8ff', ord);
+END
+$$;
