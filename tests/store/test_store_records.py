@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from runtime.errors import ConflictError, FormValidationError, NotFound, StoreError
-from runtime.store import Store, open_memory_store, open_store
+from runtime.store import Store, open_store
 from runtime.store.records import (
     Record,
     archive_record,

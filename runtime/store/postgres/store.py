@@ -93,7 +93,7 @@ class PgStore:
         self,
         url: str,
         *,
-        min_size: int = 1,
+        min_size: int = 0,
         max_size: int = 10,
         timeout: float = 5.0,
         check_schema: bool = True,
