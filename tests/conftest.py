@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests import streamlit_deprecations
+
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 FORMS = ROOT / "forms"
@@ -285,3 +287,13 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
     b = Backend(request.param, tmp_path / "store", url)
     yield b
     b.close_all()
+
+
+@pytest.fixture(autouse=True)
+def streamlit_deprecations_seen() -> Iterator[list[str]]:
+    """Fail a test during which Streamlit logged one of its deprecation notices (a test of
+    the guard itself takes this fixture and clears what it expected)."""
+    with streamlit_deprecations.collected() as messages:
+        yield messages
+    if messages:
+        pytest.fail("Streamlit deprecation: " + " | ".join(messages), pytrace=False)

@@ -47,13 +47,20 @@ class Meta:
     title: str
     version: str
     effective: str
-    drafted_by: str
-    reviewed_by: str
-    approved_by: str
+    drafted_by: str | None  # None: not yet given (编制/审核/批准 pending)
+    reviewed_by: str | None
+    approved_by: str | None
     property: str | None  # None: company base; else the property this rule belongs to
     src: Loc
     title_en: str | None = None
     description: str | None = None
+
+    @builtins.property
+    def pending(self) -> tuple[str, ...]:
+        """The document-control keys not yet given (drafted-by, reviewed-by, approved-by)."""
+        keys = (("drafted-by", self.drafted_by), ("reviewed-by", self.reviewed_by),
+                ("approved-by", self.approved_by))
+        return tuple(k for k, v in keys if v is None)
 
 
 class _Named:
@@ -112,6 +119,27 @@ class Duty:
     procedures: tuple[str, ...] = ()
     forms: tuple[str, ...] = ()
     id: str | None = None
+
+
+@dataclass(frozen=True)
+class RoutineStep:
+    """One step of a role's daily routine (工作流程): ordered, without clock times."""
+
+    no: int
+    text: str
+    src: Loc
+    label: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A related document that is not a form (《员工考核办法》): title, number, optional link."""
+
+    title: str
+    src: Loc
+    number: str | None = None
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -243,7 +271,19 @@ class Role(_Named):
     authorities: tuple[str, ...]
     qualifications: Qualifications
     sees_personal_data: bool = False  # may see unmasked phone / ID numbers
+    purpose: str | None = None  # 1.0 目的 of a role document
+    scope: str | None = None  # 2.0 适用范围
+    work_content: tuple[Duty, ...] = ()  # 工作内容: its own numbered list, not more duties
+    routine: tuple[RoutineStep, ...] = ()  # 工作流程: the day's work in order
+    references: tuple[Reference, ...] = ()  # 相关文件 that are not forms
     work_pattern: WorkPattern | None = None  # 工作制 (roster, pattern-following tasks/clocks)
+    serves: tuple[str, ...] | None = None  # company-level role: ("all",) or property ids
+
+    def serves_property(self, property_id: str | None) -> bool:
+        """Whether this role works in `property_id` (a role without `serves` works anywhere)."""
+        if self.serves is None or property_id is None:
+            return True
+        return "all" in self.serves or property_id in self.serves
 
 
 @dataclass(frozen=True)
@@ -264,6 +304,15 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Precondition:
+    """An event another department or role records on the case before a step may complete."""
+
+    event: str
+    by: str  # department id or role id
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a procedure."""
 
@@ -281,6 +330,10 @@ class Step:
     notify: tuple[str, ...] = ()  # roles told when the step is entered
     hands_off_to: str | None = None  # procedure whose case this step starts (报修, 投诉)
     title_en: str | None = None
+    department: str | None = None  # owned by a department: its head or any of its roles
+    parallel: tuple[Transition, ...] = ()  # split: every branch whose `when` holds starts
+    join: Literal["all", "any"] | None = None  # waits for all branches, or the first one
+    waits_for: tuple[Precondition, ...] = ()  # external events needed before completing
 
 
 @dataclass(frozen=True)
@@ -399,6 +452,9 @@ class ScheduleItem:
     notes: str | None = None
     within: Duration | None = None  # to finish after each due date (30个工作日内完成分析)
     follow_pattern: bool = False  # occurrences follow the first owner's work pattern
+    at_least: tuple[int, str] | None = None  # (count, per): 每周不少于两次 = (2, "week")
+    on_days: tuple[int, ...] = ()  # weekdays the counted tasks fall on (else spread)
+    duration: Duration | None = None  # how long each occurrence takes (会议10分钟左右)
 
 
 @dataclass(frozen=True)
@@ -575,6 +631,7 @@ class Company:
     departments: tuple[Department, ...]
     service_hours: tuple[ServiceHours, ...] = ()
     access: Access = field(default_factory=Access)
+    limits: Mapping[str, Duration] = field(default_factory=_empty)  # immediately: 15m ...
 
 
 @dataclass(frozen=True)
@@ -588,6 +645,7 @@ class Property(_Named):
     departments: tuple[Department, ...]
     overlay_count: int = 0
     address: str | None = None
+    script: Literal["hans", "hant"] = "hans"  # zh-Hant: printed chrome in Traditional
 
 
 @dataclass(frozen=True)
