@@ -527,7 +527,9 @@ class PgStore:
         v = _path_sql(c.order_by)
         d = " DESC" if c.descending else ""
         rank = f"(CASE WHEN hb_order_key({v}) IS NOT NULL THEN 0 WHEN {v} IS NULL OR {v} = 'null'::jsonb THEN 2 ELSE 1 END)"  # noqa: E501
-        return f"{rank}{d}, hb_order_key({v}){d}, ({v} #>> '{{}}') COLLATE \"C\"{d}, id"
+        # Python sorts the rest by str(value): booleans read True/False there
+        txt = f"(CASE WHEN jsonb_typeof({v}) = 'boolean' THEN initcap({v} #>> '{{}}') ELSE {v} #>> '{{}}' END)"  # noqa: E501
+        return f"{rank}{d}, hb_order_key({v}){d}, {txt} COLLATE \"C\"{d}, id"
 
     def find(
         self,
