@@ -124,13 +124,21 @@ class PgStore:
                 f"cannot connect to the database {self.where}: {exc}; is the server running "
                 "and HANDBOOK_DATABASE_URL right?"
             ) from None
-        if check_schema:
-            try:
-                with self._conn() as conn:
-                    schema.require_current(conn, self.where)
-            except BaseException:
-                self._pool.close()
-                raise
+        try:
+            # A direct first connection: its error says why (no server, bad password), where
+            # the pool would only report a timeout.
+            with psycopg.connect(url, autocommit=True, connect_timeout=int(timeout) or 1) as c:
+                if check_schema:
+                    schema.require_current(c, self.where)
+        except psycopg.Error as exc:
+            self._pool.close()
+            raise StoreUnavailable(
+                f"cannot connect to the database {self.where}: {str(exc).strip()}; is the server "
+                "running and HANDBOOK_DATABASE_URL right?"
+            ) from None
+        except BaseException:
+            self._pool.close()
+            raise
 
     # ------------------------------------------------------------------ connections
     def _unavailable(self, exc: Exception) -> StoreUnavailable:
@@ -528,7 +536,12 @@ class PgStore:
         d = " DESC" if c.descending else ""
         rank = f"(CASE WHEN hb_order_key({v}) IS NOT NULL THEN 0 WHEN {v} IS NULL OR {v} = 'null'::jsonb THEN 2 ELSE 1 END)"  # noqa: E501
         # Python sorts the rest by str(value): booleans read True/False there
-        txt = f"(CASE WHEN jsonb_typeof({v}) = 'boolean' THEN initcap({v} #>> '{{}}') ELSE {v} #>> '{{}}' END)"  # noqa: E501
+        # (only values without an order key: equal keys keep id order, as Python's stable sort)
+        txt = (
+            f"(CASE WHEN hb_order_key({v}) IS NOT NULL THEN NULL "
+            f"WHEN jsonb_typeof({v}) = 'boolean' THEN initcap({v} #>> '{{}}') "
+            f"ELSE {v} #>> '{{}}' END)"
+        )
         return f"{rank}{d}, hb_order_key({v}){d}, {txt} COLLATE \"C\"{d}, id"
 
     def find(
