@@ -9,8 +9,11 @@ error and is never executed; and the YAML 1.1 traps are closed (`14:30` is not t
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,42 +296,176 @@ def load_text(text: str, file: str) -> tuple[LocDict | None, RuleError | None]:
         return None, RuleError(file, 1, 1, "E004", "document nested too deeply")
 
 
+RULE_SUFFIXES = frozenset({".yaml", ".yml"})
+
+
+def _unreadable_mode(mode: int) -> bool:
+    # No read bit for anyone: an error even when running as root (root could read it, but the
+    # app's own user could not), so `handbook check` gives the same answer for everyone.
+    return not mode & 0o444
+
+
 def iter_rule_files(*roots: Path) -> Iterator[Path]:
-    """Every .yaml/.yml file under the roots, sorted for stable output."""
+    """Every .yaml/.yml file under the roots, sorted for stable output.
+
+    The walk never follows a symlinked directory and never opens anything: entries that cannot
+    be rule files safely (a symlink to a directory, a directory that cannot be listed, a FIFO
+    or device named `x.yaml`) are yielded too, so `load_files` reports them (E007) instead of
+    their being skipped silently."""
     for root in roots:
         if root.is_file():
             yield root
             continue
         if not root.is_dir():
             continue
-        yield from sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"})
+        yield from sorted(_walk(root))
+
+
+def _walk(top: Path) -> Iterator[Path]:
+    todo = [top]
+    while todo:
+        folder = todo.pop()
+        try:
+            if _unreadable_mode(folder.stat().st_mode):
+                raise PermissionError("no read permission")
+            entries = list(os.scandir(folder))
+        except OSError:
+            yield folder  # reported by load_files as a directory that cannot be listed
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    if path.suffix in RULE_SUFFIXES or _is_dir_target(path):
+                        yield path  # checked (loops, links out, targets) when read
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(path)
+                elif path.suffix in RULE_SUFFIXES:
+                    yield path
+            except OSError:
+                yield path
+
+
+def _is_dir_target(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, RuntimeError):
+        return True  # a loop: report it
+
+
+class UnsafeFile(Exception):
+    """A rule path that is not read: `code` (E004/E007) and a message for the author."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a directory"))
+
+
+def _kind_of(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_rule_bytes(path: Path, within: Path | None = None,
+                    limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of one rule file, read safely; UnsafeFile when it must not be read.
+
+    Only regular files; a symlink must resolve inside `within` (the tree) and must not loop;
+    the size limit is checked before reading and the read is bounded, and the file is opened
+    non-blocking, so a FIFO or /dev/zero swapped in after the check can neither hang nor
+    fill memory. A file without read permission is an error, never skipped."""
+    try:
+        link = path.lstat()
+    except OSError as exc:
+        raise UnsafeFile("E007", f"cannot read file: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(link.st_mode):
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:
+            raise UnsafeFile("E007", "symlink loop (the link points back to itself)") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnsafeFile("E007", "symlink loop (the link points back to itself)") \
+                    from None
+            raise UnsafeFile("E007", "broken symlink (its target does not exist)") from None
+        if within is not None and not _inside(target, within):
+            raise UnsafeFile("E007", "symlink pointing outside the rules tree (not followed)")
+    try:
+        st = path.stat()
+    except (OSError, RuntimeError) as exc:
+        raise UnsafeFile("E007", f"cannot read file: {exc}") from None
+    if stat.S_ISDIR(st.st_mode) and stat.S_ISLNK(link.st_mode):
+        raise UnsafeFile("E007", "symlinked directory (not followed: move the files into "
+                         "the tree instead)")
+    if stat.S_ISDIR(st.st_mode):
+        raise UnsafeFile("E007", "directory cannot be listed (no read permission)")
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFile("E007", f"not a regular file: {_kind_of(st.st_mode)}")
+    if _unreadable_mode(st.st_mode):
+        raise UnsafeFile("E007", "cannot read file: no read permission")
+    if st.st_size > limit:
+        raise UnsafeFile("E004", f"file larger than {limit // 1_000_000} MB")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise UnsafeFile("E007", f"cannot read file: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the check
+            raise UnsafeFile("E007", "not a regular file")
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise UnsafeFile("E004", f"file larger than {limit // 1_000_000} MB")
+    return raw
+
+
+def _inside(target: Path, root: Path) -> bool:
+    try:
+        target.relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
 
 
 def display_path(path: Path, base: Path | None) -> str:
     """The path shown in errors: relative to `base` when possible, with forward slashes."""
     if base is not None:
+        for shown in (path, path.absolute()):
+            try:
+                # Lexical first: a symlink (even a looping one) is shown where it stands.
+                return shown.absolute().relative_to(base.resolve()).as_posix()
+            except ValueError:
+                pass
         try:
             return path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):
             pass
     return path.as_posix()
 
 
-def load_files(paths: Iterable[Path], base: Path | None = None) -> LoadResult:
-    """Load every file, collecting all errors; the content hash covers every byte read."""
+def load_files(paths: Iterable[Path], base: Path | None = None,
+               roots: Iterable[Path] = ()) -> LoadResult:
+    """Load every file, collecting all errors; the content hash covers every byte read.
+
+    Symlinks must stay inside the root a path was found under (`roots`; `base` when none)."""
     result = LoadResult()
     digest = hashlib.sha256()
+    trees = [r for r in roots] or ([base] if base is not None else [])
     for path in paths:
         shown = display_path(path, base)
+        within = next((r for r in trees if _lexically_under(path, r)), None)
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            result.errors.append(RuleError(shown, 1, 1, "E007", f"cannot read file: {exc}"))
+            raw = read_rule_bytes(path, within)
+        except UnsafeFile as exc:
+            digest.update(shown.encode() + b"\0" + exc.code.encode() + b"\0")
+            result.errors.append(RuleError(shown, 1, 1, exc.code, exc.message))
             continue
         digest.update(shown.encode() + b"\0" + raw + b"\0")
-        if len(raw) > MAX_FILE_BYTES:
-            result.errors.append(RuleError(shown, 1, 1, "E004", "file larger than 2 MB"))
-            continue
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -344,6 +481,14 @@ def load_files(paths: Iterable[Path], base: Path | None = None) -> LoadResult:
         result.docs.append(RawDoc(shown, data, hashlib.sha256(raw).hexdigest()))
     result.content_hash = digest.hexdigest()
     return result
+
+
+def _lexically_under(path: Path, root: Path) -> bool:
+    try:
+        path.absolute().relative_to(root.absolute())
+    except ValueError:
+        return False
+    return True
 
 
 def to_plain(value: Any) -> Any:

@@ -112,7 +112,7 @@ def _compile_tree(
     base = base if base is not None else _common_base(roots)
 
     # 1. load
-    loaded = load_files(iter_rule_files(*roots), base)
+    loaded = load_files(iter_rule_files(*roots), base, roots)
     errors = list(loaded.errors)
 
     # 2. validate (schema), and sort docs into scopes
@@ -359,7 +359,8 @@ def _fingerprint(roots: list[Path]) -> tuple[tuple[str, int, int], ...]:
     for path in iter_rule_files(*roots):
         try:
             st = path.stat()
-        except OSError:
+        except (OSError, RuntimeError):  # a loop or broken link: still part of the print
+            out.append((str(path), -1, -1))
             continue
         out.append((str(path), st.st_mtime_ns, st.st_size))
     return tuple(out)
