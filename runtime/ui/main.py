@@ -54,7 +54,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("rules", "admin", "administer", "admin:rules_page", "folder_open"),
     PageSpec("editor", "admin", "administer", "admin:editor_page", "edit_document"),
     PageSpec("resolved", "admin", "administer", "admin:resolved_page", "layers"),
-    PageSpec("versions", "admin", "administer", "admin:versions_page", "history"),
+    PageSpec("versions", "admin", "control", "admin:versions_page", "history"),
     PageSpec("newprop", "admin", "administer", "versions_ui:new_property_page", "add_business"),
     PageSpec("import", "admin", "administer", "admin:import_page", "upload_file"),
     PageSpec("users", "admin", "administer", "admin:users_page", "group"),

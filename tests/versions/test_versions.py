@@ -19,9 +19,10 @@ from runtime.versions.drafts import Actor, Conflict, Drafts
 from runtime.versions.newprop import NewProperty, write_new_property
 from tests.conftest import ROOT
 
-DRAFTER = Actor("zhang", ("service-centre-supervisor",))
-REVIEWER = Actor("li", ("general-affairs-supervisor",))
-APPROVER = Actor("wang", ("office-manager",))
+# PROC is a company rule: company-level accounts review (品质部) and approve (副总经理) it.
+DRAFTER = Actor("zhang", ("general-affairs-supervisor",))
+REVIEWER = Actor("li", ("quality-officer",))
+APPROVER = Actor("wang", ("deputy-general-manager",))
 CLERK = Actor("chen", ("front-desk",))
 PROC = "rules/company/procedures/complaint-handling.yaml"
 NOW = datetime(2026, 11, 23, 10, 0)
