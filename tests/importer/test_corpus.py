@@ -136,7 +136,7 @@ def test_work_content_and_routine_are_their_own_lists() -> None:
     assert len(draft["duties"]) == 5
     assert [w["no"] for w in draft["work-content"]] == [1, 2, 3, 4]
     assert draft["work-content"][0]["schedule"] == "daily"
-    assert [r["text"] for r in draft["routine"]][0] == "上班前签到，查阅交接班记录。"
+    assert draft["routine"][0]["text"] == "上班前签到，查阅交接班记录。"
     assert len(draft["routine"]) == 6
 
 
