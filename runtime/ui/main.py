@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from runtime import sessions
 from runtime.ui import context as ctx
+from runtime.ui import web
 
 GOTO_KEY = "_goto"
 
@@ -99,11 +101,16 @@ def run() -> None:
     st.session_state[LANG_KEEP] = lang
     _language_switch()
     session = ctx.current()
+    _cookie_handoff()
     if session is None:
         st.session_state.pop(GOTO_KEY, None)
         login = st.Page(_login_page, title=ctx.tr("app.page.login"), url_path="login",
-                        icon=":material/login:")
-        st.navigation([login]).run()
+                        icon=":material/login:", default=True)
+        # A deep link (/case?case=…) opened signed out shows the sign-in form at that very
+        # URL (a hidden page per app page); after sign-in the same URL is the real page.
+        hidden = [st.Page(_login_page, title=ctx.tr("app.page.login"), url_path=p.key,
+                          visibility="hidden") for p in PAGES]
+        st.navigation([login, *hidden], position="hidden").run()
         return
     allowed = [p for p in PAGES if session.caps.can(p.capability)]
     groups: dict[str, list[st.Page]] = {}
@@ -125,6 +132,22 @@ def run() -> None:
             st.error(ctx.tr("app.denied"))
             st.stop()
     nav.run()
+
+
+def _cookie_handoff() -> None:
+    # After sign-in the browser exchanges a one-time ticket for the HttpOnly session cookie
+    # (runtime/ui/web.py); after logout it asks for the cookie to be dropped. Offered until
+    # the ticket is used or expires, so a rerun that replaces the page cannot lose it.
+    ticket = st.session_state.get(ctx.HANDOFF_KEY)
+    if ticket is not None:
+        if sessions.HANDOFF.pending(ticket):
+            with st.sidebar:
+                st.iframe(web.handoff_html(ticket), height=1, alt="session")
+        else:
+            st.session_state.pop(ctx.HANDOFF_KEY, None)
+    if st.session_state.pop(ctx.LOGOUT_KEY, None):
+        with st.sidebar:
+            st.iframe(web.handoff_html(None), height=1, alt="session")
 
 
 def _sidebar_user(session: ctx.Session) -> None:

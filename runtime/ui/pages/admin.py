@@ -434,6 +434,8 @@ def users_page() -> None:
                              value=existing.active if existing else True)
         password = st.text_input(ctx.tr("app.login.password"), type="password",
                                  help=ctx.tr("app.users.password_help"))
+        phone = st.text_input(ctx.tr("ws.users.phone"), value=existing.phone if existing else "")
+        email = st.text_input(ctx.tr("ws.users.email"), value=existing.email if existing else "")
         saved = st.form_submit_button(ctx.tr("app.save"), type="primary")
     if saved:
         if prop not in props or (existing is not None and existing not in all_users):
@@ -445,12 +447,18 @@ def users_page() -> None:
             return
         user = auth.User(existing.username if existing else username.strip(),
                          name.strip() or username.strip(), tuple(roles), prop,
-                         active=active, demo=existing.demo if existing else False)
+                         active=active, demo=existing.demo if existing else False,
+                         phone=phone.strip(), email=email.strip())
         if existing:
             user = replace(user, password_hash=existing.password_hash)
         try:
             directory.save(user, password or None)
         except ValueError as exc:
-            st.error(ctx.tr("app.users.invalid", reason=str(exc)))
+            reason = ctx.tr("ws.users.email_invalid") if "email" in str(exc) else str(exc)
+            st.error(ctx.tr("app.users.invalid", reason=reason))
         else:
             st.success(ctx.tr("app.users.saved", name=user.username))
+            # Deactivated or given a new password: every open session ends now.
+            if existing is not None and (not active or password) and \
+                    ctx.session_store().revoke_user(user.username):
+                    st.info(ctx.tr("ws.users.sessions_ended", name=user.name))
