@@ -136,6 +136,11 @@ def capabilities(user: User, hb: m.Handbook) -> Capabilities:
         for cap in CAPABILITIES[1:]:
             if access.allows(cap, user.roles):
                 allowed.add(cap)
+    # Document control (the versions page): administrators and every role that drafts,
+    # reviews or approves rule changes (a reviewer need not administer rules).
+    if user.active and ("administer" in allowed
+                        or set(user.roles) & hb.company.document_control.roles()):
+        allowed.add("control")
     sees = any(hb.roles[r].sees_personal_data for r in user.roles if r in hb.roles)
     if "all_properties" in allowed:
         props = tuple(hb.properties)
@@ -338,6 +343,14 @@ def demo_users(hb: m.Handbook) -> list[DemoUser]:
     if "quality-officer" in hb.roles:
         user = User("quality", DEMO_QUALITY_NAME, ("quality-officer",), None, demo=True)
         out.append(DemoUser(user, DEMO_PASSWORD, "company level: every property, dashboard"))
+    # Company-level document control (issue 11): 综合部 drafts company rules, 品质部 (above)
+    # reviews, the deputy general manager approves.
+    for name, role, purpose in (
+            ("general", "general-affairs-supervisor", "company level: drafts company rules"),
+            ("gm", "deputy-general-manager", "company level: approves company rule changes")):
+        if role in hb.roles:
+            user = User(name, f"{hb.roles[role].title} (公司)", (role,), None, demo=True)
+            out.append(DemoUser(user, DEMO_PASSWORD, purpose))
     return out
 
 
