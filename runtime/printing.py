@@ -23,16 +23,23 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import BaseLoader, ChoiceLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
 from runtime.compiler.model import Form, Handbook
-from runtime.errors import HandbookError
+from runtime.compiler.sandbox import (
+    TEMPLATE_LIMITS,
+    BoundedTemplateEnvironment,
+    bounded,
+    render_bounded,
+)
+from runtime.errors import HandbookError, LimitExceeded
 from runtime.forms.attachments import attachment_name
 from runtime.forms.defaults import local_now
 from runtime.forms.spec import FieldSpec, FormSpec, form_spec
 from runtime.forms.state import FormState, evaluate, rows_of
 from runtime.i18n import pick, t
+from runtime.masking import mask_data, mask_value
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BASE_TEMPLATE_DIR = PROJECT_ROOT / "forms" / "templates"
@@ -76,14 +83,6 @@ def _as_text(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (ValueError, TypeError, RecursionError):  # huge ints, odd objects: still print
         return repr(type(value))
-
-
-def mask(text: str) -> str:
-    """A personal value with its middle hidden (13812345678 → 138****5678)."""
-    if len(text) <= 4:
-        return "*" * len(text)
-    keep = 3 if len(text) >= 8 else 1
-    return text[:keep] + "*" * (len(text) - keep - 4) + text[-4:]
 
 
 # ---------------------------------------------------------------- print model
@@ -220,7 +219,9 @@ def _print_field(spec: FieldSpec, value: Any, state: FormState, indexes: tuple[i
                  lang: str, masked: bool) -> PrintField:
     path = spec.concrete_path(*indexes)
     if spec.compute and path in state.computed:
-        value = state.computed[path]
+        value = state.computed[path]  # computed from the real data: mask it here
+        if masked and spec.personal:
+            value = mask_value(value)
     blank = value is None or value == "" or value == [] or value == {}
     pf = PrintField(name=spec.name, path=path, title=printable(spec.label(lang)),
                     kind=spec.kind, display="", blank=blank, lines=_blank_lines(spec),
@@ -237,10 +238,8 @@ def _print_field(spec: FieldSpec, value: Any, state: FormState, indexes: tuple[i
         return pf
     pf.options = _options(spec, value, lang)
     if not blank:
-        text = _scalar_display(spec, value, lang)
-        if masked and spec.personal:
-            text = mask(text)
-        pf.display = printable(text)
+        # Personal values arrive masked already (runtime.masking, in build_document).
+        pf.display = printable(_scalar_display(spec, value, lang))
     return pf
 
 
@@ -301,6 +300,10 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
     spec: FormSpec = form_spec(form)
     data = record_data(record)
     state = evaluate(spec, data)
+    if mask_personal:
+        # The one masking of every exit (runtime/masking.py), nested rows included; computed
+        # values come from the real data, so the state is evaluated first.
+        data = mask_data(form, data)
     sections = []
     placed: set[str] = set()
     for sec in spec.sections:
@@ -344,10 +347,53 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
 # ---------------------------------------------------------------- HTML
 
 
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
+class ConfinedLoader(BaseLoader):
+    """Templates from one directory only, by resolved path: a name with `..`, an absolute
+    path or a symlink leading out of the directory is not found, and only regular files of
+    at most MAX_TEMPLATE_BYTES are read (never a FIFO or a device)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+
+    def get_source(self, environment: Any, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        """(source, file name, up-to-date check) of `template`; TemplateNotFound otherwise."""
+        import stat
+
+        if Path(template).is_absolute() or "\\" in template:
+            raise TemplateNotFound(template)
+        try:
+            path = (self.root / template).resolve()
+            path.relative_to(self.root)
+            st = path.stat()
+        except (OSError, RuntimeError, ValueError):
+            raise TemplateNotFound(template) from None
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_TEMPLATE_BYTES:
+            raise TemplateNotFound(template)
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_TEMPLATE_BYTES + 1)
+        if len(raw) > MAX_TEMPLATE_BYTES:
+            raise TemplateNotFound(template)
+        mtime = st.st_mtime_ns
+
+        def uptodate() -> bool:
+            try:
+                return path.stat().st_mtime_ns == mtime
+            except OSError:
+                return False
+
+        return raw.decode("utf-8", errors="replace"), str(path), uptodate
+
+
 @functools.lru_cache(maxsize=8)
 def _env(dirs: tuple[str, ...]) -> SandboxedEnvironment:
-    loaders = [FileSystemLoader(d) for d in dirs]
-    env = SandboxedEnvironment(
+    loaders = [ConfinedLoader(d) for d in dirs]
+    # Bounded sandbox: restricted filters/globals, size, loop, output and time limits.
+    env = BoundedTemplateEnvironment(
+        TEMPLATE_LIMITS,
         loader=ChoiceLoader(loaders),
         autoescape=True,  # every template here is HTML, whatever its file extension
         undefined=StrictUndefined,  # a typo in a template fails the tests, not silently
@@ -366,11 +412,11 @@ def _finalize(value: Any) -> Any:
 
 
 def template_dirs(extra: Sequence[Path | str] = ()) -> tuple[str, ...]:
-    """Where print templates are looked up: `extra` first, then the shipped forms/templates."""
+    """Where print templates are looked up: `extra` first, then the shipped forms/templates
+    (only template directories: a template cannot include the rules or forms themselves)."""
     dirs = [str(Path(d)) for d in extra]
-    for d in (BASE_TEMPLATE_DIR, BASE_TEMPLATE_DIR.parent):
-        if str(d) not in dirs:
-            dirs.append(str(d))
+    if str(BASE_TEMPLATE_DIR) not in dirs:
+        dirs.append(str(BASE_TEMPLATE_DIR))
     return tuple(dirs)
 
 
@@ -391,7 +437,13 @@ def render_html(hb: Handbook | None, form: Form, record: Mapping[str, Any] | Non
         raise PrintError(f"print template {name!r} of form {form.id!r}: {exc}") from exc
     tr: Callable[..., str] = functools.partial(_t, lang)
     try:
-        return template.render(doc=doc, form=doc, fields=doc.fields, t=tr, lang=lang)
+        with bounded(TEMPLATE_LIMITS) as budget:
+            ctx = template.new_context({"doc": doc, "form": doc, "fields": doc.fields, "t": tr,
+                                        "lang": lang})
+            return render_bounded(template.root_render_func(ctx), budget)
+    except LimitExceeded as exc:
+        raise PrintError(f"print template {name!r} of form {form.id!r}: {exc}") \
+            from exc.__cause__
     except Exception as exc:  # a broken template must say which form and why
         raise PrintError(f"print template {name!r} of form {form.id!r}: {exc}") from exc
 

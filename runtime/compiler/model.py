@@ -277,6 +277,13 @@ class Role(_Named):
     routine: tuple[RoutineStep, ...] = ()  # 工作流程: the day's work in order
     references: tuple[Reference, ...] = ()  # 相关文件 that are not forms
     work_pattern: WorkPattern | None = None  # 工作制 (roster, pattern-following tasks/clocks)
+    serves: tuple[str, ...] | None = None  # company-level role: ("all",) or property ids
+
+    def serves_property(self, property_id: str | None) -> bool:
+        """Whether this role works in `property_id` (a role without `serves` works anywhere)."""
+        if self.serves is None or property_id is None:
+            return True
+        return "all" in self.serves or property_id in self.serves
 
 
 @dataclass(frozen=True)
@@ -297,6 +304,15 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Precondition:
+    """An event another department or role records on the case before a step may complete."""
+
+    event: str
+    by: str  # department id or role id
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a procedure."""
 
@@ -314,6 +330,10 @@ class Step:
     notify: tuple[str, ...] = ()  # roles told when the step is entered
     hands_off_to: str | None = None  # procedure whose case this step starts (报修, 投诉)
     title_en: str | None = None
+    department: str | None = None  # owned by a department: its head or any of its roles
+    parallel: tuple[Transition, ...] = ()  # split: every branch whose `when` holds starts
+    join: Literal["all", "any"] | None = None  # waits for all branches, or the first one
+    waits_for: tuple[Precondition, ...] = ()  # external events needed before completing
 
 
 @dataclass(frozen=True)
@@ -432,6 +452,9 @@ class ScheduleItem:
     notes: str | None = None
     within: Duration | None = None  # to finish after each due date (30个工作日内完成分析)
     follow_pattern: bool = False  # occurrences follow the first owner's work pattern
+    at_least: tuple[int, str] | None = None  # (count, per): 每周不少于两次 = (2, "week")
+    on_days: tuple[int, ...] = ()  # weekdays the counted tasks fall on (else spread)
+    duration: Duration | None = None  # how long each occurrence takes (会议10分钟左右)
 
 
 @dataclass(frozen=True)
@@ -571,6 +594,18 @@ class DocumentControl:
     drafters: tuple[str, ...]
     reviewers: tuple[str, ...]
     approvers: tuple[str, ...]
+    # A draft that changes company rules (everything outside rules/properties/<id>/ and the
+    # property's own forms) is reviewed and approved by these, from company-level accounts.
+    company_reviewers: tuple[str, ...] = ()
+    company_approvers: tuple[str, ...] = ()
+    # Roles whose holders may do more than one of 编制/审核/批准 on the same draft; without
+    # them drafter, reviewer and approver must be three different people.
+    may_combine: tuple[str, ...] = ()
+
+    def roles(self) -> frozenset[str]:
+        """Every role named anywhere in document control."""
+        return frozenset((*self.drafters, *self.reviewers, *self.approvers,
+                          *self.company_reviewers, *self.company_approvers))
 
 
 @dataclass(frozen=True)
@@ -608,6 +643,7 @@ class Company:
     departments: tuple[Department, ...]
     service_hours: tuple[ServiceHours, ...] = ()
     access: Access = field(default_factory=Access)
+    limits: Mapping[str, Duration] = field(default_factory=_empty)  # immediately: 15m ...
 
 
 @dataclass(frozen=True)
@@ -621,6 +657,7 @@ class Property(_Named):
     departments: tuple[Department, ...]
     overlay_count: int = 0
     address: str | None = None
+    script: Literal["hans", "hant"] = "hans"  # zh-Hant: printed chrome in Traditional
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,24 @@ from runtime.compiler import model as m
 from runtime.compiler.expr import Condition, ExpressionError, compile_condition
 from runtime.compiler.loader import LocDict, loc_at
 from runtime.compiler.timeexpr import Duration, Recurrence, parse_duration, parse_recurrence
-from runtime.errors import KeyPath, RuleError
+from runtime.errors import KeyPath, RuleError, format_path
 
 T = TypeVar("T")
+# Named limits (马上汇报 = within: immediately); the company's `limits:` sets their length.
+DEFAULT_LIMITS: dict[str, Duration] = {"immediately": Duration(15, "minutes")}
+LIMIT_ALIASES = {"马上": "immediately", "立即": "immediately", "立刻": "immediately"}
+
+
+def named_limits(company: Any) -> dict[str, Duration]:
+    """The company's `limits:` (name → duration) from its raw data; bad entries are skipped
+    here and reported when the company itself is parsed."""
+    out: dict[str, Duration] = {}
+    for name, raw in _d(_d(company).get("limits")).items():
+        try:
+            out[str(name)] = parse_duration(str(raw))
+        except ValueError:
+            continue
+    return out
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
@@ -31,6 +46,7 @@ class Ctx:
     data: LocDict
     file: str
     errors: list[RuleError] = field(default_factory=list)
+    limits: Mapping[str, Duration] = field(default_factory=dict)  # named: immediately ...
 
     def loc(self, path: KeyPath) -> m.Loc:
         """Location of `path` in this document (nearest known ancestor)."""
@@ -45,6 +61,10 @@ class Ctx:
         """Parse an optional duration, reporting E040 when it does not parse."""
         if value is None:
             return None
+        name = LIMIT_ALIASES.get(str(value).strip(), str(value).strip())
+        if name in self.limits or name in DEFAULT_LIMITS:
+            # A named limit (within: immediately): the company's value, else the default.
+            return self.limits.get(name) or DEFAULT_LIMITS[name]
         try:
             return parse_duration(str(value))
         except ValueError as exc:
@@ -66,10 +86,14 @@ class Ctx:
         if value is None:
             return None
         try:
-            return compile_condition(str(value))
+            cond = compile_condition(str(value))
         except ExpressionError as exc:
             self.error(path, "E050", str(exc))
             return None
+        # Limit breaches at run time name the rule, its file and the key (never silent).
+        kind, rid = self.data.get("kind"), self.data.get("id")
+        where = f"{kind} {rid!r} ({self.file}) {format_path(path)}"
+        return cond.located(where)
 
 
 def _d(value: Any) -> Mapping[str, Any]:
@@ -225,6 +249,9 @@ def parse_company(ctx: Ctx) -> m.Company:
             drafters=_ids(dc.get("drafted-by")),
             reviewers=_ids(dc.get("reviewed-by")),
             approvers=_ids(dc.get("approved-by")),
+            company_reviewers=_ids(_d(dc.get("company-rules")).get("reviewed-by")),
+            company_approvers=_ids(_d(dc.get("company-rules")).get("approved-by")),
+            may_combine=_ids(dc.get("may-combine")),
         ),
         departments=_departments(ctx, d.get("departments")),
         service_hours=_service_hours(d.get("service-hours")),
@@ -234,6 +261,9 @@ def parse_company(ctx: Ctx) -> m.Company:
             dashboard=_ids(_d(d.get("access")).get("dashboard")),
             all_properties=_ids(_d(d.get("access")).get("all-properties")),
         ),
+        limits=MappingProxyType({
+            str(k): dur for k, v in _d(d.get("limits")).items()
+            if (dur := ctx.duration(v, ("limits", k))) is not None}),
     )
 
 
@@ -248,6 +278,7 @@ def parse_property(ctx: Ctx) -> m.Property:
         departments=_departments(ctx, d.get("departments")),
         overlay_count=len(_l(d.get("overlays"))),
         address=_opt(d.get("address")),
+        script=cast(Any, "hant" if d.get("script") == "hant" else "hans"),
     )
 
 
@@ -410,6 +441,8 @@ def parse_role(ctx: Ctx) -> m.Role:
             for i, r in enumerate(_l(d.get("references")))
         ),
         work_pattern=parse_work_pattern(ctx, d.get("work-pattern"), ("work-pattern",)),
+        serves=(None if d.get("serves") is None else
+                ("all",) if d.get("serves") == "all" else _ids(d.get("serves"))),
     )
 
 
@@ -444,6 +477,18 @@ def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:
                     label=_opt(t.get("label")),
                 )
             )
+        branches = []
+        for j, t in enumerate(_l(s.get("parallel"))):
+            td = _d(t) if isinstance(t, dict) else {"to": t}
+            branches.append(m.Transition(
+                to=str(td.get("to", "")),
+                when=ctx.condition(td.get("when"), (*p, "parallel", j, "when")),
+                label=_opt(td.get("label"))))
+        waits = tuple(
+            m.Precondition(str(_d(w).get("event", "")), str(_d(w).get("by", "")),
+                           _opt(_d(w).get("title")))
+            for w in _l(s.get("waits-for")))
+        join = s.get("join")
         out.append(
             m.Step(
                 id=str(s.get("id", "")),
@@ -460,6 +505,10 @@ def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:
                 notify=_ids(s.get("notify")),
                 hands_off_to=_opt(s.get("hands-off-to")),
                 title_en=_opt(s.get("title-en")),
+                department=_opt(s.get("department")),
+                parallel=tuple(branches),
+                join=cast(Any, join if join in ("all", "any") else None),
+                waits_for=waits,
             )
         )
     return tuple(out)
@@ -572,6 +621,13 @@ def parse_procedure(ctx: Ctx) -> m.Procedure:
     )
 
 
+def _at_least(value: Any) -> tuple[int, str] | None:
+    parts = str(value or "").split()
+    if len(parts) != 3 or parts[1] != "per" or not parts[0].isdigit():
+        return None
+    return int(parts[0]), parts[2]
+
+
 def parse_schedule(ctx: Ctx) -> m.Schedule:
     """kind: schedule."""
     items = []
@@ -596,6 +652,9 @@ def parse_schedule(ctx: Ctx) -> m.Schedule:
                 notes=_opt(it.get("notes")),
                 within=ctx.duration(it.get("within"), (*p, "within")),
                 follow_pattern=bool(it.get("follow-pattern", False)),
+                at_least=_at_least(it.get("at-least")),
+                on_days=tuple(WEEKDAYS[x] for x in _l(it.get("on-days")) if x in WEEKDAYS),
+                duration=ctx.duration(it.get("duration"), (*p, "duration")),
             )
         )
     return m.Schedule(meta=parse_meta(ctx), items=tuple(items))
@@ -734,8 +793,10 @@ PARSERS: dict[str, Callable[[Ctx], Any]] = {
 }
 
 
-def parse(kind: str, data: LocDict, file: str) -> tuple[Any, list[RuleError]]:
-    """Parse one document of a known kind; returns (model object, errors)."""
-    ctx = Ctx(data, file)
+def parse(kind: str, data: LocDict, file: str,
+          limits: Mapping[str, Duration] | None = None) -> tuple[Any, list[RuleError]]:
+    """Parse one document of a known kind (`limits`: the company's named limits);
+    returns (model object, errors)."""
+    ctx = Ctx(data, file, limits=dict(limits or {}))
     obj = PARSERS[kind](ctx)
     return obj, ctx.errors

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import threading
 from collections import ChainMap
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,7 @@ from runtime.compiler.loader import (
     loc_at,
 )
 from runtime.compiler.overlay import apply_overlays
-from runtime.compiler.parsers import parse
+from runtime.compiler.parsers import named_limits, parse
 from runtime.compiler.validate import schema_errors
 from runtime.errors import RuleError, RuleErrors
 
@@ -112,7 +113,7 @@ def _compile_tree(
     base = base if base is not None else _common_base(roots)
 
     # 1. load
-    loaded = load_files(iter_rule_files(*roots), base)
+    loaded = load_files(iter_rule_files(*roots), base, roots)
     errors = list(loaded.errors)
 
     # 2. validate (schema), and sort docs into scopes
@@ -149,8 +150,14 @@ def _compile_tree(
         if kind != "property":
             company_scope.docs[(kind, rid)] = doc
     if company_doc is None:
-        errors.append(RuleError(str(rules_path), 1, 1, "E020",
-                                "no company rule found (kind: company)"))
+        broken = [f for f, rid in loaded.failed.items() if rid == "company"]
+        if broken:  # the company rule is there but does not parse: its own error says why
+            errors.append(RuleError(str(rules_path), 1, 1, "E020",
+                                    f"not checked: the company rule file {broken[0]} has a "
+                                    "syntax error", severity="warning"))
+        else:
+            errors.append(RuleError(str(rules_path), 1, 1, "E020",
+                                    "no company rule found (kind: company)"))
         return Compiled(loaded.content_hash, _dedupe(errors), {}, m.Stats())
     for scope_id, docs in scoped.items():
         if scope_id not in props:
@@ -159,8 +166,9 @@ def _compile_tree(
                                    f"unknown property {scope_id!r}"))
 
     # 4. model: the company view
+    limits = named_limits(company_doc.data)  # within: immediately, for every rule
     for key, doc in company_scope.docs.items():
-        obj, errs = parse(key[0], doc.data, doc.file)
+        obj, errs = parse(key[0], doc.data, doc.file, limits)
         company_scope.objects[key] = obj
         errors.extend(errs)
     all_props = {pid: parse("property", d.data, d.file)[0] for pid, d in props.items()}
@@ -194,7 +202,7 @@ def _compile_tree(
             if key in overlaid.docs:
                 # An overlay may break the schema (a bad value): errors point at the overlay.
                 errors.extend(schema_errors(doc))
-            obj, errs = parse(key[0], doc.data, doc.file)
+            obj, errs = parse(key[0], doc.data, doc.file, limits)
             objects[key] = obj
             errors.extend(errs)
         docs_view = ChainMap(changed, company_scope.docs)
@@ -214,8 +222,35 @@ def _compile_tree(
         definitions[("property", pid)] = all_props[pid]
 
     stats = _stats(definitions)
+    errors = _without_cascade(errors, loaded.failed)
     return Compiled(loaded.content_hash, _dedupe(errors), views, stats,
                     files=[d.file for d in loaded.docs])
+
+
+_UNKNOWN_REF = re.compile(r"\bunknown [\w -]*?'([^']+)'")
+
+
+def _without_cascade(errors: list[RuleError], failed: Mapping[str, str]) -> list[RuleError]:
+    """Drop "unknown X 'id'" errors caused by a file that did not parse; say so once instead."""
+    if not failed:
+        return errors
+    by_id = {rid: file for file, rid in failed.items()}
+    kept: list[RuleError] = []
+    noted: set[str] = set()
+    for e in errors:
+        m_ref = _UNKNOWN_REF.search(e.message) if e.severity == "error" else None
+        ref = m_ref.group(1) if m_ref else ""
+        file = by_id.get(ref)
+        if file is None or e.file == file:
+            kept.append(e)
+            continue
+        if file not in noted:
+            noted.add(file)
+            kept.append(RuleError(e.file, e.line, e.col, "W090",
+                                  f"not checked: file {file} has a syntax error (references "
+                                  f"to {ref!r} are checked once it loads)",
+                                  e.path, severity="warning"))
+    return kept
 
 
 def _common_base(roots: list[Path]) -> Path:
@@ -358,7 +393,8 @@ def _fingerprint(roots: list[Path]) -> tuple[tuple[str, int, int], ...]:
     for path in iter_rule_files(*roots):
         try:
             st = path.stat()
-        except OSError:
+        except (OSError, RuntimeError):  # a loop or broken link: still part of the print
+            out.append((str(path), -1, -1))
             continue
         out.append((str(path), st.st_mtime_ns, st.st_size))
     return tuple(out)

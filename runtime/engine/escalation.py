@@ -23,7 +23,7 @@ def tick(rules: Rules, case: Case, now: datetime) -> Outcome:
     """
     out = Outcome(case.copy())
     c = out.case
-    states = ck.evaluate(rules.procedure, c, rules.calendar, now)
+    states = ck.evaluate(rules.procedure, c, rules.calendar, now, rules.role_calendars)
     for st in states:
         if st.status == "inactive":
             continue
@@ -52,7 +52,8 @@ def _refresh_step_due(rules: Rules, out: Outcome, states: list[ck.ClockState]) -
     due = ck.nearest_due(states)
     if due != cur.due_at:
         cur.due_at = due
-        out.tasks.append(step_task(rules, c, len(c.visits) - 1))
+        index = c.open_visit(cur.step)
+        out.tasks.append(step_task(rules, c, len(c.visits) - 1 if index is None else index))
 
 
 def _fire(rules: Rules, out: Outcome, st: ck.ClockState, kind: str, at: datetime) -> None:

@@ -199,6 +199,8 @@ STEP = _obj(
         "title": _s("步骤名称", **TEXT),
         "title-en": _s("英文名称", type="string"),
         "roles": _s("负责岗位 id (一个或多个)", **ONE_OR_MORE_IDS),
+        "department": _s("负责部门 id: 由部门负责人或该部门任一岗位办理 (可代替 roles)",
+                         **IDREF),
         "instructions": _s("作业要求 (手册原文)", type="string"),
         "section": _s("本步骤填写的案件表单分区 id", **IDREF),
         "form": _s("本步骤另行填写的表单 id (如 派工单)", **IDREF),
@@ -216,13 +218,33 @@ STEP = _obj(
             ),
         ),
         "terminal": _s("终止步骤 (结案/归档)", type="boolean"),
+        "parallel": _arr(
+            "并行分支: 完成本步骤后同时进入这些步骤 (代替 next)",
+            {"oneOf": [IDREF, _obj("分支", {
+                "to": _s("分支起始步骤 id", **IDREF),
+                "when": {"$ref": "#/definitions/condition"},
+                "label": _s("分支说明 (流程图上显示)", type="string"),
+            }, ["to"])]},
+            minItems=2,
+        ),
+        "join": _s("汇合: all 各分支都完成后进入本步骤 / any 任一分支完成即进入 (其余分支撤销)",
+                   enum=["all", "any"]),
+        "waits-for": _arr(
+            "前置条件: 须等其他部门或岗位登记某事件后才能完成本步骤 (如 营销部交钥匙)",
+            _obj("外部事件", {
+                "event": _s("事件 id", **IDREF),
+                "title": _s("事件名称 (如 营销部通知交房)", **TEXT),
+                "by": _s("登记该事件的部门 id 或岗位 id", **IDREF),
+            }, ["event", "by"]),
+        ),
         "requires": _s("完成本步骤前必须已有记录的表单 id", **IDLIST),
         "notify": _s("进入本步骤时通知的岗位 id", **IDLIST),
         "hands-off-to": _s("转入另一作业规程办理 (如 报修、投诉): 完成本步骤时以该规程开案",
                            **IDREF),
     },
-    ["id", "title", "roles"],
+    ["id", "title"],
 )
+STEP["anyOf"] = [{"required": ["roles"]}, {"required": ["department"]}]
 
 CLOCK = _obj(
     "时限计时器: 从某步骤到另一步骤须在规定时间内",
@@ -400,11 +422,25 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "drafted-by": _s("可编制的岗位 id", **IDLIST),
                     "reviewed-by": _s("可审核的岗位 id", **IDLIST),
                     "approved-by": _s("可批准的岗位 id", **IDLIST),
+                    "company-rules": _obj(
+                        "涉及公司通用规则的草稿: 由公司级账号中这些岗位审核、批准",
+                        {
+                            "reviewed-by": _s("公司规则变更的审核岗位 id", **IDLIST),
+                            "approved-by": _s("公司规则变更的批准岗位 id", **IDLIST),
+                        },
+                    ),
+                    "may-combine": _s("可在同一草稿兼任编制/审核/批准的岗位 id "
+                                      "(默认三者须为不同的人)", **IDLIST),
                 },
                 ["drafted-by", "reviewed-by", "approved-by"],
             ),
             "departments": _arr("部门", {"$ref": "#/definitions/department"}),
             "service-hours": _arr("服务时段", {"$ref": "#/definitions/service-hours"}),
+            "limits": _s(
+                "命名时限: 名称 → 时长, 如 immediately: 10m (规则中写 within: immediately, "
+                "即 马上/立即; 默认 15m)", type="object",
+                additionalProperties={"$ref": "#/definitions/duration"},
+                propertyNames={"pattern": ID}),
             "access": _obj(
                 "应用权限: 哪些岗位可以使用哪些功能 (员工功能对所有岗位开放)",
                 {
@@ -428,6 +464,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "calendar": _s("本管理处工作日历 id", **IDREF),
             "service-hours": _arr("服务时段", {"$ref": "#/definitions/service-hours"}),
             "departments": _arr("本管理处部门", {"$ref": "#/definitions/department"}),
+            "script": _s("中文字形: hans 简体 (默认) / hant 繁体 (打印页眉页脚等按繁体)",
+                         enum=["hans", "hant"]),
             "overlays": _arr("对公司规则的覆盖", OVERLAY),
         },
         ["property-type"],
@@ -470,6 +508,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 ),
             ),
             "work-pattern": WORK_PATTERN,
+            "serves": {
+                "description": "公司级岗位服务的管理处: all 全部, 或管理处 id 列表; "
+                               "其案件与任务只在这些管理处可见",
+                "oneOf": [{"const": "all"}, {"type": "array", "items": IDREF, "minItems": 1}],
+            },
             "summary": _s("岗位概述 (在谁的领导下负责什么)", type="string"),
             "purpose": _s("目的 (岗位说明书的 1.0 目的)", **TEXT),
             "scope": _s("适用范围 (岗位说明书的 2.0 适用范围)", **TEXT),
@@ -570,6 +613,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                             "keep 照常 / skip 跳过",
                             enum=["keep", "previous-working-day", "next-working-day", "skip"],
                         ),
+                        "at-least": _s(
+                            "计次: 每周期不少于 N 次, 如 '2 per week' (每周巡视不少于两次) "
+                            "生成 N 个任务", type="string",
+                            pattern=r"^[1-9]\d* per (day|week|month)$"),
+                        "on-days": _arr("计次任务的日子 (如 [tue, fri]); 不写则在周期内均匀分布",
+                                        _WEEKDAY, minItems=1),
+                        "duration": _s("每次用时 (如 会议控制在10分钟左右: 10m)",
+                                       **{"$ref": "#/definitions/duration"}),
                         "follow-pattern": _s("按负责岗位的工作制 (工作日、半天、冬夏作息) 生成任务",
                                              type="boolean"),
                         "participants": _arr("参加人员/岗位", TEXT),
