@@ -100,6 +100,10 @@ class StoreError(HandbookError):
     """The record store could not complete an operation (lock, corrupt journal, missing id)."""
 
 
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached (restart, network); retrying later works."""
+
+
 class NotFound(StoreError):
     """A record, case or task id does not exist."""
 

@@ -191,7 +191,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.resolved.summary": _s("{n} 项, 其中管理处修改 {overrides} 项。",
                                "{n} values, {overrides} overridden by the property."),
     "app.import.unavailable": _s("导入模块尚未安装。", "The importer is not available yet."),
-    "app.import.upload": _s("上传文本文件", "Upload a text file"),
+    "app.import.upload": _s("上传文本或 Word 文件 (.txt, .docx)",
+                            "Upload a text or Word file (.txt, .docx)"),
     "app.import.paste": _s("或粘贴手册文本", "Or paste handbook text"),
     "app.import.source": _s("原文", "Source"),
     "app.import.result": _s("解析结果 (草稿规则)", "Parsed draft rules"),
@@ -287,4 +288,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.dash.by_responsibility": _s("按责任区分", "By responsibility"),
     "app.dash.by_channel": _s("按投诉方式", "By channel"),
     "app.start.open_case": _s("打开该案件", "Open the case"),
+    # record store (issue 14): the database went away; the next action retries by itself
+    "app.store_unavailable": _s(
+        "暂时无法连接数据库，刚才的操作未保存。请稍后重试（无需重启）。详情：{detail}",
+        "The database is unavailable; the last action was not saved. Try again in a moment "
+        "(no restart needed). Details: {detail}"),
 }

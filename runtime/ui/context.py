@@ -25,7 +25,8 @@ from runtime.engine.state import Case
 from runtime.engine.store_repo import StoreRepository
 from runtime.errors import PermissionDenied
 from runtime.i18n import DEFAULT_LANG, LANGS, pick, t
-from runtime.store import Store, open_store
+from runtime.store import Repository
+from runtime.store.backends import database_url, open_configured
 from runtime.versions import VersionRepo, current_tree
 from runtime.versions.drafts import Drafts
 
@@ -99,18 +100,20 @@ def handbook(property_id: str | None = None) -> m.Handbook:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(path: str) -> Store:
-    return open_store(Path(path) / "store")
+def _store(path: str, url: str | None = None) -> Repository:
+    # `url` is part of the cache key: HANDBOOK_DATABASE_URL picks PostgreSQL over the
+    # embedded store in <data>/store (runtime.store.backends).
+    return open_configured(path)
 
 
-def store() -> Store:
-    """The record store handle (one per data directory per process)."""
-    return _store(str(data_dir()))
+def store() -> Repository:
+    """The record store handle (one per data directory / database per process)."""
+    return _store(str(data_dir()), database_url())
 
 
 @st.cache_resource(show_spinner=False)
-def _directory(path: str) -> auth.UserDirectory:
-    directory = auth.UserDirectory(auth.StoreUserTable(_store(path)))
+def _directory(path: str, url: str | None = None) -> auth.UserDirectory:
+    directory = auth.UserDirectory(auth.StoreUserTable(_store(path, url)))
     # First start: create the bundled demo users, so `make run` needs no set-up step.
     directory.ensure_demo_users(handbook(None))
     return directory
@@ -118,7 +121,7 @@ def _directory(path: str) -> auth.UserDirectory:
 
 def users() -> auth.UserDirectory:
     """The user directory (demo users created on first use)."""
-    return _directory(str(data_dir()))
+    return _directory(str(data_dir()), database_url())
 
 
 @st.cache_resource(show_spinner=False)
@@ -285,12 +288,12 @@ def pinned_procedure(engine: Engine, data: str, case: Case) -> m.Procedure:
 
 
 @st.cache_resource(show_spinner=False)
-def _engine(path: str) -> Engine:
-    engine = Engine(StoreRepository(_store(path)), handbook)
+def _engine(path: str, url: str | None = None) -> Engine:
+    engine = Engine(StoreRepository(_store(path, url)), handbook)
     engine.procedure_for = functools.partial(pinned_procedure, engine, path)
     return engine
 
 
 def engine() -> Engine:
     """The case engine on the store of this data directory (one per process)."""
-    return _engine(str(data_dir()))
+    return _engine(str(data_dir()), database_url())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from runtime import sessions
+from runtime.errors import StoreUnavailable
 from runtime.ui import context as ctx
 from runtime.ui import web
 
@@ -94,6 +95,15 @@ def _login_page() -> None:
 
 def run() -> None:
     """Render the app for this session (called by app.py on every rerun)."""
+    try:
+        _run()
+    except StoreUnavailable as exc:
+        # The database restarted or is unreachable: say so plainly; the pool reconnects and
+        # the next rerun works again without restarting the app.
+        st.error(ctx.tr("app.store_unavailable", detail=str(exc)))
+
+
+def _run() -> None:
     # Widget state is dropped by st.switch_page (every "open" link); keep the language in a
     # plain session key as well and write it back before the radio is drawn.
     lang = st.session_state.get(ctx.LANG_KEY, st.session_state.get(LANG_KEEP, "zh"))

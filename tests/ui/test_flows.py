@@ -13,6 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.ui.conftest import open_page, sign_in
 
+# The UI contract: every flow runs on the embedded store and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 START = "start_complaint-handling"
 KINDS = ("text_input", "text_area", "radio", "selectbox", "checkbox", "toggle", "number_input",
          "time_input")
