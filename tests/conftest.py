@@ -146,6 +146,7 @@ MINI_TREE: dict[str, str] = {
           - rule: complaint
             set:
               clocks[handle].within: 12h
+              clocks[handle].title: "{{within}}内处理"
             add:
               steps[approve].next: []
           - rule: clerk

@@ -264,3 +264,124 @@ def test_hostile_tree_is_reported(make_tree: MakeTree, make: Callable[[Path], st
     lines = [line for line in proc.stdout.splitlines() if f" {code} " in line]
     hits = [line for line in lines if line.startswith(f"{rel}:") and message in line]
     assert hits, proc.stdout + proc.stderr
+
+
+# ---- slips Chinese authors make: a hint, and no cascade (issue 11 item 5) ------------------
+
+# (name, file, old, new, code, hint in English, hint in Chinese)
+SLIPS = [
+    ("full-width-colon", CLERK, "level: operational", "level： operational", "E001",
+     r"full-width colon '：' after the key 'level'", r"全角冒号"),
+    ("full-width-comma", PROC, "roles: [clerk]", "roles: [clerk， boss]", "E001",
+     r"full-width comma '，'", r"全角逗号"),
+    ("full-width-quotes", CLERK, "title: 前台", "title: “前台”: 接待", "E001",
+     r"full-width quotes", r"全角引号"),
+    ("half-width-comma-in-flow-mapping", CLERK, "duties:\n",
+     "duties:\n  - {no: 2, text: 处理日常事务,确保服务质量}\n", "E001",
+     r"half-width ',' inside a \{ \} mapping split the text: '确保服务质量' became a key",
+     r"半角逗号把文字截断"),
+    ("half-width-colon-in-flow-mapping", CLERK, "duties:\n",
+     "duties:\n  - {no: 2, text: 注意: 安全第一}\n", "E001",
+     r"half-width ': ' inside a \{ \} mapping starts a new key", r"半角 ': ' 会开始一个新的键"),
+    ("tab", CLERK, "level: operational", "\tlevel: operational", "E001", r"a tab character",
+     r"Tab 制表符"),
+    ("missing-space-after-colon", CLERK, "level: operational", "level:operational", "E001",
+     r"missing space after ':' in 'level': write 'level: operational'", r"冒号后缺少空格"),
+    ("unquoted-time", "rules/calendar.yaml", 'start: "08:30", end: "17:30"',
+     'start: "08:30", end: 17:30', "W001",
+     r"unquoted time '17:30'.*number 1050", r"请加引号"),
+]
+
+
+@pytest.mark.parametrize("case", SLIPS, ids=[c[0] for c in SLIPS])
+def test_slips_get_a_hint_and_no_cascade(make_tree: MakeTree, case: tuple) -> None:  # type: ignore[type-arg]
+    from runtime.compiler.messages import describe
+
+    _name, rel, old, new, code, hint_en, hint_zh = case
+    root = make_tree()
+    _edit(root, rel, old, new)
+    errors = compile_tree(root / "rules", root / "forms").errors
+    shown = "\n".join(e.cli_line() for e in errors)
+    [hit] = [e for e in errors if e.code == code]
+    assert hit.file == rel and re.search(hint_en, hit.hint), shown
+    assert " — hint: " in hit.cli_line()
+    assert re.search(hint_zh, describe(hit, "zh")) and "提示" in describe(hit, "zh")
+    # The file that does not parse produces no "unknown ..." errors elsewhere: one note instead.
+    others = [e for e in errors if e.file != rel]
+    assert not [e for e in others if e.severity == "error"], shown
+    notes = [e for e in others if e.code == "W090"]
+    if code == "E001":
+        assert len(notes) == 1 and f"not checked: file {rel} has a syntax error" in notes[
+            0].message, shown
+    else:
+        assert notes == []
+
+
+def test_hints_are_not_given_for_correct_text(make_tree: MakeTree) -> None:
+    """Chinese punctuation inside text, and quoted times, are not slips."""
+    root = make_tree()
+    _edit(root, CLERK, "text: 登记投诉。", "text: 登记投诉，时间8:30—17:30，“按时”完成")
+    _edit(root, "rules/roles/boss.yaml", "procedures: [complaint]",
+          "procedures: [complaint]\n    frequency: 每周一、三，每月 25 日前")
+    errors = compile_tree(root / "rules", root / "forms").errors
+    assert errors == [] or all(e.code == "W080" for e in errors), "\n".join(
+        e.cli_line() for e in errors)
+
+
+def test_a_company_rule_that_does_not_parse_is_named_once(make_tree: MakeTree) -> None:
+    root = make_tree()
+    _edit(root, "rules/company.yaml", "kind: company", "kind： company")
+    errors = compile_tree(root / "rules", root / "forms").errors
+    assert [e.code for e in errors if e.severity == "error"] == ["E001"]
+    assert any("not checked: the company rule file rules/company.yaml" in e.message
+               for e in errors)
+
+
+# ---- titles that cannot lie (issue 11 item 4) ---------------------------------------------
+
+
+def test_a_title_stating_another_duration_than_its_limit_is_warned(make_tree: MakeTree) -> None:
+    root = make_tree()
+    _edit(root, PROC, "within: 24h", "within: 12h")
+    errors = compile_tree(root / "rules", root / "forms").errors
+    [warn] = [e for e in errors if e.code == "W080" and e.file == PROC]
+    assert warn.severity == "warning"
+    assert warn.message == "title says 24小时 but the limit is 12小时"
+    assert warn.line == _line_of(root, PROC, "within: 12h") and "{within}" in warn.hint
+
+
+def test_a_property_overlay_that_changes_the_limit_is_warned_at_the_overlay(
+        make_tree: MakeTree) -> None:
+    root = make_tree()
+    _edit(root, EAST, '\n      clocks[handle].title: "{within}内处理"', "")
+    errors = compile_tree(root / "rules", root / "forms").errors
+    [warn] = [e for e in errors if e.code == "W080"]  # east sets clocks[handle].within: 12h
+    assert warn.file == EAST and "12小时" in warn.message
+
+
+@pytest.mark.parametrize(("title", "limit", "shown"), [
+    ("{within}内处理", "24h", "24小时内处理"),
+    ("{within}内处理", "12h", "12小时内处理"),
+    ("{delay}后回访", "2 working days", "2个工作日后回访"),
+])
+def test_a_title_may_use_the_limit(make_tree: MakeTree, title: str, limit: str,
+                                   shown: str) -> None:
+    root = make_tree()
+    _edit(root, PROC, "title: 24小时内处理\n    from: receive\n    to: close\n    within: 24h",
+          f"title: \"{title}\"\n    from: receive\n    to: close\n    within: {limit}")
+    result = compile_tree(root / "rules", root / "forms")
+    assert not [e for e in result.errors if e.file == PROC], result.errors
+    assert result.views[None].procedures["complaint"].clocks[0].title == shown
+
+
+@pytest.mark.parametrize(("title", "limit", "lies"), [
+    ("24小时内处理", "24h", None), ("24小时内处理", "12h", "24小时"), ("一周后回访", "7d", None),
+    ("两日内书面回复", "2 working days", None), ("五分钟内回复", "5m", None),
+    ("30个工作日内完成", "30 working days", None), ("三天内回复", "2d", "三天"),
+    ("及时处理", "2h", None), ("一个工作日内落实", "8 working hours", None),
+])
+def test_stated_durations(title: str, limit: str, lies: str | None) -> None:
+    from runtime.compiler.timeexpr import parse_duration
+    from runtime.compiler.titles import contradiction
+
+    assert contradiction(title, parse_duration(limit)) == lies

@@ -189,7 +189,8 @@ def test_issue19_check(make_tree: MakeTree, name: str, extra: dict[str, str],
 def test_valid_parallel_department_procedure_compiles(make_tree: MakeTree) -> None:
     root = make_tree({"rules/procedures/works.yaml": _header(PARALLEL)})
     result = compile_tree(root / "rules", root / "forms")
-    assert [e.cli_line() for e in result.errors] == []
+    # W080: the fixture's title 24小时内处理 no longer matches the named limit (issue 11 item 4)
+    assert [e.cli_line() for e in result.errors if e.code != "W080"] == []
     proc = result.views[None].procedures["works"]
     assert [t.to for t in proc.step("decide").parallel] == ["stop", "fix"]
     assert proc.step("report").join == "all" and proc.step("fix").department == "service-centre"
@@ -203,7 +204,7 @@ def test_within_immediately_is_a_named_limit(make_tree: MakeTree, company_limits
                              "rules/company.yaml": ("calendar: cal\n",
                                                     f"calendar: cal\n{company_limits}")})
     result = compile_tree(root / "rules", root / "forms")
-    assert [e.cli_line() for e in result.errors] == []
+    assert [e.cli_line() for e in result.errors if e.code != "W080"] == []
     clock = result.views[None].procedures["complaint"].clocks[0]
     assert clock.within == Duration(minutes, "minutes")
     assert result.views[None].company.limits.get("immediately", Duration(15, "minutes")) == \

@@ -8,6 +8,7 @@ checked in time linear in its size.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from runtime.compiler import model as m
+from runtime.compiler import titles
 from runtime.compiler.expr import Condition, unknown_names
 from runtime.errors import KeyPath, RuleError
 
@@ -309,6 +311,7 @@ def check_conditions(v: View) -> Iterator[RuleError]:
             if clock.until and clock.until not in known:
                 yield v.error("procedure", proc.id, ("clocks", ci, "until"), "E051",
                               f"until names {clock.until!r}, which is not a field of {what}")
+        yield from _lying_titles(v, proc)
         for fu in proc.follow_ups:
             fi = v.index("procedure", proc.id, "follow-ups", fu.id)
             yield from _check_condition(v, "procedure", proc.id, ("follow-ups", fi, "when"),
@@ -451,6 +454,7 @@ def check_time_sanity(v: View) -> Iterator[RuleError]:
                 yield v.error("procedure", proc.id, ("clocks", ci, "warn-before"), "E080",
                               f"warning {clock.warn_before} is not before the limit "
                               f"{clock.within}")
+        yield from _lying_titles(v, proc)
         for fu in proc.follow_ups:
             fi = v.index("procedure", proc.id, "follow-ups", fu.id)
             kept = retention.get(proc.form or "") if proc.form else None
@@ -458,6 +462,27 @@ def check_time_sanity(v: View) -> Iterator[RuleError]:
                 yield v.error("procedure", proc.id, ("follow-ups", fi, "delay"), "E080",
                               f"follow-up after {fu.delay} falls after the case record is "
                               f"archived ({kept})")
+
+
+def _lying_titles(v: View, proc: m.Procedure) -> Iterator[RuleError]:
+    """A clock, follow-up or step whose title states another duration than its limit (W080)."""
+    items: list[tuple[str, str, str, str, Any]] = (
+        [("clocks", c.id, c.title, "within", c.within) for c in proc.clocks]
+        + [("follow-ups", f.id, f.title, "delay", f.delay) for f in proc.follow_ups]
+        + [("steps", s.id, s.title, "time-limit", s.time_limit) for s in proc.steps])
+    for list_key, item_id, title, key, limit in items:
+        said = titles.contradiction(title, limit)
+        if said is None:
+            continue
+        i = v.index("procedure", proc.id, list_key, item_id)
+        placeholder = "{within}" if key == "within" else "{" + key + "}"
+        # At the limit: where a property's overlay changed it, the overlay is what to fix.
+        e = v.error("procedure", proc.id, (list_key, i, key), "W080",
+                    f"title says {said} but the limit is {titles.human_duration(limit)}")
+        yield dataclasses.replace(
+            e, severity="warning",
+            hint=f"update the title, or write {placeholder} in it (e.g. \"{placeholder}内处理\"): "
+                 "it is shown with the limit itself")
 
 
 def _minutes(d: object) -> float:

@@ -18,6 +18,7 @@ from runtime.compiler import model as m
 from runtime.compiler.expr import Condition, ExpressionError, compile_condition
 from runtime.compiler.loader import LocDict, loc_at
 from runtime.compiler.timeexpr import Duration, Recurrence, parse_duration, parse_recurrence
+from runtime.compiler.titles import render as render_title
 from runtime.errors import KeyPath, RuleError, format_path
 
 T = TypeVar("T")
@@ -489,22 +490,24 @@ def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:
                            _opt(_d(w).get("title")))
             for w in _l(s.get("waits-for")))
         join = s.get("join")
+        step_limit = ctx.duration(s.get("time-limit"), (*p, "time-limit"))
         out.append(
             m.Step(
                 id=str(s.get("id", "")),
-                title=str(s.get("title", "")),
+                title=render_title(str(s.get("title", "")), step_limit),
                 roles=_ids(s.get("roles")),
                 src=ctx.loc(p),
                 instructions=_opt(s.get("instructions")),
                 section=_opt(s.get("section")),
                 form=_opt(s.get("form")),
-                time_limit=ctx.duration(s.get("time-limit"), (*p, "time-limit")),
+                time_limit=step_limit,
                 next=tuple(nxt),
                 terminal=bool(s.get("terminal", False)),
                 requires=_ids(s.get("requires")),
                 notify=_ids(s.get("notify")),
                 hands_off_to=_opt(s.get("hands-off-to")),
-                title_en=_opt(s.get("title-en")),
+                title_en=_opt(render_title(str(s["title-en"]), step_limit, "en")
+                              if s.get("title-en") else None),
                 department=_opt(s.get("department")),
                 parallel=tuple(branches),
                 join=cast(Any, join if join in ("all", "any") else None),
@@ -545,7 +548,7 @@ def _clocks(ctx: Ctx, items: Any) -> tuple[m.Clock, ...]:
         out.append(
             m.Clock(
                 id=str(c.get("id", "")),
-                title=str(c.get("title", "")),
+                title=render_title(str(c.get("title", "")), within),
                 start=_point(c.get("from")),
                 stop=stop_points,
                 within=within,
@@ -575,7 +578,7 @@ def _follow_ups(ctx: Ctx, items: Any) -> tuple[m.FollowUp, ...]:
         out.append(
             m.FollowUp(
                 id=str(f.get("id", "")),
-                title=str(f.get("title", "")),
+                title=render_title(str(f.get("title", "")), delay),
                 after=_point(f.get("after")),
                 delay=delay,
                 role=str(f.get("role", "")),

@@ -68,4 +68,5 @@ CATALOG: dict[str, dict[str, str]] = {
     "control.line_focus": _s("定位到第 {line} 行 (预览中以 ▶ 标出)。",
                              "Line {line} (marked ▶ in the preview)."),
     "control.steps": _s("编制 / 审核 / 批准", "Drafted / reviewed / approved"),
+    "control.live_header": _s("当前生效 第{n}版 · {steps}", "Live version {n} · {steps}"),
 }

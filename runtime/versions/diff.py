@@ -18,23 +18,9 @@ from typing import Any
 from runtime.compiler import model as m
 from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.compiler.timeexpr import Duration
+from runtime.compiler.titles import contradiction, human_duration
 
-_ZH_UNITS = {"minutes": "分钟", "hours": "小时", "days": "天", "weeks": "周", "months": "个月",
-             "years": "年"}
-
-
-def human_duration(d: Duration | None, lang: str = "zh") -> str:
-    """7d → 7天 / 7 days; 2 working days → 2个工作日 / 2 working days."""
-    if d is None:
-        return "无" if lang == "zh" else "none"
-    amount = int(d.amount) if float(d.amount).is_integer() else d.amount
-    if lang != "zh":
-        unit = d.unit if amount != 1 else d.unit.rstrip("s")
-        return f"{amount} {'working ' if d.working else ''}{unit}"
-    if d.working:
-        return f"{amount}个工作{'日' if d.unit == 'days' else _ZH_UNITS[d.unit]}"
-    return f"{amount}{_ZH_UNITS[d.unit]}"
-
+__all__ = ["Change", "diff_trees", "human_duration"]
 
 @dataclass(frozen=True)
 class Change:
@@ -73,11 +59,17 @@ class _Differ:
         self.out: list[Change] = []
 
     def add(self, kind: str, rid: str, title: str, item_zh: str, item_en: str, action: str,
-            before: Any = None, after: Any = None, roles: Iterable[str] = ()) -> None:
+            before: Any = None, after: Any = None, roles: Iterable[str] = (),
+            item_title: str | None = None) -> None:
         head = f"{self.scope_title}: {title}"
         if action == "changed":
             zh = f"{head}: {item_zh} 从 {_fmt(before, 'zh')} 改为 {_fmt(after, 'zh')}"
             en = f"{head}: {item_en} from {_fmt(before, 'en')} to {_fmt(after, 'en')}"
+            said = contradiction(item_title, after) if item_title is not None and isinstance(
+                after, Duration) else None
+            if said is not None:  # the limit moved but the title still promises the old one
+                zh += f" (标题仍写「{said}」: 请同时修改标题, 或在标题中写 {{within}})"
+                en += f" (the title still says “{said}”: update it too, or write {{within}} in it)"
         elif action == "added":
             zh, en = f"{head}: 新增{item_zh}", f"{head}: {item_en} added"
         else:
@@ -169,7 +161,7 @@ class _Differ:
                     if sa.time_limit != sb.time_limit:
                         self.add("procedure", pid, t, f"步骤「{sb.title}」时限",
                                  f"step {sid} time limit", "changed", sa.time_limit,
-                                 sb.time_limit, set(sa.roles) | set(sb.roles))
+                                 sb.time_limit, set(sa.roles) | set(sb.roles), sb.title)
                     if sa.roles != sb.roles:
                         self.add("procedure", pid, t, f"步骤「{sb.title}」负责岗位",
                                  f"step {sid} roles", "changed", sa.roles, sb.roles,
@@ -202,7 +194,7 @@ class _Differ:
                          roles=roles)
             elif getattr(xa, attr) != getattr(xb, attr):
                 self.add("procedure", pid, title, f"「{xb.title}」", f"{what} {xid}", "changed",
-                         getattr(xa, attr), getattr(xb, attr), roles)
+                         getattr(xa, attr), getattr(xb, attr), roles, xb.title)
 
     def schedules(self) -> None:
         for sid, a, b in self._pairs("schedules"):

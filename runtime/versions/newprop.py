@@ -17,6 +17,7 @@ import yaml
 from runtime.compiler import model as m
 from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.compiler.timeexpr import Duration, parse_duration
+from runtime.compiler.titles import contradiction
 from runtime.errors import HandbookError
 from runtime.versions.control import Actor, check_edit
 from runtime.versions.drafts import Draft, Drafts
@@ -82,6 +83,7 @@ def write_new_property(drafts: Drafts, draft: Draft, spec: NewProperty, by: str,
     for proc, sets in sorted(per_proc.items()):
         if proc not in company.procedures:
             raise HandbookError(f"unknown procedure {proc!r}")
+        sets.update(_honest_titles(company.procedures[proc], sets))
         overlays.append({"rule": proc, "kind": "procedure", "set": sets})
     body: dict[str, object] = {"property-type": spec.property_type}
     if spec.address:
@@ -111,6 +113,31 @@ def write_new_property(drafts: Drafts, draft: Draft, spec: NewProperty, by: str,
     drafts.save(draft, rel, text, drafts.read(draft, rel)[1], who)
     written.insert(0, rel)
     return written
+
+
+def _honest_titles(proc: m.Procedure, sets: Mapping[str, str]) -> dict[str, str]:
+    """Title overlays for the limits changed here whose company title states the old one.
+
+    "24小时内处理" with a new limit of 12h becomes "{within}内处理", shown as 12小时内处理: the
+    property's staff are never shown the company's promise instead of their own.
+    """
+    items = {**{f"clocks[{c.id}]": (c.title, "within") for c in proc.clocks},
+             **{f"steps[{s.id}]": (s.title, "time-limit") for s in proc.steps},
+             **{f"follow-ups[{f.id}]": (f.title, "delay") for f in proc.follow_ups}}
+    out = {}
+    for path, value in sets.items():
+        item = path.rpartition(".")[0]
+        if item not in items:
+            continue
+        title, placeholder = items[item]
+        try:
+            limit = parse_duration(str(value))
+        except ValueError:  # a named limit (immediately): nothing to compare
+            continue
+        said = contradiction(title, limit)
+        if said is not None:
+            out[f"{item}.title"] = title.replace(said, "{" + placeholder + "}", 1)
+    return out
 
 
 # ---- the form's side: what the company offers, and checking what the administrator typed -----

@@ -119,7 +119,9 @@ def test_property_created_in_the_app_goes_through_document_control_and_goes_live
     assert overlays == {("role", "customer-assistant"): {"headcount": 0},
                         ("role", "front-desk"): {"headcount": 3},
                         ("procedure", "complaint-handling"):
-                            {"clocks[handle-within-24h].within": "12h"}}
+                            {"clocks[handle-within-24h].within": "12h",
+                             # the title follows the new limit (issue 11 item 4)
+                             "clocks[handle-within-24h].title": "{within}内处理"}}
     cal = yaml.safe_load((draft.rules / "properties/east-garden/calendar.yaml").read_text())
     assert cal["working-hours"] == [{"start": "09:00", "end": "12:00"},
                                     {"start": "13:00", "end": "18:00"}]
@@ -202,7 +204,9 @@ def test_change_history_shows_a_published_time_limit_change_in_one_sentence(
                  if line.startswith("- ")]
     # one change, one sentence, under the company heading (a company change is not repeated
     # for every property)
-    assert sentences == ["- 物业管理有限公司: 投诉处理流程: 「24小时内处理」 从 24小时 改为 12小时"]
+    # … with a reminder that the title still promises 24 hours (issue 11 item 4)
+    assert sentences == ["- 物业管理有限公司: 投诉处理流程: 「24小时内处理」 从 24小时 改为 12小时 "
+                         "(标题仍写「24小时」: 请同时修改标题, 或在标题中写 {within})"]
     assert "**物业管理有限公司**" in texts(at, "markdown")
     [raw] = at.code
     assert raw.language == "diff"

@@ -215,6 +215,11 @@ def versions_page() -> None:
                    ctx.tr("control.steps"): control_ui.version_header(v.approvals, "")}
                   for v in versions],
                  hide_index=True, width="stretch")
+    live_info = next((v for v in versions if v.number == live), None)
+    if live_info is not None and live_info.approvals:  # who drafted, reviewed, approved it
+        st.caption(ctx.tr("control.live_header", n=live_info.number,
+                          steps=control_ui.version_header(live_info.approvals,
+                                                          live_info.published_by)))
     # Imported here: versions_ui uses this module's helpers (show_errors) in turn.
     from runtime.ui.pages import versions_ui
 
