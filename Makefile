@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false \
+	$(BIN)/streamlit run serve.py --server.headless true --browser.gatherUsageStats false \
 		--client.toolbarMode viewer
 
 test: $(STAMP)
@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check runtime tests app.py benchmarks
+	$(BIN)/ruff check runtime tests app.py serve.py benchmarks
 	$(BIN)/mypy
 
 check: $(STAMP)

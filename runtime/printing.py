@@ -150,6 +150,7 @@ class PrintDocument:
     printed_at: str
     lang: str
     labels: dict[str, str]
+    chrome_lang: str = ""  # language of the printed chrome: zh-Hant for `script: hant`
 
     @property
     def fields(self) -> list[PrintField]:
@@ -159,7 +160,18 @@ class PrintDocument:
     @property
     def lang_tag(self) -> str:
         """The HTML `lang` attribute."""
+        if self.chrome_lang == "zh-Hant":
+            return "zh-Hant"
         return "zh-CN" if self.lang == "zh" else "en"
+
+
+def chrome_lang(hb: Handbook | None, lang: str) -> str:
+    """The language of the printed chrome (第 1 页, 打印时间): Traditional Chinese when the
+    property declares `script: hant` and the print is in Chinese, else `lang`."""
+    prop = hb.property if hb is not None else None
+    if lang == "zh" and prop is not None and prop.script == "hant":
+        return "zh-Hant"
+    return lang
 
 
 def _display_datetime(value: str) -> str:
@@ -342,7 +354,8 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
         signatures=signatures,
         printed_at=(now or local_now()).strftime("%Y-%m-%d %H:%M"),
         lang=lang,
-        labels=_labels(lang),
+        labels=_labels(chrome_lang(hb, lang)),
+        chrome_lang=chrome_lang(hb, lang),
     )
 
 
@@ -593,7 +606,7 @@ class _PdfBuilder:
         canvas.saveState()
         canvas.setFont(self.font, 8)
         left = f"{d.labels['printed_at']}: {d.printed_at}"
-        right = f"{d.form_id} v{d.form_version}    " + t("print.page", d.lang,
+        right = f"{d.form_id} v{d.form_version}    " + t("print.page", d.chrome_lang or d.lang,
                                                           page=canvas.getPageNumber())
         canvas.drawString(12 * mm, 9 * mm, _pdf_safe(left))
         canvas.drawRightString(self.pagesize[0] - 12 * mm, 9 * mm, _pdf_safe(right))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TextIO
 
 from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES, check
 
@@ -22,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _tree_args(p)
     p.add_argument("--property", help="check only what this property's view uses")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--data", type=Path, default=None,
+                   help="data directory whose live version changed files must bump "
+                        "(default $HANDBOOK_DATA, else data/)")
     p.set_defaults(func=_check)
 
     s = sub.add_parser("stats", help="count roles, duties, procedures, forms ...")
@@ -35,26 +40,54 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from runtime.versions import VersionRepo, data_dir
+    from runtime.versions.gate import full_check, order
+
     result = check(args.rules, args.forms, args.property)
-    errors = [e for e in result.errors if e.severity == "error"]
-    warnings = [e for e in result.errors if e.severity != "error"]
+    live = VersionRepo(args.data if args.data is not None else data_dir()).current()
+    # The one check the editor, submit and publish use (version bumps E090 included);
+    # --property keeps what that property's view uses.
+    every = full_check(args.rules, args.forms, live)
+    if args.property is not None:  # the view's own errors, and every version bump
+        every = order(list(result.errors) + [e for e in every if e.code == "E090"])
+    errors = [e for e in every if e.severity == "error"]
+    warnings = [e for e in every if e.severity != "error"]
     if args.format == "json":
         print(json.dumps({"ok": not errors, "content_hash": result.content_hash,
                           "files": len(result.files),
-                          "errors": [e.as_dict() for e in result.errors]},
+                          "errors": [e.as_dict() for e in every]},
                          ensure_ascii=False, indent=2))
     else:
-        for e in result.errors:
-            print(e.cli_line())
+        for e in every:  # the cached result is shared: never mutate it
+            print(one_line(e.cli_line()))
         if errors:
-            sys.stdout.flush()  # keep the summary after the last error line in a shared terminal
+            sys.stdout.flush()
             print(f"{len(errors)} error(s), {len(warnings)} warning(s) in "
-                  f"{len({e.file for e in errors})} file(s)", file=sys.stderr)
+                  f"{len({e.file for e in errors})} file(s)", file=_summary_stream())
         else:
             st = result.stats
             print(f"ok: {len(result.files)} files, {st.properties} properties, {st.roles} roles, "
                   f"{st.procedures} procedures, {st.forms} forms, {len(warnings)} warning(s)")
     return 1 if errors else 0
+
+
+def one_line(text: str) -> str:
+    """An error line that stays one line: a multi-line message (a YAML parser's) is joined,
+    so every problem is exactly one `path:line:col: CODE …` line ending in a newline."""
+    return " ⏎ ".join(part.rstrip() for part in text.splitlines() if part.strip())
+
+
+def _summary_stream() -> TextIO:
+    """Where the summary goes: stderr, unless stdout and stderr are the same file (a terminal,
+    `2>&1`). Then it goes to stdout, the stream the error lines went to, so nothing (a pager,
+    `tee`, a terminal multiplexer) can interleave the two and run the summary into the last
+    error line (`…roles[0])3 error(s)`)."""
+    try:
+        if os.path.sameopenfile(sys.stdout.fileno(), sys.stderr.fileno()):
+            return sys.stdout
+    except (AttributeError, OSError, ValueError):  # in-process capture: no real files
+        pass
+    return sys.stderr
 
 
 def _stats(args: argparse.Namespace) -> int:

@@ -91,9 +91,10 @@ def test_deactivated_user_cannot_sign_in(monkeypatch: pytest.MonkeyPatch) -> Non
 
 @pytest.mark.parametrize(("roles", "prop", "caps", "props"), [
     (("front-desk",), "taoyuan-village", {"staff"}, ("taoyuan-village",)),
-    (("office-manager",), "taoyuan-village", {"staff", "administer", "train", "dashboard"},
-     ("taoyuan-village",)),
-    (("quality-officer",), None, {"staff", "dashboard", "all_properties"}, None),
+    (("office-manager",), "taoyuan-village",
+     {"staff", "administer", "train", "dashboard", "control"}, ("taoyuan-village",)),
+    # control (the versions page): every role named in document-control
+    (("quality-officer",), None, {"staff", "dashboard", "all_properties", "control"}, None),
 ])
 def test_capabilities_come_from_company_access(hb, roles, prop, caps, props) -> None:  # type: ignore[no-untyped-def]
     c = auth.capabilities(auth.User("u", "u", roles, prop), hb)
