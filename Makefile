@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run serve.py --server.headless true --browser.gatherUsageStats false \
+	HANDBOOK_DEMO=1 $(BIN)/streamlit run serve.py --server.headless true --browser.gatherUsageStats false \
 		--client.toolbarMode viewer
 
 test: $(STAMP)
