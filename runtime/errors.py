@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 KeyPath = tuple[str | int, ...]
 
@@ -122,3 +123,31 @@ class CaseBlocked(EngineError):
         super().__init__(message)
         self.key = key
         self.params = params
+
+
+class StaleBase(ConflictError):
+    """A publish or draft was based on a version that is no longer live."""
+
+    def __init__(self, base: int, live: int, since: Sequence[Any] = ()) -> None:
+        self.base, self.live, self.since = base, live, tuple(since)
+        super().__init__(
+            f"based on version {base}, but version {live} is live now "
+            f"({len(self.since)} publish(es) meanwhile): rebase the draft onto version {live}")
+
+
+class LimitExceeded(HandbookError):
+    """A rule expression or print template went over one of its evaluation limits.
+
+    `limit` names the limit (output, range, iterations, size, time, memory, recursion,
+    forbidden); `where` names the rule and field when the caller knows them.
+    """
+
+    def __init__(self, limit: str, message: str, where: str = "") -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.limit = limit
+        self.detail = message
+        self.where = where
+
+    def at(self, where: str) -> LimitExceeded:
+        """The same breach, located at `where` (a rule and field)."""
+        return LimitExceeded(self.limit, self.detail, where)

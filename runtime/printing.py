@@ -23,11 +23,17 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import BaseLoader, ChoiceLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
 from runtime.compiler.model import Form, Handbook
-from runtime.errors import HandbookError
+from runtime.compiler.sandbox import (
+    TEMPLATE_LIMITS,
+    BoundedTemplateEnvironment,
+    bounded,
+    render_bounded,
+)
+from runtime.errors import HandbookError, LimitExceeded
 from runtime.forms.attachments import attachment_name
 from runtime.forms.defaults import local_now
 from runtime.forms.spec import FieldSpec, FormSpec, form_spec
@@ -344,10 +350,53 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
 # ---------------------------------------------------------------- HTML
 
 
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
+class ConfinedLoader(BaseLoader):
+    """Templates from one directory only, by resolved path: a name with `..`, an absolute
+    path or a symlink leading out of the directory is not found, and only regular files of
+    at most MAX_TEMPLATE_BYTES are read (never a FIFO or a device)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+
+    def get_source(self, environment: Any, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        """(source, file name, up-to-date check) of `template`; TemplateNotFound otherwise."""
+        import stat
+
+        if Path(template).is_absolute() or "\\" in template:
+            raise TemplateNotFound(template)
+        try:
+            path = (self.root / template).resolve()
+            path.relative_to(self.root)
+            st = path.stat()
+        except (OSError, RuntimeError, ValueError):
+            raise TemplateNotFound(template) from None
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_TEMPLATE_BYTES:
+            raise TemplateNotFound(template)
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_TEMPLATE_BYTES + 1)
+        if len(raw) > MAX_TEMPLATE_BYTES:
+            raise TemplateNotFound(template)
+        mtime = st.st_mtime_ns
+
+        def uptodate() -> bool:
+            try:
+                return path.stat().st_mtime_ns == mtime
+            except OSError:
+                return False
+
+        return raw.decode("utf-8", errors="replace"), str(path), uptodate
+
+
 @functools.lru_cache(maxsize=8)
 def _env(dirs: tuple[str, ...]) -> SandboxedEnvironment:
-    loaders = [FileSystemLoader(d) for d in dirs]
-    env = SandboxedEnvironment(
+    loaders = [ConfinedLoader(d) for d in dirs]
+    # Bounded sandbox: restricted filters/globals, size, loop, output and time limits.
+    env = BoundedTemplateEnvironment(
+        TEMPLATE_LIMITS,
         loader=ChoiceLoader(loaders),
         autoescape=True,  # every template here is HTML, whatever its file extension
         undefined=StrictUndefined,  # a typo in a template fails the tests, not silently
@@ -366,11 +415,11 @@ def _finalize(value: Any) -> Any:
 
 
 def template_dirs(extra: Sequence[Path | str] = ()) -> tuple[str, ...]:
-    """Where print templates are looked up: `extra` first, then the shipped forms/templates."""
+    """Where print templates are looked up: `extra` first, then the shipped forms/templates
+    (only template directories: a template cannot include the rules or forms themselves)."""
     dirs = [str(Path(d)) for d in extra]
-    for d in (BASE_TEMPLATE_DIR, BASE_TEMPLATE_DIR.parent):
-        if str(d) not in dirs:
-            dirs.append(str(d))
+    if str(BASE_TEMPLATE_DIR) not in dirs:
+        dirs.append(str(BASE_TEMPLATE_DIR))
     return tuple(dirs)
 
 
@@ -391,7 +440,13 @@ def render_html(hb: Handbook | None, form: Form, record: Mapping[str, Any] | Non
         raise PrintError(f"print template {name!r} of form {form.id!r}: {exc}") from exc
     tr: Callable[..., str] = functools.partial(_t, lang)
     try:
-        return template.render(doc=doc, form=doc, fields=doc.fields, t=tr, lang=lang)
+        with bounded(TEMPLATE_LIMITS) as budget:
+            ctx = template.new_context({"doc": doc, "form": doc, "fields": doc.fields, "t": tr,
+                                        "lang": lang})
+            return render_bounded(template.root_render_func(ctx), budget)
+    except LimitExceeded as exc:
+        raise PrintError(f"print template {name!r} of form {form.id!r}: {exc}") \
+            from exc.__cause__
     except Exception as exc:  # a broken template must say which form and why
         raise PrintError(f"print template {name!r} of form {form.id!r}: {exc}") from exc
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import sys
 import warnings as _warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -41,6 +41,7 @@ __all__ = [
     "ADJUST_POLICIES",
     "AdjustPolicy",
     "CalendarWarning",
+    "PatternCalendar",
     "WorkCalendar",
     "YearOverride",
     "china_exact_years",
@@ -578,3 +579,100 @@ class WorkCalendar:
                 )
             cursor = max(cursor, pe)
         return total_us / _US_PER_MIN
+
+
+class PatternCalendar(WorkCalendar):
+    """A role's own working time (工作制): its working days and periods, which may differ by
+    date (冬/夏 seasons, a Saturday half day), on top of a property calendar's holidays.
+
+    `hours_on(day, makeup)` gives the periods of a day ((): a day off by the pattern); `makeup`
+    is true on an official make-up working day (调休上班), which a five-day role works as a full
+    day. With `holidays_off` false the role works through public holidays (倒班). Arithmetic is
+    per day (a loop over the days spanned), which is fine for step and clock lengths.
+    """
+
+    def __init__(self, base: WorkCalendar,
+                 hours_on: Callable[[date, bool], Sequence[tuple[time, time]]],
+                 holidays_off: bool = True) -> None:
+        super().__init__(working_hours=base.working_hours, working_weekdays=range(7),
+                         holidays=base.holidays, workdays=base.workdays, country=base.country,
+                         overrides=base.overrides)
+        self._hours_on = hours_on
+        self.holidays_off = holidays_off
+        self._iv_cache: dict[int, tuple[tuple[int, int], ...]] = {}
+
+    def official(self, d: date) -> bool | None:
+        """True on a make-up working day, False on a holiday, None on an ordinary day."""
+        if d in self.workdays:
+            return True
+        if d in self.holidays:
+            return False
+        data = self._year(d.year)
+        if d in data.workdays:
+            return True
+        if d in data.holidays:
+            return False
+        return None
+
+    def _iv(self, o: int) -> tuple[tuple[int, int], ...]:
+        hit = self._iv_cache.get(o)
+        if hit is None:
+            d = date.fromordinal(o)
+            official = self.official(d) if self.holidays_off else None
+            periods = () if official is False else tuple(self._hours_on(d, official is True))
+            hit = self._check_hours(periods) if periods else ()
+            self._iv_cache[o] = hit
+        return hit
+
+    def _working_ordinal(self, o: int) -> bool:
+        return bool(self._iv(o))
+
+    def periods_on(self, d: date) -> tuple[tuple[time, time], ...]:
+        """The working periods of `d` (() when the role does not work that day)."""
+        return tuple((self.working_hours_us_to_time(s), self.working_hours_us_to_time(e)
+                      if e < _DAY_US else time(23, 59, 59)) for s, e in self._iv(d.toordinal()))
+
+    def is_working_time(self, dt: datetime) -> bool:
+        """True inside one of the day's periods."""
+        dt = local(dt)
+        off = _offset(dt)
+        return any(s <= off < e for s, e in self._iv(dt.toordinal()))
+
+    def next_working_moment(self, dt: datetime) -> datetime:
+        """`dt` when it is working time, else the start of the role's next period."""
+        dt = local(dt)
+        o = dt.toordinal()
+        off = _offset(dt)
+        for s, e in self._iv(o):
+            if off < e:
+                return dt if off >= s else _at(o, s)
+        nxt = self._nth_working_after(o, 1)
+        return _at(nxt, self._iv(nxt)[0][0])
+
+    def _day_overlap(self, o: int, lo: int, hi: int) -> int:
+        if hi <= lo:
+            return 0
+        return sum(max(0, min(e, hi) - max(s, lo)) for s, e in self._iv(o))
+
+    def _working_us_between(self, a: datetime, b: datetime) -> int:
+        oa, ob = a.toordinal(), b.toordinal()
+        fa, fb = _offset(a), _offset(b)
+        if oa == ob:
+            return self._day_overlap(oa, fa, fb)
+        total = self._day_overlap(oa, fa, _DAY_US) + self._day_overlap(ob, 0, fb)
+        for o in range(oa + 1, ob):
+            total += sum(e - s for s, e in self._iv(o))
+        return total
+
+    def _add_working_us(self, dt: datetime, us: int) -> datetime:
+        if us <= 0:
+            return dt
+        o, off = dt.toordinal(), _offset(dt)
+        while True:
+            for s, e in self._iv(o):
+                if off < e:
+                    start = max(off, s)
+                    if us <= e - start:
+                        return _at(o, start + us)
+                    us -= e - start
+            o, off = self._nth_working_after(o, 1), 0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests import streamlit_deprecations
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -215,3 +217,13 @@ def shipped_copy(tmp_path: Path) -> Path:
     shutil.copytree(RULES, dest / "rules")
     shutil.copytree(FORMS, dest / "forms")
     return dest
+
+
+@pytest.fixture(autouse=True)
+def streamlit_deprecations_seen() -> Iterator[list[str]]:
+    """Fail a test during which Streamlit logged one of its deprecation notices (a test of
+    the guard itself takes this fixture and clears what it expected)."""
+    with streamlit_deprecations.collected() as messages:
+        yield messages
+    if messages:
+        pytest.fail("Streamlit deprecation: " + " | ".join(messages), pytrace=False)

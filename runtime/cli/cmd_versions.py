@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rules", type=Path, help="rules folder (default: <project>/rules)")
     p.add_argument("--forms", type=Path, help="forms folder (default: <project>/forms)")
     p.add_argument("--by", default=None, help="who publishes (default: the login name)")
+    p.add_argument("--base", type=int, default=None,
+                   help="the version this tree was made from (default: the version live when the "
+                        "command starts); refused if another version went live since")
     p.set_defaults(func=_publish)
 
     r = sub.add_parser("rollback", help="publish an older version anew")
@@ -99,18 +102,24 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _publish(args: argparse.Namespace) -> int:
     from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
-    from runtime.errors import HandbookError, RuleErrors
+    from runtime.errors import HandbookError, RuleErrors, StaleBase
 
     repo = _repo(args)
     by = args.by or getpass.getuser()
     try:
         info = repo.publish(args.rules or DEFAULT_RULES, args.forms or DEFAULT_FORMS,
-                            message=args.message, by=by)
+                            message=args.message, by=by, base=args.base)
     except RuleErrors as exc:
         for error in exc.errors:
             print(error.cli_line())
         print(f"publish refused: {len(exc.errors)} error(s); version "
               f"{repo.current_number()} stays live", file=sys.stderr)
+        return 1
+    except StaleBase as exc:
+        print(f"publish refused: {exc}", file=sys.stderr)
+        for v in exc.since:
+            print(f"  published meanwhile: version {v.number} by {v.published_by}: {v.message}",
+                  file=sys.stderr)
         return 1
     except HandbookError as exc:
         print(f"publish refused: {exc}", file=sys.stderr)

@@ -8,10 +8,12 @@ checked in time linear in its size.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from runtime.compiler import model as m
 from runtime.compiler.expr import Condition, unknown_names
@@ -73,15 +75,16 @@ def check_role_references(v: View) -> Iterator[RuleError]:
         if role.department and v.departments and role.department not in v.departments:
             yield v.error("role", role.id, ("department",), "E023",
                           f"unknown department {role.department!r}")
-        for i, duty in enumerate(role.duties):
-            for j, proc in enumerate(duty.procedures):
-                if proc not in hb.procedures:
-                    yield v.error("role", role.id, ("duties", i, "procedures", j), "E024",
-                                  f"unknown procedure {proc!r}")
-            for j, form in enumerate(duty.forms):
-                if form not in hb.forms:
-                    yield v.error("role", role.id, ("duties", i, "forms", j), "E025",
-                                  f"unknown form {form!r}")
+        for key, items in (("duties", role.duties), ("work-content", role.work_content)):
+            for i, duty in enumerate(items):
+                for j, proc in enumerate(duty.procedures):
+                    if proc not in hb.procedures:
+                        yield v.error("role", role.id, (key, i, "procedures", j), "E024",
+                                      f"unknown procedure {proc!r}")
+                for j, form in enumerate(duty.forms):
+                    if form not in hb.forms:
+                        yield v.error("role", role.id, (key, i, "forms", j), "E025",
+                                      f"unknown form {form!r}")
 
 
 def check_reports_to_cycles(v: View) -> Iterator[RuleError]:
@@ -227,7 +230,9 @@ def check_procedure_graph(v: View) -> Iterator[RuleError]:
         steps = {s.id: s for s in proc.steps}
         if proc.start not in steps:
             continue  # reported as an unknown step
-        succ = {s.id: [t.to for t in s.next if t.to in steps] for s in proc.steps}
+        # A split's branches are ways out too (parallel:, issue 19).
+        succ = {s.id: [t.to for t in (*s.next, *s.parallel) if t.to in steps]
+                for s in proc.steps}
         reach = _closure([proc.start], succ)
         pred: dict[str, list[str]] = {sid: [] for sid in steps}
         for sid, outs in succ.items():
@@ -243,13 +248,13 @@ def check_procedure_graph(v: View) -> Iterator[RuleError]:
             if step.id not in reach:
                 yield v.error("procedure", proc.id, path, "E030",
                               f"step {step.id!r} is unreachable from start {proc.start!r}")
-            if not step.terminal and not step.next:
+            if not step.terminal and not step.next and not step.parallel:
                 yield v.error("procedure", proc.id, path, "E031",
                               f"step {step.id!r} has no way out: add next: or terminal: true")
             elif step.terminal and step.next:
                 yield v.error("procedure", proc.id, (*path, "next"), "E033",
                               f"terminal step {step.id!r} must not have next steps")
-            elif step.id in reach and step.id not in can_end and step.next:
+            elif step.id in reach and step.id not in can_end and (step.next or step.parallel):
                 yield v.error("procedure", proc.id, path, "E032",
                               f"no path from step {step.id!r} reaches a terminal step")
             defaults = [j for j, t in enumerate(step.next) if t.when is None]
@@ -340,16 +345,98 @@ def check_conditions(v: View) -> Iterator[RuleError]:
                                   f"section {section.id!r} lists {fname!r}, not a schema field")
 
 
+def _hint_levels(hints: Any, known: set[str], schema: Any, path: KeyPath
+                 ) -> Iterator[tuple[KeyPath, str, dict[str, Any], set[str]]]:
+    """(key path, field name, hints, names known there) for every field hint, nested
+    `fields:` of groups and rows included (a row's names add to its parents')."""
+    if not isinstance(hints, dict):
+        return
+    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    here = known | {str(k) for k in props}
+    for name, h in hints.items():
+        if not isinstance(h, dict):
+            continue
+        yield (*path, name), str(name), h, here
+        sub = props.get(name) if isinstance(props, dict) else None
+        if isinstance(sub, dict) and isinstance(sub.get("items"), dict):
+            sub = sub["items"]
+        yield from _hint_levels(h.get("fields"), here, sub, (*path, name, "fields"))
+
+
+def check_expressions(v: View) -> Iterator[RuleError]:
+    """`compute:` names and filters (nested fields too), and every form expression tried on
+    an empty form, so constructs that cannot be bounded or that breach a limit whatever
+    the data (`'*' * 10**10`, `x|center(10**9)`) fail the check instead of a page."""
+    from runtime.compiler.expr import (
+        CONTEXT_NAMES,
+        FUNCTIONS,
+        _env,
+        expression_problems,
+        run_expression,
+    )
+    from runtime.errors import LimitExceeded
+
+    for form in v.each("form", v.hb.forms):
+        top = ("ui", "fields")
+        for path, name, hints, known in _hint_levels(form.ui.get("fields"), set(),
+                                                     form.schema, top):
+            for key in ("compute", "visible-if", "required-if"):
+                src = hints.get(key)
+                if not isinstance(src, str) or not src.strip():
+                    continue
+                problems = expression_problems(src, known)
+                nested = len(path) > 3
+                for problem in problems:
+                    if key == "compute" or nested or "cannot be bounded" in problem:
+                        code = "E054" if "cannot be bounded" in problem else (
+                            "E050" if problem.startswith("syntax") else "E051")
+                        if key != "compute" and code == "E050":
+                            continue  # the parser reports condition syntax (E050)
+                        yield v.error("form", form.id, (*path, key), code,
+                                      f"{key} of {name!r} {problem}")
+                if problems:
+                    continue
+                try:
+                    fn = _env().compile_expression(src, undefined_to_none=True)
+                    empty: dict[str, Any] = {n: None for n in known | set(CONTEXT_NAMES)}
+                    empty.update(FUNCTIONS)
+                    run_expression(fn, empty)
+                except LimitExceeded as exc:
+                    yield v.error("form", form.id, (*path, key), "E054",
+                                  f"{key} of {name!r} exceeds a limit on an empty form: "
+                                  f"{exc.detail}")
+                except Exception:
+                    pass
+
+
+def _confined(root: Path, name: str) -> Path | None:
+    """`root/name` resolved, when it is a regular file inside `root` (symlinks resolved)."""
+    try:
+        base = root.resolve()
+        target = (base / name).resolve()
+        target.relative_to(base)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return target if target.is_file() else None
+
+
 def check_form_templates(v: View) -> Iterator[RuleError]:
-    """A form's print template must exist under one of the template directories."""
+    """A form's print template must be a file inside forms/templates (by resolved path, so
+    an absolute path, `..` or a symlink out of it is refused without looking outside)."""
     if not v.template_dirs:
         return
     for form in v.each("form", v.hb.forms):
         if not form.template:
             continue
-        if not any((d / form.template).is_file() for d in v.template_dirs):
+        name = form.template
+        if Path(name).is_absolute() or ".." in Path(name).parts or "\\" in name:
             yield v.error("form", form.id, ("print", "template"), "E027",
-                          f"print template {form.template!r} not found")
+                          f"print template {name!r} must be a file name inside "
+                          "forms/templates (no absolute paths or '..')")
+            continue
+        if not any(_confined(d, name) for d in v.template_dirs[:1]):
+            yield v.error("form", form.id, ("print", "template"), "E027",
+                          f"print template {name!r} not found in forms/templates")
 
 
 def check_time_sanity(v: View) -> Iterator[RuleError]:
@@ -466,16 +553,39 @@ def check_notifications(v: View) -> Iterator[RuleError]:
                                   f"({', '.join(robots) or 'no robots defined'})")
 
 
+_LINK_OK = re.compile(r"^(?:https?://\S+|[^:\s][^:]*)$")
+
+
+def check_role_documents(v: View) -> Iterator[RuleError]:
+    """A routine runs in order (its numbers rise); a reference link is http(s) or a path."""
+    for role in v.each("role", v.hb.roles):
+        for i, (a, b) in enumerate(itertools.pairwise(role.routine), start=1):
+            if b.no <= a.no:
+                yield v.error("role", role.id, ("routine", i, "no"), "E097",
+                              f"routine step {b.no} follows {a.no}: a daily routine is "
+                              "listed in order, each number higher than the one before")
+        for i, ref in enumerate(role.references):
+            if ref.link is not None and not _LINK_OK.match(ref.link):
+                yield v.error("role", role.id, ("references", i, "link"), "E098",
+                              f"link {ref.link!r} is neither an http(s) address nor a "
+                              "relative path")
+
+
+from runtime.compiler.language_checks import LANGUAGE_CHECKS  # noqa: E402 (needs View)
+
 CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_role_references,
     check_reports_to_cycles,
     check_procedure_references,
     check_procedure_graph,
     check_conditions,
+    check_expressions,
     check_form_templates,
     check_time_sanity,
     check_other_references,
     check_notifications,
+    check_role_documents,
+    *LANGUAGE_CHECKS,
 )
 
 

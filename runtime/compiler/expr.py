@@ -14,10 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateSyntaxError, nodes
 
-from runtime.errors import HandbookError
+from runtime.compiler.sandbox import (
+    ALLOWED_FILTERS,
+    EXPRESSION_LIMITS,
+    BoundedExpressionEnvironment,
+    bounded,
+    check_result,
+    names_not_allowed,
+)
+from runtime.errors import HandbookError, LimitExceeded
 
 # Names every condition may use besides form fields.
 CONTEXT_NAMES: frozenset[str] = frozenset(
@@ -63,22 +70,56 @@ FUNCTIONS = {"weekday_of": weekday_of, "hour_of": hour_of, "is_weekend": is_week
 
 
 @functools.lru_cache(maxsize=1)
-def _env() -> ImmutableSandboxedEnvironment:
+def _env() -> BoundedExpressionEnvironment:
     # Undefined names evaluate falsy instead of raising, so a field left empty never crashes.
-    env = ImmutableSandboxedEnvironment(autoescape=False)
+    # Bounded: restricted filters/globals/methods and limits (runtime/compiler/sandbox.py).
+    env = BoundedExpressionEnvironment(autoescape=False)
     env.globals.update(FUNCTIONS)
     return env
 
 
 def _names_of(source: str) -> frozenset[str]:
-    env = _env()
-    ast = env.parse("{{ (" + source + ") }}")
-    names = set(meta.find_undeclared_variables(ast))
-    # Filters and tests are fine; only variable names are checked against fields.
-    for node in ast.find_all(nodes.Name):
-        if node.ctx == "load":
-            names.add(node.name)
-    return frozenset(names)
+    names, _filters = names_and_filters(source)
+    return names
+
+
+def names_and_filters(source: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(variable names, filter and test names) an expression uses; TemplateSyntaxError."""
+    # Parse only (no code generation), so a refused filter is named, not "no filter named".
+    ast = _env().parse("{{ (" + source + ") }}")
+    names = {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"}
+    filters = {n.name for n in ast.find_all(nodes.Filter) if n.name}
+    return frozenset(names), frozenset(filters)
+
+
+def expression_problems(source: str, known: Iterable[str]) -> list[str]:
+    """What `handbook check` reports about one expression: syntax, refused filters or
+    globals (with the reason), unknown filters, and names that are neither fields nor context
+    names. Empty when the expression is fine. Used for `compute:` and conditions alike."""
+    text = str(source).strip()
+    try:
+        names, filters = names_and_filters(text)
+    except TemplateSyntaxError as exc:
+        return [f"syntax error in {text!r}: {exc.message}"]
+    out = [f"uses {name!r}, which cannot be bounded ({why})"
+           for name, why in sorted(names_not_allowed(names | filters).items())]
+    for name in sorted(filters - ALLOWED_FILTERS):
+        if name not in names_not_allowed([name]):
+            out.append(f"uses the unknown filter {name!r}")
+    allowed = set(known) | CONTEXT_NAMES | {"range", "dict"}
+    out += [f"names {name!r}, which is not a field" for name in sorted(names - allowed)
+            if name not in names_not_allowed([name])]
+    return out
+
+
+def run_expression(fn: Callable[..., Any], names: Mapping[str, Any], where: str = "") -> Any:
+    """Call a compiled expression under EXPRESSION_LIMITS; LimitExceeded (located at
+    `where`) on a breach, any other failure propagates to the caller."""
+    try:
+        with bounded(EXPRESSION_LIMITS) as budget:
+            return check_result(fn(**names), budget)
+    except LimitExceeded as exc:
+        raise exc.at(where) if where else exc from None
 
 
 @dataclass(frozen=True)
@@ -88,13 +129,23 @@ class Condition:
     source: str
     names: frozenset[str]
     _fn: Callable[..., Any] = field(repr=False, compare=False, hash=False)
+    where: str = field(default="", compare=False)  # rule and field, for limit messages
 
     def evaluate(self, context: Mapping[str, Any]) -> bool:
-        """True when the condition holds; a failing evaluation (e.g. None > 3) is False."""
+        """True when the condition holds; a failing evaluation (e.g. None > 3) is False.
+
+        A breached limit is not a failing evaluation: it raises LimitExceeded naming the
+        condition's rule and field (`where`), so it is shown instead of silently False."""
         try:
-            return bool(self._fn(**context))
+            return bool(run_expression(self._fn, context, self.where or repr(self.source)))
+        except LimitExceeded:
+            raise
         except Exception:  # a rule must never crash a page: wrong types simply don't match
             return False
+
+    def located(self, where: str) -> Condition:
+        """This condition, naming `where` (rule and field) in limit errors."""
+        return Condition(self.source, self.names, self._fn, where)
 
     def __str__(self) -> str:
         return self.source
@@ -109,8 +160,13 @@ def compile_condition(source: str) -> Condition:
     if "{{" in text or "{%" in text:
         raise ExpressionError("write the bare expression, without {{ }} or {% %}")
     try:
+        names, filters = names_and_filters(text)
+        refused = names_not_allowed(names | filters)
+        if refused:
+            name, why = sorted(refused.items())[0]
+            raise ExpressionError(f"condition {text!r} uses {name!r}, which cannot be bounded "
+                                  f"({why})")
         fn = _env().compile_expression(text, undefined_to_none=True)
-        names = _names_of(text)
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"syntax error in condition {text!r}: {exc.message}") from exc
     return Condition(source=text, names=names, _fn=fn)

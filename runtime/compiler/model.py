@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -47,13 +47,20 @@ class Meta:
     title: str
     version: str
     effective: str
-    drafted_by: str
-    reviewed_by: str
-    approved_by: str
+    drafted_by: str | None  # None: not yet given (编制/审核/批准 pending)
+    reviewed_by: str | None
+    approved_by: str | None
     property: str | None  # None: company base; else the property this rule belongs to
     src: Loc
     title_en: str | None = None
     description: str | None = None
+
+    @builtins.property
+    def pending(self) -> tuple[str, ...]:
+        """The document-control keys not yet given (drafted-by, reviewed-by, approved-by)."""
+        keys = (("drafted-by", self.drafted_by), ("reviewed-by", self.reviewed_by),
+                ("approved-by", self.approved_by))
+        return tuple(k for k, v in keys if v is None)
 
 
 class _Named:
@@ -115,6 +122,27 @@ class Duty:
 
 
 @dataclass(frozen=True)
+class RoutineStep:
+    """One step of a role's daily routine (工作流程): ordered, without clock times."""
+
+    no: int
+    text: str
+    src: Loc
+    label: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A related document that is not a form (《员工考核办法》): title, number, optional link."""
+
+    title: str
+    src: Loc
+    number: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True)
 class Shift:
     """A shift pattern or working-hours block of a role (行政班 08:30-17:30, 三班三运转)."""
 
@@ -123,6 +151,90 @@ class Shift:
     end: time | None = None
     days: str | None = None
     note: str | None = None
+
+
+Periods = tuple[tuple[time, time], ...]
+
+
+@dataclass(frozen=True)
+class Season:
+    """季节作息: the working periods used between two month-days (冬季 10-01 .. 04-30)."""
+
+    id: str
+    name: str
+    start: tuple[int, int]  # (month, day), inclusive
+    end: tuple[int, int]  # (month, day), inclusive; may wrap over the new year
+    hours: Periods
+
+    def contains(self, d: date) -> bool:
+        """Whether `d` falls in this season (a season may run over the new year)."""
+        md = (d.month, d.day)
+        if self.start <= self.end:
+            return self.start <= md <= self.end
+        return md >= self.start or md <= self.end
+
+
+@dataclass(frozen=True)
+class RotationShift:
+    """One shift of a rotation (早班 07:00-15:00)."""
+
+    id: str
+    name: str
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """倒班: crews walk the same day-by-day cycle of shifts, staggered (三班三运转)."""
+
+    shifts: tuple[RotationShift, ...]
+    cycle: tuple[str, ...]  # shift id per day of the cycle, "off" for a rest day
+    crews: tuple[str, ...]
+    anchor: date  # the first crew is on day 1 of the cycle on this date
+    stagger: int  # days each next crew is offset in the cycle
+
+    def shift_of(self, crew: int, d: date) -> RotationShift | None:
+        """The shift crew number `crew` (0-based) works on `d`; None on its rest day."""
+        pos = ((d - self.anchor).days - crew * self.stagger) % len(self.cycle)
+        sid = self.cycle[pos]
+        return next((s for s in self.shifts if s.id == sid), None)
+
+    @property
+    def coverage(self) -> Periods:
+        """The periods some crew is on duty each day: the union of the shifts' hours."""
+        return tuple(sorted({(s.start, s.end) for s in self.shifts if s.start < s.end}))
+
+
+@dataclass(frozen=True)
+class WorkPattern:
+    """工作制 of a role: working weekdays (五天半 / 六天), periods by season, or a rotation."""
+
+    weekdays: tuple[int, ...]  # 0 = Monday
+    half_days: tuple[int, ...] = ()  # weekdays with only the first period (周六上午)
+    hours: Periods = ()  # empty: the property calendar's working hours
+    seasons: tuple[Season, ...] = ()
+    rotation: Rotation | None = None
+    holidays_off: bool = True  # public holidays are days off (rotations work through them)
+    week: float | None = None  # 5, 5.5, 6, 7 as the handbook says it
+    pay: str | None = None  # monthly (月薪制), hourly, daily
+    note: str | None = None
+
+    def season_on(self, d: date) -> Season | None:
+        """The season whose dates hold `d`, if any."""
+        return next((s for s in self.seasons if s.contains(d)), None)
+
+    def hours_on(self, d: date, default: Periods = ()) -> Periods:
+        """The working periods of `d` by the pattern (before holidays): () on a day off."""
+        if self.rotation is not None:
+            return self.rotation.coverage
+        if d.weekday() not in self.weekdays:
+            return ()
+        season = self.season_on(d)
+        hours = season.hours if season else (self.hours or default)
+        if d.weekday() in self.half_days and hours:
+            return hours[:1]
+        return hours
 
 
 @dataclass(frozen=True)
@@ -159,6 +271,19 @@ class Role(_Named):
     authorities: tuple[str, ...]
     qualifications: Qualifications
     sees_personal_data: bool = False  # may see unmasked phone / ID numbers
+    purpose: str | None = None  # 1.0 目的 of a role document
+    scope: str | None = None  # 2.0 适用范围
+    work_content: tuple[Duty, ...] = ()  # 工作内容: its own numbered list, not more duties
+    routine: tuple[RoutineStep, ...] = ()  # 工作流程: the day's work in order
+    references: tuple[Reference, ...] = ()  # 相关文件 that are not forms
+    work_pattern: WorkPattern | None = None  # 工作制 (roster, pattern-following tasks/clocks)
+    serves: tuple[str, ...] | None = None  # company-level role: ("all",) or property ids
+
+    def serves_property(self, property_id: str | None) -> bool:
+        """Whether this role works in `property_id` (a role without `serves` works anywhere)."""
+        if self.serves is None or property_id is None:
+            return True
+        return "all" in self.serves or property_id in self.serves
 
 
 @dataclass(frozen=True)
@@ -179,6 +304,15 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Precondition:
+    """An event another department or role records on the case before a step may complete."""
+
+    event: str
+    by: str  # department id or role id
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a procedure."""
 
@@ -196,6 +330,10 @@ class Step:
     notify: tuple[str, ...] = ()  # roles told when the step is entered
     hands_off_to: str | None = None  # procedure whose case this step starts (报修, 投诉)
     title_en: str | None = None
+    department: str | None = None  # owned by a department: its head or any of its roles
+    parallel: tuple[Transition, ...] = ()  # split: every branch whose `when` holds starts
+    join: Literal["all", "any"] | None = None  # waits for all branches, or the first one
+    waits_for: tuple[Precondition, ...] = ()  # external events needed before completing
 
 
 @dataclass(frozen=True)
@@ -233,6 +371,8 @@ class Clock:
     escalate: tuple[Escalation, ...] = ()
     evidence: str | None = None  # form whose record proves the stop (e.g. a report sent)
     until: str | None = None  # date-time field of the case holding the agreed deadline
+    pattern: bool = False  # basis: pattern — working time of a role's work pattern
+    pattern_of: str | None = None  # that role (default: the role of the from step)
 
 
 @dataclass(frozen=True)
@@ -311,6 +451,10 @@ class ScheduleItem:
     participants: tuple[str, ...] = ()
     notes: str | None = None
     within: Duration | None = None  # to finish after each due date (30个工作日内完成分析)
+    follow_pattern: bool = False  # occurrences follow the first owner's work pattern
+    at_least: tuple[int, str] | None = None  # (count, per): 每周不少于两次 = (2, "week")
+    on_days: tuple[int, ...] = ()  # weekdays the counted tasks fall on (else spread)
+    duration: Duration | None = None  # how long each occurrence takes (会议10分钟左右)
 
 
 @dataclass(frozen=True)
@@ -536,6 +680,7 @@ class Company:
     service_hours: tuple[ServiceHours, ...] = ()
     access: Access = field(default_factory=Access)
     notifications: Notifications | None = None
+    limits: Mapping[str, Duration] = field(default_factory=_empty)  # immediately: 15m ...
 
 
 @dataclass(frozen=True)
@@ -550,6 +695,7 @@ class Property(_Named):
     overlay_count: int = 0
     address: str | None = None
     notifications: Notifications | None = None  # None: the company's settings apply
+    script: Literal["hans", "hant"] = "hans"  # zh-Hant: printed chrome in Traditional
 
 
 @dataclass(frozen=True)

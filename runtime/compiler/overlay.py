@@ -57,9 +57,14 @@ def _matches(item: Any, sel: str) -> bool:
 
 
 def _find(items: list[Any], sel: str) -> int:
-    for i, item in enumerate(items):
-        if _matches(item, sel):
-            return i
+    hits = [i for i, item in enumerate(items) if _matches(item, sel)]
+    if len(hits) > 1:
+        # Two duties numbered 5: silently patching the first would change the wrong one.
+        raise OverlayPathError(f"[{sel}] is ambiguous: {len(hits)} items match (items "
+                               f"{', '.join(str(i) for i in hits)}); give them distinct ids "
+                               "and address the item by its id")
+    if hits:
+        return hits[0]
     raise OverlayPathError(f"no item [{sel}]")
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
@@ -17,9 +18,24 @@ from runtime.compiler import model as m
 from runtime.compiler.expr import Condition, ExpressionError, compile_condition
 from runtime.compiler.loader import LocDict, loc_at
 from runtime.compiler.timeexpr import Duration, Recurrence, parse_duration, parse_recurrence
-from runtime.errors import KeyPath, RuleError
+from runtime.errors import KeyPath, RuleError, format_path
 
 T = TypeVar("T")
+# Named limits (马上汇报 = within: immediately); the company's `limits:` sets their length.
+DEFAULT_LIMITS: dict[str, Duration] = {"immediately": Duration(15, "minutes")}
+LIMIT_ALIASES = {"马上": "immediately", "立即": "immediately", "立刻": "immediately"}
+
+
+def named_limits(company: Any) -> dict[str, Duration]:
+    """The company's `limits:` (name → duration) from its raw data; bad entries are skipped
+    here and reported when the company itself is parsed."""
+    out: dict[str, Duration] = {}
+    for name, raw in _d(_d(company).get("limits")).items():
+        try:
+            out[str(name)] = parse_duration(str(raw))
+        except ValueError:
+            continue
+    return out
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
@@ -30,6 +46,7 @@ class Ctx:
     data: LocDict
     file: str
     errors: list[RuleError] = field(default_factory=list)
+    limits: Mapping[str, Duration] = field(default_factory=dict)  # named: immediately ...
 
     def loc(self, path: KeyPath) -> m.Loc:
         """Location of `path` in this document (nearest known ancestor)."""
@@ -44,6 +61,10 @@ class Ctx:
         """Parse an optional duration, reporting E040 when it does not parse."""
         if value is None:
             return None
+        name = LIMIT_ALIASES.get(str(value).strip(), str(value).strip())
+        if name in self.limits or name in DEFAULT_LIMITS:
+            # A named limit (within: immediately): the company's value, else the default.
+            return self.limits.get(name) or DEFAULT_LIMITS[name]
         try:
             return parse_duration(str(value))
         except ValueError as exc:
@@ -65,10 +86,14 @@ class Ctx:
         if value is None:
             return None
         try:
-            return compile_condition(str(value))
+            cond = compile_condition(str(value))
         except ExpressionError as exc:
             self.error(path, "E050", str(exc))
             return None
+        # Limit breaches at run time name the rule, its file and the key (never silent).
+        kind, rid = self.data.get("kind"), self.data.get("id")
+        where = f"{kind} {rid!r} ({self.file}) {format_path(path)}"
+        return cond.located(where)
 
 
 def _d(value: Any) -> Mapping[str, Any]:
@@ -121,9 +146,9 @@ def parse_meta(ctx: Ctx) -> m.Meta:
         title=str(d.get("title", "")),
         version=str(d.get("version", "")),
         effective=str(d.get("effective", "")),
-        drafted_by=str(d.get("drafted-by", "")),
-        reviewed_by=str(d.get("reviewed-by", "")),
-        approved_by=str(d.get("approved-by", "")),
+        drafted_by=_opt(d.get("drafted-by")),
+        reviewed_by=_opt(d.get("reviewed-by")),
+        approved_by=_opt(d.get("approved-by")),
         property=_opt(scope),
         src=d.loc,
         title_en=_opt(d.get("title-en")),
@@ -269,6 +294,9 @@ def parse_company(ctx: Ctx) -> m.Company:
             all_properties=_ids(_d(d.get("access")).get("all-properties")),
         ),
         notifications=_notifications(ctx, d.get("notifications")),
+        limits=MappingProxyType({
+            str(k): dur for k, v in _d(d.get("limits")).items()
+            if (dur := ctx.duration(v, ("limits", k))) is not None}),
     )
 
 
@@ -284,7 +312,110 @@ def parse_property(ctx: Ctx) -> m.Property:
         overlay_count=len(_l(d.get("overlays"))),
         address=_opt(d.get("address")),
         notifications=_notifications(ctx, d.get("notifications")),
+        script=cast(Any, "hant" if d.get("script") == "hant" else "hans"),
     )
+
+
+_WEEK_DAYS = {5: (0, 1, 2, 3, 4), 5.5: (0, 1, 2, 3, 4, 5), 6: (0, 1, 2, 3, 4, 5),
+              7: (0, 1, 2, 3, 4, 5, 6)}
+
+
+def _periods(ctx: Ctx, items: Any, path: KeyPath) -> m.Periods:
+    out = []
+    for i, raw in enumerate(_l(items)):
+        start, end = _hhmm(_d(raw).get("start")), _hhmm(_d(raw).get("end"))
+        if start is None or end is None or start >= end:
+            ctx.error((*path, i), "E045", "a working period needs start < end (HH:MM) on one day")
+            continue
+        out.append((start, end))
+    out.sort()
+    for (_, e1), (s2, _) in pairwise(out):
+        if s2 < e1:
+            ctx.error(path, "E045", "working periods overlap")
+            break
+    return tuple(out)
+
+
+def _month_day(value: Any) -> tuple[int, int]:
+    mm, dd = str(value or "01-01").split("-", 1)
+    return int(mm), int(dd)
+
+
+def parse_work_pattern(ctx: Ctx, raw: Any, path: KeyPath) -> m.WorkPattern | None:
+    """A role's `work-pattern`: week, days, half-days, hours, seasons, rotation."""
+    if not isinstance(raw, dict):
+        return None
+    week = raw.get("week")
+    week_f = float(week) if isinstance(week, int | float) and not isinstance(week, bool) else None
+    if "days" in raw:
+        days = tuple(sorted({WEEKDAYS[x] for x in _l(raw.get("days")) if x in WEEKDAYS}))
+    else:
+        days = _WEEK_DAYS.get(week_f or 5, _WEEK_DAYS[5])
+    if "half-days" in raw:
+        half = tuple(WEEKDAYS[x] for x in _l(raw.get("half-days")) if x in WEEKDAYS)
+    else:
+        half = (5,) if week_f == 5.5 else ()
+    for j, h in enumerate(half):
+        if h not in days:
+            ctx.error((*path, "half-days", j), "E045",
+                      "a half day must be one of the working days")
+    seasons = []
+    for i, rs in enumerate(_l(raw.get("seasons"))):
+        sd = _d(rs)
+        try:
+            first, last = _month_day(sd.get("from")), _month_day(sd.get("to"))
+            for md in (first, last):
+                date(2024, *md)  # a leap year: raises ValueError for 02-30, 13-01
+        except ValueError:
+            ctx.error((*path, "seasons", i), "E045", "season dates are MM-DD (e.g. 10-01)")
+            continue
+        seasons.append(m.Season(
+            id=str(sd.get("id", "")), name=str(sd.get("name") or sd.get("id", "")),
+            start=first, end=last,
+            hours=_periods(ctx, sd.get("hours"), (*path, "seasons", i, "hours"))))
+    for a_i, a in enumerate(seasons):
+        for b in seasons[a_i + 1:]:
+            probe = [date(2024, *x) for x in (b.start, b.end)]
+            if any(a.contains(p) for p in probe) or any(
+                    b.contains(date(2024, *x)) for x in (a.start, a.end)):
+                ctx.error((*path, "seasons"), "E045",
+                          f"seasons {a.id!r} and {b.id!r} overlap")
+    rotation = None
+    rr = raw.get("rotation")
+    if isinstance(rr, dict):
+        rp: KeyPath = (*path, "rotation")
+        shifts = []
+        for rs in _l(rr.get("shifts")):
+            sd = _d(rs)
+            start, end = _hhmm(sd.get("start")), _hhmm(sd.get("end"))
+            if start is None or end is None:
+                continue
+            shifts.append(m.RotationShift(str(sd.get("id", "")), str(sd.get("name", "")),
+                                          start, end))
+        ids = {sh.id for sh in shifts}
+        cycle = tuple(str(x) for x in _l(rr.get("cycle")))
+        for j, sid in enumerate(cycle):
+            if sid != "off" and sid not in ids:
+                ctx.error((*rp, "cycle", j), "E045",
+                          f"cycle names {sid!r}, which is neither a shift id nor off")
+        crews = tuple(str(x) for x in _l(rr.get("crews")))
+        try:
+            anchor = date.fromisoformat(str(rr.get("anchor")))
+        except ValueError:
+            ctx.error((*rp, "anchor"), "E045", "anchor is a date YYYY-MM-DD")
+            anchor = date(2026, 1, 1)
+        stagger = rr.get("stagger")
+        if not isinstance(stagger, int) or isinstance(stagger, bool):
+            stagger = len(cycle) // len(crews) if crews and cycle else 0
+        if cycle and crews:
+            rotation = m.Rotation(tuple(shifts), cycle, crews, anchor, stagger)
+    hours = _periods(ctx, raw.get("hours"), (*path, "hours")) if "hours" in raw else ()
+    holidays = raw.get("holidays")
+    return m.WorkPattern(
+        weekdays=days, half_days=half, hours=hours, seasons=tuple(seasons),
+        rotation=rotation,
+        holidays_off=(holidays != "work") if holidays is not None else rotation is None,
+        week=week_f, pay=_opt(raw.get("pay")), note=_opt(raw.get("note")))
 
 
 def parse_role(ctx: Ctx) -> m.Role:
@@ -330,7 +461,39 @@ def parse_role(ctx: Ctx) -> m.Role:
             other=tuple(str(c) for c in _l(q.get("other"))),
         ),
         sees_personal_data=bool(d.get("sees-personal-data", False)),
+        purpose=_opt(d.get("purpose")),
+        scope=_opt(d.get("scope")),
+        work_content=parse_duties(ctx, d.get("work-content"), ("work-content",)),
+        routine=_routine(ctx, d.get("routine")),
+        references=tuple(
+            m.Reference(
+                title=str(_d(r).get("title", "")),
+                src=ctx.loc(("references", i)),
+                number=_opt(_d(r).get("number")),
+                link=_opt(_d(r).get("link")),
+            )
+            for i, r in enumerate(_l(d.get("references")))
+        ),
+        work_pattern=parse_work_pattern(ctx, d.get("work-pattern"), ("work-pattern",)),
+        serves=(None if d.get("serves") is None else
+                ("all",) if d.get("serves") == "all" else _ids(d.get("serves"))),
     )
+
+
+def _routine(ctx: Ctx, items: Any) -> tuple[m.RoutineStep, ...]:
+    """A role's daily routine (工作流程), in the order written."""
+    out = []
+    for i, raw in enumerate(_l(items)):
+        r = _d(raw)
+        no = r.get("no")
+        out.append(m.RoutineStep(
+            no=no if isinstance(no, int) and not isinstance(no, bool) else i + 1,
+            text=str(r.get("text", "")),
+            src=ctx.loc(("routine", i)),
+            label=_opt(r.get("label")),
+            id=_opt(r.get("id")),
+        ))
+    return tuple(out)
 
 
 def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:
@@ -348,6 +511,18 @@ def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:
                     label=_opt(t.get("label")),
                 )
             )
+        branches = []
+        for j, t in enumerate(_l(s.get("parallel"))):
+            td = _d(t) if isinstance(t, dict) else {"to": t}
+            branches.append(m.Transition(
+                to=str(td.get("to", "")),
+                when=ctx.condition(td.get("when"), (*p, "parallel", j, "when")),
+                label=_opt(td.get("label"))))
+        waits = tuple(
+            m.Precondition(str(_d(w).get("event", "")), str(_d(w).get("by", "")),
+                           _opt(_d(w).get("title")))
+            for w in _l(s.get("waits-for")))
+        join = s.get("join")
         out.append(
             m.Step(
                 id=str(s.get("id", "")),
@@ -364,6 +539,10 @@ def _steps(ctx: Ctx, items: Any) -> tuple[m.Step, ...]:
                 notify=_ids(s.get("notify")),
                 hands_off_to=_opt(s.get("hands-off-to")),
                 title_en=_opt(s.get("title-en")),
+                department=_opt(s.get("department")),
+                parallel=tuple(branches),
+                join=cast(Any, join if join in ("all", "any") else None),
+                waits_for=waits,
             )
         )
     return tuple(out)
@@ -384,7 +563,8 @@ def _clocks(ctx: Ctx, items: Any) -> tuple[m.Clock, ...]:
         stops = c.get("to")
         stop_points = tuple(_point(x) for x in (stops if isinstance(stops, list) else [stops]))
         basis = c.get("basis")
-        working = (within.working if within else False) if basis is None else basis == "working"
+        working = (within.working if within else False) if basis is None else (
+            basis in ("working", "pattern"))
         escalate = []
         for j, e in enumerate(_l(c.get("escalate"))):
             e = _d(e)
@@ -411,6 +591,8 @@ def _clocks(ctx: Ctx, items: Any) -> tuple[m.Clock, ...]:
                 escalate=tuple(escalate),
                 evidence=_opt(c.get("evidence")),
                 until=until,
+                pattern=basis == "pattern",
+                pattern_of=_opt(c.get("pattern-of")),
             )
         )
     return tuple(out)
@@ -473,6 +655,13 @@ def parse_procedure(ctx: Ctx) -> m.Procedure:
     )
 
 
+def _at_least(value: Any) -> tuple[int, str] | None:
+    parts = str(value or "").split()
+    if len(parts) != 3 or parts[1] != "per" or not parts[0].isdigit():
+        return None
+    return int(parts[0]), parts[2]
+
+
 def parse_schedule(ctx: Ctx) -> m.Schedule:
     """kind: schedule."""
     items = []
@@ -496,6 +685,10 @@ def parse_schedule(ctx: Ctx) -> m.Schedule:
                 participants=tuple(str(x) for x in _l(it.get("participants"))),
                 notes=_opt(it.get("notes")),
                 within=ctx.duration(it.get("within"), (*p, "within")),
+                follow_pattern=bool(it.get("follow-pattern", False)),
+                at_least=_at_least(it.get("at-least")),
+                on_days=tuple(WEEKDAYS[x] for x in _l(it.get("on-days")) if x in WEEKDAYS),
+                duration=ctx.duration(it.get("duration"), (*p, "duration")),
             )
         )
     return m.Schedule(meta=parse_meta(ctx), items=tuple(items))
@@ -634,8 +827,10 @@ PARSERS: dict[str, Callable[[Ctx], Any]] = {
 }
 
 
-def parse(kind: str, data: LocDict, file: str) -> tuple[Any, list[RuleError]]:
-    """Parse one document of a known kind; returns (model object, errors)."""
-    ctx = Ctx(data, file)
+def parse(kind: str, data: LocDict, file: str,
+          limits: Mapping[str, Duration] | None = None) -> tuple[Any, list[RuleError]]:
+    """Parse one document of a known kind (`limits`: the company's named limits);
+    returns (model object, errors)."""
+    ctx = Ctx(data, file, limits=dict(limits or {}))
     obj = PARSERS[kind](ctx)
     return obj, ctx.errors

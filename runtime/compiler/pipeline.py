@@ -28,7 +28,7 @@ from runtime.compiler.loader import (
     loc_at,
 )
 from runtime.compiler.overlay import apply_overlays
-from runtime.compiler.parsers import parse
+from runtime.compiler.parsers import named_limits, parse
 from runtime.compiler.validate import schema_errors
 from runtime.errors import RuleError, RuleErrors
 
@@ -159,8 +159,9 @@ def _compile_tree(
                                    f"unknown property {scope_id!r}"))
 
     # 4. model: the company view
+    limits = named_limits(company_doc.data)  # within: immediately, for every rule
     for key, doc in company_scope.docs.items():
-        obj, errs = parse(key[0], doc.data, doc.file)
+        obj, errs = parse(key[0], doc.data, doc.file, limits)
         company_scope.objects[key] = obj
         errors.extend(errs)
     all_props = {pid: parse("property", d.data, d.file)[0] for pid, d in props.items()}
@@ -194,7 +195,7 @@ def _compile_tree(
             if key in overlaid.docs:
                 # An overlay may break the schema (a bad value): errors point at the overlay.
                 errors.extend(schema_errors(doc))
-            obj, errs = parse(key[0], doc.data, doc.file)
+            obj, errs = parse(key[0], doc.data, doc.file, limits)
             objects[key] = obj
             errors.extend(errs)
         docs_view = ChainMap(changed, company_scope.docs)

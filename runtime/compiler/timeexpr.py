@@ -305,6 +305,9 @@ Freq = Literal[
 # Handbooks say 不定期 / 每次活动后 / 随时: the work recurs but on no calendar date. Such an item
 # is listed (owners see it) and produces no dated task.
 IRREGULAR_WORDS = ("irregular", "as needed", "ad hoc", "on demand", "after each event")
+# 定期 with no period stated (定期家访): regular work whose period the administrator must still
+# set; `handbook check` warns (W041) until a real recurrence replaces it.
+PENDING_WORDS = ("regular", "period to be set", "regular (period to be set)", "定期")
 Mode = Literal["on", "by"]
 # A day of a month: 1..31 (clamped to the month's length) or one of these words.
 DaySpec = int | Literal["last", "first working", "last working"]
@@ -335,6 +338,7 @@ class Recurrence:
     month_of_quarter: int | None = None  # quarterly: 1..3
     months: tuple[int, ...] = ()  # yearly: 1..12
     on_date: date | None = None  # once
+    pending: bool = False  # 定期 with the period still to be set: listed, warned, not dated
 
     def __str__(self) -> str:
         times = " " + ", ".join(f"{t:%H:%M}" for t in self.times) if self.times else ""
@@ -351,7 +355,7 @@ class Recurrence:
         if self.freq == "working-days":
             return f"every working day{times}"
         if self.freq == "irregular":
-            return "irregular"
+            return "regular (period to be set)" if self.pending else "irregular"
         if self.freq == "weekly":
             names = ", ".join(WEEKDAYS[w].capitalize() for w in self.weekdays)
             if self.mode == "by":
@@ -579,6 +583,8 @@ def _parse_recurrence(norm: str, text: str) -> Recurrence:
 
     if body in IRREGULAR_WORDS:
         return Recurrence(freq="irregular")
+    if body in PENDING_WORDS:
+        return Recurrence(freq="irregular", pending=True)
     # A bare period is a deadline at its end (每周上报, 每月编写, 每季度, 每年).
     if body in ("weekly", "every week"):
         return Recurrence(freq="weekly", mode="by", times=times, weekdays=(6,))

@@ -7,7 +7,7 @@ from datetime import date
 
 from runtime.compiler import model as m
 from runtime.errors import EngineError
-from runtime.workcal import WorkCalendar, YearOverride
+from runtime.workcal import PatternCalendar, WorkCalendar, YearOverride
 
 # Keyed by id(): model.Calendar holds mappings, so it is not hashable. The calendar object
 # itself is kept in the value so its id cannot be reused while the entry lives.
@@ -79,3 +79,43 @@ def work_calendar(cal: m.Calendar | None) -> WorkCalendar:
 def for_handbook(hb: m.Handbook) -> WorkCalendar:
     """The WorkCalendar of a handbook view (the property's calendar, else the company's)."""
     return work_calendar(hb.calendar)
+
+
+_PATTERNS: dict[tuple[int, int], tuple[m.WorkPattern, WorkCalendar, WorkCalendar]] = {}
+
+
+def pattern_calendar(base: WorkCalendar, pattern: m.WorkPattern) -> WorkCalendar:
+    """A role's working time by its work pattern over the property calendar `base` (cached)."""
+    key = (id(pattern), id(base))
+    hit = _PATTERNS.get(key)
+    if hit is not None and hit[0] is pattern and hit[1] is base:
+        return hit[2]
+    default = base.working_hours
+
+    def hours_on(d: date, makeup: bool) -> m.Periods:
+        if makeup and pattern.rotation is None:
+            # 调休上班: the role works a full ordinary day even if the weekday is its day off.
+            season = pattern.season_on(d)
+            return season.hours if season else (pattern.hours or default)
+        return pattern.hours_on(d, default)
+
+    cal = PatternCalendar(base, hours_on, holidays_off=pattern.holidays_off)
+    with _LOCK:
+        if len(_PATTERNS) >= _MAX:
+            _PATTERNS.pop(next(iter(_PATTERNS)))
+        _PATTERNS[key] = (pattern, base, cal)
+    return cal
+
+
+def for_role(hb: m.Handbook, role_id: str | None) -> WorkCalendar:
+    """The working time of a role: its work pattern when it has one, else the property's."""
+    base = for_handbook(hb)
+    role = hb.roles.get(role_id or "")
+    if role is None or role.work_pattern is None:
+        return base
+    return pattern_calendar(base, role.work_pattern)
+
+
+def role_calendars(hb: m.Handbook) -> dict[str, WorkCalendar]:
+    """Pattern calendars of the roles with a work pattern (for `basis: pattern` clocks)."""
+    return {rid: for_role(hb, rid) for rid, r in hb.roles.items() if r.work_pattern is not None}

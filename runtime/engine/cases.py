@@ -78,7 +78,8 @@ def _step_due(rules: Rules, case: Case, step: m.Step, at: datetime) -> datetime 
     # A step's own limit wins; else the nearest deadline of a clock running on the case.
     if step.time_limit is not None:
         return rules.deadline(at, step.time_limit, step.time_limit.working)
-    return ck.nearest_due(ck.evaluate(rules.procedure, case, rules.calendar, at))
+    return ck.nearest_due(ck.evaluate(rules.procedure, case, rules.calendar, at,
+                                      rules.role_calendars))
 
 
 def _enter(rules: Rules, out: Outcome, step_id: str, at: datetime, by: str | None,

@@ -14,7 +14,7 @@ form is linked to the case as well. A step's own `time-limit` is an implicit clo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -225,7 +225,8 @@ def _holds(cond: Condition, case: Case, now: datetime, memo: dict[str, Any] | No
 
 def evaluate_clock(clock: m.Clock, case: Case, cal: WorkCalendar, now: datetime,
                    memo: dict[str, Any] | None = None) -> ClockState:
-    """The state of one procedure clock of `case` at `now`."""
+    """The state of one procedure clock of `case` at `now` (`cal`: the clock's calendar, a
+    role's pattern calendar for `basis: pattern`)."""
     working = clock.working_time or bool(clock.within and clock.within.working)
     starts = [t for t in _point_times(case, clock.start) if t <= now]
     # The start point first: it is cheap, and a condition (a Jinja call) is not.
@@ -328,10 +329,26 @@ def nearest_due(states: list[ClockState]) -> datetime | None:
     return min(dues) if dues else None
 
 
+def clock_calendar(procedure: m.Procedure, clock: m.Clock, cal: WorkCalendar,
+                   role_calendars: Mapping[str, WorkCalendar] | None) -> WorkCalendar:
+    """The calendar a clock counts on: the property's, or for `basis: pattern` the work
+    pattern of `pattern-of` (default: the first role of the step the clock starts at)."""
+    if not clock.pattern or not role_calendars:
+        return cal
+    role = clock.pattern_of
+    if role is None:
+        step = next((s for s in procedure.steps if s.id == clock.start.step), None)
+        role = step.roles[0] if step and step.roles else None
+    return role_calendars.get(role or "", cal)
+
+
 def evaluate(procedure: m.Procedure, case: Case, cal: WorkCalendar,
-             now: datetime) -> list[ClockState]:
-    """Every clock of `case` at `now`: the procedure's clocks, then the steps' time limits."""
+             now: datetime, role_calendars: Mapping[str, WorkCalendar] | None = None
+             ) -> list[ClockState]:
+    """Every clock of `case` at `now`: the procedure's clocks, then the steps' time limits
+    (`role_calendars`: the pattern calendars of roles with a work pattern)."""
     memo: dict[str, Any] = {}
-    states = [evaluate_clock(c, case, cal, now, memo) for c in procedure.clocks]
+    states = [evaluate_clock(c, case, clock_calendar(procedure, c, cal, role_calendars), now,
+                             memo) for c in procedure.clocks]
     states.extend(evaluate_step_limits(procedure, case, cal, now))
     return states

@@ -23,7 +23,7 @@ def tick(rules: Rules, case: Case, now: datetime) -> Outcome:
     """
     out = Outcome(case.copy())
     c = out.case
-    states = ck.evaluate(rules.procedure, c, rules.calendar, now)
+    states = ck.evaluate(rules.procedure, c, rules.calendar, now, rules.role_calendars)
     for st in states:
         if st.status == "inactive":
             continue

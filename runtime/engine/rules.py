@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from runtime.compiler import model as m
@@ -18,6 +18,7 @@ class Rules:
     procedure: m.Procedure
     calendar: WorkCalendar
     forms: Mapping[str, m.Form]
+    role_calendars: Mapping[str, WorkCalendar] = field(default_factory=dict)  # work patterns
 
     def step(self, step_id: str) -> m.Step:
         """The step with this id (KeyError when absent)."""

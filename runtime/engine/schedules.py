@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from runtime.compiler import model as m
+from runtime.engine.calendar import pattern_calendar
 from runtime.engine.state import Task
 from runtime.workcal import WorkCalendar
 
@@ -37,14 +38,24 @@ def task_key(property: str | None, schedule_id: str, item_id: str, nominal: date
     return f"schedule/{property or 'company'}/{schedule_id}/{item_id}/{when}"
 
 
+def item_calendar(hb: m.Handbook, item: m.ScheduleItem, cal: WorkCalendar) -> WorkCalendar:
+    """The calendar an item's occurrences follow: with `follow-pattern`, its first owner's
+    work pattern (五天半: Saturday is a working day; 倒班: every day), else `cal`."""
+    role = hb.roles.get(item.owners[0]) if item.follow_pattern and item.owners else None
+    if role is None or role.work_pattern is None:
+        return cal
+    return pattern_calendar(cal, role.work_pattern)
+
+
 def occurrences(hb: m.Handbook, cal: WorkCalendar, start: date,
                 end: date) -> list[Occurrence]:
     """Every item occurrence whose nominal date lies in [start, end], holiday rule applied."""
     out: list[Occurrence] = []
     for sched in hb.schedules.values():
         for item in sched.items:
-            for nominal in item.recurrence.occurrences(start, end, cal):
-                day = cal.adjust(nominal.date(), item.holiday)
+            icx = item_calendar(hb, item, cal)
+            for nominal in item.recurrence.occurrences(start, end, icx):
+                day = icx.adjust(nominal.date(), item.holiday)
                 if day is None:
                     continue  # policy "skip": nothing due this time
                 out.append(Occurrence(sched.id, item, nominal,

@@ -95,7 +95,8 @@ class Engine:
     def rules_for(self, case: Case) -> Rules:
         """Procedure version of the case, current calendar and forms of its property."""
         hb = self.handbook_for(case.property)
-        return Rules(self.procedure_for(case), engcal.for_handbook(hb), hb.forms)
+        return Rules(self.procedure_for(case), engcal.for_handbook(hb), hb.forms,
+                     engcal.role_calendars(hb))
 
     # ---------------------------------------------------------------- persistence
 
@@ -143,7 +144,7 @@ class Engine:
                               f"{property or 'the company'}")
         form = hb.forms.get(proc.form) if proc.form else None
         prefix = form.number_prefix if form is not None else procedure_id.upper()[:4]
-        rules = Rules(proc, engcal.for_handbook(hb), hb.forms)
+        rules = Rules(proc, engcal.for_handbook(hb), hb.forms, engcal.role_calendars(hb))
         if data:  # refuse bad intake before a case number is used up
             cases.validate_step_data(rules, proc.step(proc.start), data, {},
                                      defer_required=partial)
@@ -346,7 +347,7 @@ class Engine:
                 continue
             try:
                 check_mapping(proc, mapping or {})
-                rules = Rules(proc, engcal.for_handbook(hb), hb.forms)
+                rules = Rules(proc, engcal.for_handbook(hb), hb.forms, engcal.role_calendars(hb))
                 out = migrate_case(rules, case, ruleset_hash=hb.content_hash,
                                    mapping=mapping or {}, now=now, user=user)
             except EngineError as exc:

@@ -7,14 +7,16 @@ A hidden field is never required and its value is dropped on submit (see `clean`
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
+from runtime.compiler.expr import _env, names_and_filters, run_expression
 from runtime.compiler.model import Form
+from runtime.compiler.sandbox import names_not_allowed
+from runtime.errors import LimitExceeded
 from runtime.forms.defaults import FormContext, as_context, format_datetime, format_time
 from runtime.forms.spec import FieldSpec, FormSpec, Option, form_spec
 
@@ -30,6 +32,9 @@ class FormState:
     required: frozenset[str]
     choices: Mapping[str, tuple[Option, ...]]
     computed: Mapping[str, Any]
+    # path → message for a compute:/visible-if/required-if that breached a limit; shown at
+    # the field and refused on submit (runtime/forms/validation.py), never silently empty.
+    errors: Mapping[str, str] = field(default_factory=dict)
 
     def is_visible(self, path: str) -> bool:
         """False only for a field hidden by its (or a parent's) visible-if."""
@@ -40,26 +45,36 @@ class FormState:
         return path in self.required
 
 
-@functools.lru_cache(maxsize=1)
-def _env() -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(autoescape=False)
+log = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1024)
-def _compiled(source: str) -> Callable[..., Any] | None:
+def _compiled(source: str) -> Callable[..., Any] | LimitExceeded | None:
     try:
+        names, filters = names_and_filters(source)
+        refused = names_not_allowed(names | filters)
+        if refused:
+            name, why = sorted(refused.items())[0]
+            return LimitExceeded("forbidden", f"{name!r} is not available in rules ({why})")
         return _env().compile_expression(source, undefined_to_none=True)
-    except Exception:  # a bad expression computes nothing rather than breaking the page
+    except Exception:  # a bad expression computes nothing; `handbook check` reports it
         return None
 
 
-def compute(source: str, names: Mapping[str, Any]) -> Any:
-    """Evaluate a computed field's expression in the sandbox; None when it fails."""
+def compute(source: str, names: Mapping[str, Any], where: str = "") -> Any:
+    """Evaluate a computed field's expression in the bounded sandbox; None when it fails on
+    the data (wrong types), LimitExceeded naming `where` when it breaches a limit or uses a
+    construct that cannot be bounded (runtime/compiler/sandbox.py)."""
     fn = _compiled(source)
+    if isinstance(fn, LimitExceeded):
+        raise fn.at(where or repr(source))
     if fn is None:
         return None
+    clean = {k: v for k, v in names.items() if isinstance(k, str) and k != "self"}
     try:
-        value = fn(**{k: v for k, v in names.items() if isinstance(k, str) and k != "self"})
+        value = run_expression(fn, clean, where or repr(source))
+    except LimitExceeded:
+        raise
     except Exception:
         return None
     return _json_safe(value)
@@ -128,21 +143,42 @@ def allowed_options(spec: FieldSpec, names: Mapping[str, Any]) -> tuple[Option, 
     return tuple(by_value.get(v) or Option(v, str(v)) for v in allowed)
 
 
+def _holds(cond: Any, names: Mapping[str, Any], path: str, key: str,
+           acc: dict[str, Any]) -> bool:
+    """A visible-if / required-if; a breach is recorded at the field and counts as True
+    (the field shows and is required, so nothing is hidden or skipped by a breach)."""
+    try:
+        return bool(cond.evaluate(names))
+    except LimitExceeded as exc:
+        message = str(exc.at(f"form {acc['form']!r} field {path} {key}"))
+        log.warning("%s", message)
+        acc["errors"][path] = message
+        return True
+
+
 def _visit(specs: tuple[FieldSpec, ...], data: Mapping[str, Any], base: Mapping[str, Any],
            indexes: tuple[int, ...], parent_hidden: bool,
            acc: dict[str, Any]) -> None:
     names = names_for(specs, data, base)
     for s in specs:
         if s.compute:
-            value = compute(s.compute, names)
-            acc["computed"][s.concrete_path(*indexes)] = value
+            path = s.concrete_path(*indexes)
+            try:
+                value = compute(s.compute, names, f"form {acc['form']!r} field {path} compute")
+            except LimitExceeded as exc:
+                log.warning("%s", exc)
+                acc["errors"][path] = str(exc)
+                value = None
+            acc["computed"][path] = value
             names[s.name] = value
     for s in specs:
         path = s.concrete_path(*indexes)
-        hidden = parent_hidden or (s.visible_if is not None and not s.visible_if.evaluate(names))
+        hidden = parent_hidden or (s.visible_if is not None
+                                   and not _holds(s.visible_if, names, path, "visible-if", acc))
         (acc["hidden"] if hidden else acc["visible"]).add(path)
         if not hidden and (s.required or (s.required_if is not None
-                                          and s.required_if.evaluate(names))):
+                                          and _holds(s.required_if, names, path,
+                                                     "required-if", acc))):
             acc["required"].add(path)
         if s.kind in ("choice", "multichoice") or s.choices_from is not None:
             acc["choices"][path] = allowed_options(s, names)
@@ -162,10 +198,11 @@ def evaluate(form: Form | FormSpec, data: Mapping[str, Any] | None,
     values = data if isinstance(data, Mapping) else {}
     ctx = as_context(context)
     acc: dict[str, Any] = {"visible": set(), "hidden": set(), "required": set(),
-                           "choices": {}, "computed": {}}
+                           "choices": {}, "computed": {}, "errors": {}, "form": spec.form_id}
     _visit(spec.fields, values, ctx.names(), (), False, acc)
     return FormState(frozenset(acc["visible"]), frozenset(acc["hidden"]),
-                     frozenset(acc["required"]), acc["choices"], acc["computed"])
+                     frozenset(acc["required"]), acc["choices"], acc["computed"],
+                     acc["errors"])
 
 
 __all__ = ["FormContext", "FormState", "allowed_options", "compute", "evaluate", "present",

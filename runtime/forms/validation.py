@@ -497,6 +497,8 @@ def validate(form: Form, data: Any, lang: str = "zh",
     errors = _Errors()
     try:
         state = evaluate(fs, data, context)
+        for path, message in state.errors.items():  # a breached rule limit: refuse, say why
+            errors.add(path, "limit", message)
         _check_rules(fs, data, state, lang, errors)
         _check_schema(form, fs, data, state, lang, errors)
     except RecursionError:  # absurdly nested hostile data: reject it as a whole, never crash

@@ -492,6 +492,7 @@ def render_form(form: Form, key_prefix: str | None = None, lang: str = "zh",
     state = evaluate(spec, current, ctx)
     shown = dict(errors) if errors is not None else dict(st.session_state.get(prefix + ERRORS)
                                                          or {})
+    shown.update(state.errors)  # a compute/condition that breached a limit says so at the field
     drawer = _Drawer(spec, prefix, lang, state, shown, disabled, attach)
     drawn: set[str] = set()
     for section in spec.sections:

@@ -8,6 +8,22 @@ def _s(zh: str, en: str) -> dict[str, str]:
 
 
 CATALOG: dict[str, dict[str, str]] = {
+    # rebase (runtime/ui/rebase.py)
+    "app.rebase.stale": _s("本草稿基于第{base}版, 此后第{live}版已生效 ({versions})。"
+                           "发布前请先把这些变化合并进草稿 (变基)。",
+                           "This draft is based on version {base}; version {live} has gone live "
+                           "since ({versions}). Merge those changes into the draft (rebase) "
+                           "before publishing."),
+    "app.rebase.run": _s("合并第{live}版的变化到草稿", "Merge version {live} into the draft"),
+    "app.rebase.done": _s("已合并: 草稿现在基于第{live}版, 需重新提交审核。",
+                          "Merged: the draft is now based on version {live} and goes back to "
+                          "review."),
+    "app.rebase.conflicts": _s("有 {n} 处冲突: 草稿与生效版本改了同样的行, 未做任何合并。",
+                               "{n} conflict(s): the draft and the live version changed the same "
+                               "lines; nothing was merged."),
+    "app.rebase.conflict": _s("冲突: {path} 第{line}行", "Conflict: {path} line {line}"),
+    "app.rebase.keep_draft": _s("保留草稿的内容 (我已把生效版本的改动手工并入)",
+                                "Keep the draft's text (I have merged the live change by hand)"),
     # change history
     "app.page.changes": _s("变更记录", "Change history"),
     "app.changes.intro": _s("两个已发布版本之间改了什么: 每处变化一句话, 按管理处分组; 原始 YAML "

@@ -41,21 +41,14 @@ assignee_role, assignee_user, case_id and number in every table, ordered (range)
 due_at, plus any `store.ensure_index(table, field, ordered=...)`. Naive datetimes are local
 property time (UTC+8); aware ones are converted before comparing.
 
-Test hook: `runtime.store.journal.fault_hook` is called at each crash-relevant step so the
+Test hook: `runtime.store.embedded.journal.fault_hook` is called at each crash-relevant step so the
 crash tests can SIGKILL a writer exactly there (it is None in normal use).
 """
 
 from __future__ import annotations
 
-from runtime.store.repository import (
-    Criteria,
-    Doc,
-    DocId,
-    Repository,
-    Store,
-    open_memory_store,
-    open_store,
-)
+from runtime.store.embedded.store import Store, open_memory_store, open_store
+from runtime.store.repository import Criteria, Doc, DocId, Repository
 
 __all__ = [
     "Criteria",

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from runtime.store.repository import Store
+from runtime.store.embedded.store import Store
 
 _STATUSES = ("open", "open", "in_progress", "closed", "closed", "closed", "voided")
 _ROLES = tuple(f"role-{i:02d}" for i in range(12))

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from runtime.errors import ConflictError, FormValidationError, NotFound, StoreError
-from runtime.store.indexes import order_key
+from runtime.store.embedded.indexes import order_key
 from runtime.store.repository import Criteria, Doc, DocId, Repository, iso
 
 RECORDS = "records"

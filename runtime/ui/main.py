@@ -37,9 +37,9 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("tasks", "work", "staff", "staff:tasks_page", "checklist"),
     PageSpec("start", "work", "staff", "staff:start_page", "add_circle"),
-    PageSpec("case", "work", "staff", "staff:case_page", "assignment"),
+    PageSpec("case", "work", "staff", "case:case_page", "assignment"),
     PageSpec("duty", "work", "staff", "staff:duty_page", "nightlight"),
-    PageSpec("search", "work", "staff", "staff:search_page", "search"),
+    PageSpec("search", "work", "staff", "search:search_page", "search"),
     PageSpec("org", "train", "train", "trainer:org_page", "account_tree"),
     PageSpec("dutycard", "train", "train", "trainer:duty_card_page", "badge"),
     PageSpec("flow", "train", "train", "trainer:flow_page", "schema"),

@@ -5,6 +5,13 @@ A draft is a full copy of the live rules and forms under `<data>/drafts/<id>/`, 
 hash the editor started from; if someone saved the same file in between, the save is refused
 with both versions shown and the refused text is kept under `conflicts/` — nothing is lost.
 
+Several app processes share the drafts folder, so every change of a draft (a file save, a
+workflow step, a rebase) happens under the draft's inter-process lock and re-reads `draft.json`
+from disk first: a change is appended to the history on disk, never written from a stale copy,
+and `rev` counts the changes. A publish states the version the draft was based on; when another
+version went live meanwhile, `rebase` merges the live changes into the draft (three-way, per
+line), or lists the conflicts and changes nothing.
+
 The workflow moves by roles the company rule names in `document-control`: drafters submit,
 reviewers review, approvers approve and publish. Each step records person, role, time and comment.
 """
@@ -17,8 +24,7 @@ import json
 import os
 import re
 import shutil
-import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +33,8 @@ from typing import Any
 from runtime.compiler import model as m
 from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.errors import ConflictError, HandbookError, PermissionDenied, RuleError
+from runtime.versions.locks import file_lock
+from runtime.versions.merge import MergeConflict, merge_trees, tree_texts
 from runtime.versions.tree import VersionInfo, VersionRepo, bump_errors
 
 STATES = ("draft", "submitted", "reviewed", "approved", "published", "withdrawn")
@@ -40,7 +48,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "withdraw": (("draft", "submitted", "reviewed", "approved"), "withdrawn", "drafters"),
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
-_LOCK = threading.RLock()
+LOCK_NAME = ".lock"
 
 
 def text_hash(text: str | bytes) -> str:
@@ -65,6 +73,22 @@ class Conflict(ConflictError):
 
 
 @dataclass
+class RebaseConflicts(ConflictError):
+    """The draft and the live version changed the same lines: nothing was merged."""
+
+    base: int
+    live: int
+    conflicts: list[MergeConflict]
+    saved: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        paths = sorted({c.path for c in self.conflicts})
+        super().__init__(f"rebase onto version {self.live} stopped: {len(self.conflicts)} "
+                         f"conflict(s) in {', '.join(paths)}; the live text is kept under "
+                         f"conflicts/ — edit the draft, then rebase keeping the draft's text")
+
+
+@dataclass
 class Actor:
     """Who acts: a user name and the rule roles they hold."""
 
@@ -85,6 +109,7 @@ class Draft:
     created_at: str
     history: list[dict[str, Any]] = field(default_factory=list)
     published_version: int | None = None
+    rev: int = 0
 
     @property
     def rules(self) -> Path:
@@ -101,7 +126,13 @@ class Draft:
         return {"id": self.id, "title": self.title, "state": self.state,
                 "base_version": self.base_version, "created_by": self.created_by,
                 "created_at": self.created_at, "history": self.history,
-                "published_version": self.published_version}
+                "published_version": self.published_version, "rev": self.rev}
+
+    def refresh(self, other: Draft) -> None:
+        """Take the state read from disk (so callers holding this object see the truth)."""
+        self.title, self.state, self.base_version = other.title, other.state, other.base_version
+        self.history, self.published_version, self.rev = (other.history, other.published_version,
+                                                         other.rev)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -131,7 +162,7 @@ class Drafts:
         live = self.versions.current()
         draft_id = draft_id or now.strftime("d%Y%m%d-%H%M%S-") + text_hash(title + by)[:4]
         root = self._path(draft_id)
-        with _LOCK:
+        with file_lock(self.root / LOCK_NAME):
             if root.exists():
                 raise HandbookError(f"draft {draft_id} already exists")
             staging = root.with_name(f".{draft_id}.staging")
@@ -155,7 +186,17 @@ class Drafts:
             raise HandbookError(f"no draft {draft_id!r}") from exc
         return Draft(data["id"], root, data["title"], data["state"], data["base_version"],
                      data["created_by"], data["created_at"], data.get("history", []),
-                     data.get("published_version"))
+                     data.get("published_version"), int(data.get("rev", 0)))
+
+    def _change(self, draft: Draft, change: Callable[[Draft], None]) -> Draft:
+        """Apply `change` to the draft as it is on disk, under its lock, and write it back."""
+        with file_lock(draft.root / LOCK_NAME):
+            fresh = self.get(draft.id)
+            change(fresh)
+            fresh.rev += 1
+            _write_json(draft.root / "draft.json", fresh.as_json())
+        draft.refresh(fresh)
+        return draft
 
     def all(self) -> list[Draft]:
         """Every draft, newest first."""
@@ -185,31 +226,42 @@ class Drafts:
     def save(self, draft: Draft, rel: str, text: str, base_hash: str, by: str,
              now: datetime | None = None) -> str:
         """Save one file; Conflict (your text kept) if it changed since `base_hash`."""
-        if draft.state != "draft":
-            raise HandbookError(f"draft is {draft.state}: reject it back to draft to edit")
         path = self._file(draft, rel)
         now = now or datetime.now()
-        with _LOCK:
+
+        def write(fresh: Draft) -> None:
+            if fresh.state != "draft":
+                raise HandbookError(f"draft is {fresh.state}: reject it back to draft to edit")
             current = path.read_text(encoding="utf-8") if path.is_file() else ""
             if text_hash(current) != base_hash:
-                keep = draft.root / "conflicts" / f"{rel.replace('/', '__')}.{by}." \
-                    f"{now.strftime('%Y%m%d%H%M%S%f')}"
-                keep.parent.mkdir(parents=True, exist_ok=True)
-                keep.write_text(text, encoding="utf-8")
-                diff = "".join(difflib.unified_diff(
-                    current.splitlines(keepends=True), text.splitlines(keepends=True),
-                    fromfile=f"theirs/{rel}", tofile=f"yours/{rel}"))
-                raise Conflict(rel, current, text, str(keep.relative_to(draft.root)), diff)
+                raise self._conflict(draft, rel, current, text, by, now)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             tmp.write_text(text, encoding="utf-8")
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
-            draft.history.append({"action": "edit", "by": by, "file": rel,
+            fresh.history.append({"action": "edit", "by": by, "file": rel,
                                   "at": now.isoformat(timespec="seconds")})
-            _write_json(draft.root / "draft.json", draft.as_json())
+
+        self._change(draft, write)
         return text_hash(text)
+
+    @staticmethod
+    def _keep(draft: Draft, rel: str, text: str, by: str, now: datetime) -> Path:
+        keep = draft.root / "conflicts" / (f"{rel.replace('/', '__')}.{by}."
+                                           f"{now.strftime('%Y%m%d%H%M%S%f')}")
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        keep.write_text(text, encoding="utf-8")
+        return keep
+
+    def _conflict(self, draft: Draft, rel: str, current: str, text: str, by: str,
+                  now: datetime) -> Conflict:
+        keep = self._keep(draft, rel, text, by, now)
+        diff = "".join(difflib.unified_diff(
+            current.splitlines(keepends=True), text.splitlines(keepends=True),
+            fromfile=f"theirs/{rel}", tofile=f"yours/{rel}"))
+        return Conflict(rel, current, text, str(keep.relative_to(draft.root)), diff)
 
     def check(self, draft: Draft) -> list[RuleError]:
         """Every error of the draft tree, including files changed without a version bump."""
@@ -226,32 +278,80 @@ class Drafts:
         if action not in TRANSITIONS:
             raise HandbookError(f"unknown action {action!r}")
         needs, leads_to, duty = TRANSITIONS[action]
-        if draft.state not in needs:
-            raise PermissionDenied(f"cannot {action} a draft that is {draft.state}")
-        control = self._control()
-        allowed: set[str] = set()
-        for name in duty.split("|"):
-            allowed |= set(getattr(control, name))
-        if not allowed & set(actor.roles):
-            raise PermissionDenied(
-                f"{actor.name} ({', '.join(actor.roles) or 'no role'}) may not {action}: "
-                f"document control names {', '.join(sorted(allowed))}")
         now = now or datetime.now()
-        entry: dict[str, Any] = {"action": action, "by": actor.name, "roles": list(actor.roles),
-                 "at": now.isoformat(timespec="seconds"), "comment": comment}
-        if action == "publish":
-            info = self._publish(draft, actor, message or comment or draft.title, now)
-            draft.published_version = info.number
-            entry["version"] = info.number
-        elif action == "submit":
-            errors = self.check(draft)
-            if errors:
-                raise HandbookError("the draft has errors; fix them before submitting:\n"
-                                    + "\n".join(e.cli_line() for e in errors[:50]))
-        draft.state = leads_to
-        draft.history.append(entry)
-        _write_json(draft.root / "draft.json", draft.as_json())
-        return draft
+
+        def step(fresh: Draft) -> None:
+            if fresh.state not in needs:
+                raise PermissionDenied(f"cannot {action} a draft that is {fresh.state}")
+            control = self._control()
+            allowed: set[str] = set()
+            for name in duty.split("|"):
+                allowed |= set(getattr(control, name))
+            if not allowed & set(actor.roles):
+                raise PermissionDenied(
+                    f"{actor.name} ({', '.join(actor.roles) or 'no role'}) may not {action}: "
+                    f"document control names {', '.join(sorted(allowed))}")
+            entry: dict[str, Any] = {"action": action, "by": actor.name,
+                                     "roles": list(actor.roles),
+                                     "at": now.isoformat(timespec="seconds"), "comment": comment}
+            if action == "publish":
+                info = self._publish(fresh, actor, message or comment or fresh.title, now)
+                fresh.published_version = info.number
+                entry["version"] = info.number
+            elif action == "submit":
+                errors = self.check(fresh)
+                if errors:
+                    raise HandbookError("the draft has errors; fix them before submitting:\n"
+                                        + "\n".join(e.cli_line() for e in errors[:50]))
+            fresh.state = leads_to
+            fresh.history.append(entry)
+
+        return self._change(draft, step)
+
+    def rebase(self, draft: Draft, by: str, *, keep_draft: Iterable[str] = (),
+               now: datetime | None = None) -> Draft:
+        """Merge what was published since the draft's base into it (RebaseConflicts: nothing
+        changed). Files in `keep_draft` keep the draft's text where both sides changed them.
+
+        A rebased draft that had moved on in the workflow goes back to 草稿: what reviewers saw
+        is no longer what would be published.
+        """
+        now = now or datetime.now()
+        keep = set(keep_draft)
+
+        def merge(fresh: Draft) -> None:
+            live = self.versions.current()
+            if live.number == fresh.base_version:
+                return
+            if fresh.state not in ("draft", "submitted", "reviewed", "approved"):
+                raise HandbookError(f"cannot rebase a draft that is {fresh.state}")
+            base = self.versions.get(fresh.base_version)
+            result = merge_trees(tree_texts(base.rules, base.forms),
+                                 tree_texts(fresh.rules, fresh.forms),
+                                 tree_texts(live.rules, live.forms))
+            open_conflicts = [c for c in result.conflicts if c.path not in keep]
+            if open_conflicts:
+                saved = [str(self._keep(fresh, c.path, c.theirs, f"live-v{live.number}", now)
+                             .relative_to(fresh.root)) for c in open_conflicts]
+                raise RebaseConflicts(fresh.base_version, live.number, open_conflicts, saved)
+            for rel, text in result.files.items():
+                target = self._file(fresh, rel)
+                if text is None:
+                    target.unlink(missing_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, target)
+            fresh.history.append({
+                "action": "rebase", "by": by, "at": now.isoformat(timespec="seconds"),
+                "comment": f"{fresh.base_version} → {live.number}",
+                "files": sorted(result.files), "kept": sorted(keep)})
+            fresh.base_version = live.number
+            if fresh.state != "draft":
+                fresh.state = "draft"
+
+        return self._change(draft, merge)
 
     def _control(self) -> m.DocumentControl:
         live = self.versions.current()
@@ -266,8 +366,9 @@ class Drafts:
             {"action": h["action"], "by": h["by"], "at": h["at"], "comment": h.get("comment", "")}
             for h in draft.history if h["action"] in ("submit", "review", "approve")
         ]
+        # Based on the draft's base version: if another publish went live since, StaleBase.
         return self.versions.publish(draft.rules, draft.forms, message=message, by=actor.name,
-                                     approvals=approvals, now=now)
+                                     base=draft.base_version, approvals=approvals, now=now)
 
 
 def holders(users: Iterable[dict[str, Any]], role: str, prop: str | None) -> list[str]:

@@ -10,6 +10,10 @@ Version 1 is the shipped `rules/` and `forms/` of the project (never copied, nev
 place). Publishing copies a checked tree into a temporary folder, fsyncs it, renames it to
 its number, then renames a new CURRENT over the old one: a reader sees the old version or the
 new one, never a mix, and a failed publish leaves the previous version live.
+
+Publishes are serialised across processes by an flock on `versions/.lock`, and each states the
+version it was based on: if another publish went live in between, it is refused (`StaleBase`)
+instead of silently replacing that change — the draft is rebased first (`Drafts.rebase`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,11 +33,11 @@ from typing import Any
 from runtime.compiler.loader import iter_rule_files, load_text
 from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
 from runtime.compiler.pipeline import compiled as compile_tree
-from runtime.errors import HandbookError, RuleError, RuleErrors
-from runtime.store.journal import fsync_dir
+from runtime.errors import HandbookError, RuleError, RuleErrors, StaleBase
+from runtime.store.embedded.journal import fsync_dir
+from runtime.versions.locks import file_lock
 
 SEMVER_PARTS = 3
-_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,24 @@ class VersionRepo:
 
     # ---- writing ---------------------------------------------------------------------------
 
+    def lock(self) -> AbstractContextManager[None]:
+        """The inter-process publish lock (also held by a draft's publish and rebase)."""
+        return file_lock(self.root / ".lock")
+
+    def since(self, base: int) -> list[VersionInfo]:
+        """Versions published after `base` on the live line, oldest first."""
+        return [v for v in self.all() if v.number > base]
+
+    def _numbers_on_disk(self) -> list[int]:
+        if not self.root.is_dir():
+            return [1]
+        return [1] + [int(p.name) for p in self.root.iterdir() if p.name.isdigit()]
+
+    def _clean_staging(self) -> None:
+        # Only called under the lock: a staging folder then belongs to a publish that died.
+        for p in self.root.glob(".*.staging.*"):
+            shutil.rmtree(p, ignore_errors=True)
+
     def publish(
         self,
         rules: Path,
@@ -209,50 +232,66 @@ class VersionRepo:
         *,
         message: str,
         by: str,
+        base: int | None = None,
         approvals: list[dict[str, str]] | None = None,
         rollback_of: int | None = None,
         now: datetime | None = None,
     ) -> VersionInfo:
-        """Check and publish a tree as the next version; RuleErrors (nothing changed) if invalid."""
+        """Check and publish a tree as the next version.
+
+        RuleErrors if invalid, StaleBase if `base` (default: the version live when called) is no
+        longer live; either way nothing changes.
+        """
         if not message.strip():
             raise HandbookError("a publish needs a message (what changed and why)")
+        base = self.current_number() if base is None else base
+        # The check runs outside the lock (it takes a while); the base is re-verified under it.
         result = compile_tree(rules, forms)
         errors = [e for e in result.errors if e.severity == "error"]
-        live = self.current()
+        base_info = self.get(base)
         if rollback_of is None:
-            errors += bump_errors(live.rules, live.forms, rules, forms)
+            errors += bump_errors(base_info.rules, base_info.forms, rules, forms)
         if errors:
             raise RuleErrors.of(errors)
-        with _LOCK:
-            self.root.mkdir(parents=True, exist_ok=True)
-            number = max([v.number for v in self.all()]) + 1
-            final = self._dir(number)
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self.lock():
+            live = self.current_number()
+            if live != base:
+                raise StaleBase(base, live, self.since(base))
+            self._clean_staging()
+            number = max(self._numbers_on_disk()) + 1
             staging = self.root / f".{number:04d}.staging.{os.getpid()}"
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(rules, staging / "rules")
-            shutil.copytree(forms, staging / "forms")
-            meta = {
-                "number": number,
-                "published_at": (now or datetime.now()).isoformat(timespec="seconds"),
-                "published_by": by,
-                "message": message,
-                "content_hash": tree_hash(staging / "rules", staging / "forms"),
-                "parent": live.number,
-                "approvals": approvals or [],
-                "rollback_of": rollback_of,
-            }
-            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
-                                               encoding="utf-8")
-            _fsync_tree(staging)
-            os.replace(staging, final)
-            fsync_dir(self.root)
-            # The switch: one rename. Until here the previous version stayed live.
-            _atomic_write(self.root / "CURRENT", f"{number}\n")
+            try:
+                self._stage(staging, rules, forms, {
+                    "number": number,
+                    "published_at": (now or datetime.now()).isoformat(timespec="seconds"),
+                    "published_by": by,
+                    "message": message,
+                    "parent": live,
+                    "approvals": approvals or [],
+                    "rollback_of": rollback_of,
+                })
+                os.replace(staging, self._dir(number))
+                fsync_dir(self.root)
+                # The switch: one rename. Until here the previous version stayed live.
+                _atomic_write(self.root / "CURRENT", f"{number}\n")
+            except OSError as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise HandbookError(f"publish failed, version {live} stays live: {exc}") from exc
         return self.get(number)
+
+    @staticmethod
+    def _stage(staging: Path, rules: Path, forms: Path, meta: dict[str, Any]) -> None:
+        shutil.copytree(rules, staging / "rules")
+        shutil.copytree(forms, staging / "forms")
+        meta["content_hash"] = tree_hash(staging / "rules", staging / "forms")
+        (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
+                                           encoding="utf-8")
+        _fsync_tree(staging)
 
     def rollback(self, number: int, *, by: str, message: str = "") -> VersionInfo:
         """Publish an older version anew (history is never rewritten)."""
         old = self.get(number)
-        return self.publish(old.rules, old.forms, by=by,
+        return self.publish(old.rules, old.forms, by=by, base=self.current_number(),
                             message=message or f"rollback to version {number}",
                             rollback_of=number)

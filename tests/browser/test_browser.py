@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import streamlit_deprecations
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"
@@ -50,7 +52,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "viewer"],
+         "--client.toolbarMode", "viewer",
+         "--logger.messageFormat", streamlit_deprecations.SERVER_LOG_FORMAT],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -72,6 +75,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+    # Streamlit logs its deprecation notices instead of raising them: a line fails the run.
+    found = streamlit_deprecations.in_server_log(Path(log.name).read_text("utf-8", "replace"))
+    if found:
+        pytest.fail("Streamlit deprecation in the server log: " + " | ".join(found))
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,16 @@ import threading
 from pathlib import Path
 
 from runtime.errors import ConflictError
-from runtime.store.journal import decode_line
+from runtime.store.embedded.journal import decode_line
+from runtime.store.embedded.store import Store
 from runtime.store.records import create_record, list_records
-from runtime.store.repository import Store
 
 INSERTS = 100
 INCREMENTS = 20
 WORKER = r"""
 import sys
 from runtime.errors import ConflictError
-from runtime.store.repository import Store
+from runtime.store.embedded.store import Store
 
 path, name, inserts, increments = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 store = Store(path, compact_min_bytes=16384)
@@ -117,7 +117,7 @@ def test_threads_and_processes_together(tmp_path: Path) -> None:
 
 NUMBERING_WORKER = r"""
 import sys
-from runtime.store.repository import Store
+from runtime.store.embedded.store import Store
 from runtime.store.records import create_record
 
 store = Store(sys.argv[1])

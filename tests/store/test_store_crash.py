@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from runtime.store.repository import Store
+from runtime.store.embedded.store import Store
 
 WRITER = r"""
 import os, signal, sys
-from runtime.store import journal
-from runtime.store.repository import Store
+from runtime.store.embedded import journal
+from runtime.store.embedded.store import Store
 
 path, mode, step, skip = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 if step != "-":

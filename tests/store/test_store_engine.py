@@ -11,7 +11,7 @@ from tinydb import Query
 
 from runtime.errors import StoreError
 from runtime.store import Store, open_store
-from runtime.store.journal import SNAPSHOT, decode_line, encode_line, journal_name
+from runtime.store.embedded.journal import SNAPSHOT, decode_line, encode_line, journal_name
 
 
 def _journal(path: Path) -> Path:

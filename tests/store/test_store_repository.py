@@ -15,7 +15,7 @@ from tinydb import where
 
 from runtime.errors import ConflictError, NotFound, StoreError
 from runtime.store import Criteria, Repository, Store, open_memory_store, open_store
-from runtime.store.indexes import OrderedIndex
+from runtime.store.embedded.indexes import OrderedIndex
 
 Factory = Callable[[], Store]
 

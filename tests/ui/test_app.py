@@ -458,7 +458,8 @@ def test_trainer_sees_reading_progress_per_person_and_role() -> None:
 def test_case_document_prints_and_exports_with_masking() -> None:
     from runtime import auth, printing
     from runtime.ui import context as ctx
-    from runtime.ui.pages.staff import _record_for_print, record_csv
+    from runtime.ui.records import record_csv
+    from runtime.ui.records import record_for_print as _record_for_print
 
     sign_in("frontdesk.taoyuan")
     number = _case_in_the_past(0)

@@ -205,9 +205,10 @@ HEADER: dict[str, Any] = {
     "description": _s("说明", type="string"),
     "version": _s("版本号 (语义化版本, 如 1.2.0)", type="string", pattern=SEMVER),
     "effective": _s("生效日期 YYYY-MM-DD", type="string", pattern=DATE),
-    "drafted-by": _s("编制", **TEXT),
-    "reviewed-by": _s("审核", **TEXT),
-    "approved-by": _s("批准", **TEXT),
+    # 编制/审核/批准 may be given later: an empty value (null, `~`) says "not yet given".
+    "drafted-by": _s("编制 (人或部门; 空 = 尚未给出)", oneOf=[TEXT, {"type": "null"}]),
+    "reviewed-by": _s("审核 (人或部门; 空 = 尚未审核)", oneOf=[TEXT, {"type": "null"}]),
+    "approved-by": _s("批准 (人或部门; 空 = 尚未批准)", oneOf=[TEXT, {"type": "null"}]),
     "property": _s("所属管理处 id (不填即公司通用)", **IDREF),
 }
 HEADER_REQUIRED = [
@@ -256,6 +257,8 @@ STEP = _obj(
         "title": _s("步骤名称", **TEXT),
         "title-en": _s("英文名称", type="string"),
         "roles": _s("负责岗位 id (一个或多个)", **ONE_OR_MORE_IDS),
+        "department": _s("负责部门 id: 由部门负责人或该部门任一岗位办理 (可代替 roles)",
+                         **IDREF),
         "instructions": _s("作业要求 (手册原文)", type="string"),
         "section": _s("本步骤填写的案件表单分区 id", **IDREF),
         "form": _s("本步骤另行填写的表单 id (如 派工单)", **IDREF),
@@ -273,13 +276,33 @@ STEP = _obj(
             ),
         ),
         "terminal": _s("终止步骤 (结案/归档)", type="boolean"),
+        "parallel": _arr(
+            "并行分支: 完成本步骤后同时进入这些步骤 (代替 next)",
+            {"oneOf": [IDREF, _obj("分支", {
+                "to": _s("分支起始步骤 id", **IDREF),
+                "when": {"$ref": "#/definitions/condition"},
+                "label": _s("分支说明 (流程图上显示)", type="string"),
+            }, ["to"])]},
+            minItems=2,
+        ),
+        "join": _s("汇合: all 各分支都完成后进入本步骤 / any 任一分支完成即进入 (其余分支撤销)",
+                   enum=["all", "any"]),
+        "waits-for": _arr(
+            "前置条件: 须等其他部门或岗位登记某事件后才能完成本步骤 (如 营销部交钥匙)",
+            _obj("外部事件", {
+                "event": _s("事件 id", **IDREF),
+                "title": _s("事件名称 (如 营销部通知交房)", **TEXT),
+                "by": _s("登记该事件的部门 id 或岗位 id", **IDREF),
+            }, ["event", "by"]),
+        ),
         "requires": _s("完成本步骤前必须已有记录的表单 id", **IDLIST),
         "notify": _s("进入本步骤时通知的岗位 id", **IDLIST),
         "hands-off-to": _s("转入另一作业规程办理 (如 报修、投诉): 完成本步骤时以该规程开案",
                            **IDREF),
     },
-    ["id", "title", "roles"],
+    ["id", "title"],
 )
+STEP["anyOf"] = [{"required": ["roles"]}, {"required": ["department"]}]
 
 CLOCK = _obj(
     "时限计时器: 从某步骤到另一步骤须在规定时间内",
@@ -296,7 +319,9 @@ CLOCK = _obj(
         "within": {"$ref": "#/definitions/duration"},
         "until": _s("截止时间取自案件的日期时间字段 (如 约定回复时间); 与 within 二选一",
                     type="string", pattern=FIELD),
-        "basis": _s("计时方式: wall 自然时间 / working 工作时间", enum=["wall", "working"]),
+        "basis": _s("计时方式: wall 自然时间 / working 工作时间 / pattern 按岗位工作制的工作时间",
+                    enum=["wall", "working", "pattern"]),
+        "pattern-of": _s("basis: pattern 时按哪个岗位的工作制 (默认 from 步骤的岗位)", **IDREF),
         "pause-in": _s("在这些步骤中暂停计时", **IDLIST),
         "warn-before": {"$ref": "#/definitions/duration"},
         "when": {"$ref": "#/definitions/condition"},
@@ -378,6 +403,71 @@ FIELD_UI = {
     "additionalProperties": False,
 }
 
+# Work patterns (issue 19): a role's own working week, rotation and seasonal hours; the
+# roster (值班安排表) and, where a rule says so, its tasks and working-time clocks follow it.
+_PERIODS = _arr("工作时段 (午休为两段之间)",
+                _obj("时段", {"start": {"$ref": "#/definitions/hhmm"},
+                             "end": {"$ref": "#/definitions/hhmm"}}, ["start", "end"]),
+                minItems=1)
+_WEEKDAY = {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
+MONTH_DAY = r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+WORK_PATTERN = _obj(
+    "工作制: 每周工作天数 (五天半、六天)、倒班 (三班三运转) 与冬夏作息",
+    {
+        "week": _s("每周工作天数: 5, 5.5 (五天半, 周六上午), 6, 7", enum=[5, 5.5, 6, 7]),
+        "days": _arr("工作的星期 (mon..sun), 不填按 week", _WEEKDAY),
+        "half-days": _arr("只上第一段的半天 (五天半工作制默认 sat)", _WEEKDAY),
+        "hours": _PERIODS,
+        "seasons": _arr(
+            "季节作息 (冬季 / 夏季): 按日期段使用不同的工作时段",
+            _obj(
+                "季节",
+                {
+                    "id": {"$ref": "#/definitions/id"},
+                    "name": _s("名称 (冬季、夏季)", **TEXT),
+                    "from": _s("起始月-日 (如 10-01)", type="string", pattern=MONTH_DAY),
+                    "to": _s("截止月-日 (含, 如 04-30; 可跨年)", type="string",
+                             pattern=MONTH_DAY),
+                    "hours": _PERIODS,
+                },
+                ["id", "from", "to", "hours"],
+            ),
+        ),
+        "rotation": _obj(
+            "倒班 (如 三班三运转): 各班组按循环轮换班次",
+            {
+                "shifts": _arr(
+                    "班次",
+                    _obj(
+                        "班次",
+                        {
+                            "id": {"$ref": "#/definitions/id"},
+                            "name": _s("班次名称 (早班、中班、夜班)", **TEXT),
+                            "start": {"$ref": "#/definitions/hhmm"},
+                            "end": {"$ref": "#/definitions/hhmm"},
+                        },
+                        ["id", "name", "start", "end"],
+                    ),
+                    minItems=1,
+                ),
+                "cycle": _arr("一个循环中每天的班次 id, off 为休息 (如 [early, late, off])",
+                              IDREF, minItems=1),
+                "crews": _arr("班组名称 (如 甲班、乙班、丙班)", TEXT, minItems=1),
+                "anchor": _s("循环起始日 YYYY-MM-DD: 这一天第一个班组上循环第一天",
+                             type="string", pattern=DATE),
+                "stagger": _s("相邻班组在循环中错开的天数 (默认 循环天数 ÷ 班组数)",
+                              type="integer", minimum=0),
+            },
+            ["shifts", "cycle", "crews", "anchor"],
+        ),
+        "holidays": _s("法定节假日: off 休息 (默认, 倒班除外) / work 照常上班",
+                       enum=["off", "work"]),
+        "pay": _s("计薪方式: monthly 月薪制 / hourly 计时 / daily 日薪",
+                  enum=["monthly", "hourly", "daily"]),
+        "note": _s("说明 (手册原文)", type="string"),
+    },
+)
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "company": _rule(
         "company",
@@ -395,6 +485,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ),
             "departments": _arr("部门", {"$ref": "#/definitions/department"}),
             "service-hours": _arr("服务时段", {"$ref": "#/definitions/service-hours"}),
+            "limits": _s(
+                "命名时限: 名称 → 时长, 如 immediately: 10m (规则中写 within: immediately, "
+                "即 马上/立即; 默认 15m)", type="object",
+                additionalProperties={"$ref": "#/definitions/duration"},
+                propertyNames={"pattern": ID}),
             "access": _obj(
                 "应用权限: 哪些岗位可以使用哪些功能 (员工功能对所有岗位开放)",
                 {
@@ -420,6 +515,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "service-hours": _arr("服务时段", {"$ref": "#/definitions/service-hours"}),
             "departments": _arr("本管理处部门", {"$ref": "#/definitions/department"}),
             "notifications": {"$ref": "#/definitions/notifications"},
+            "script": _s("中文字形: hans 简体 (默认) / hant 繁体 (打印页眉页脚等按繁体)",
+                         enum=["hans", "hant"]),
             "overlays": _arr("对公司规则的覆盖", OVERLAY),
         },
         ["property-type"],
@@ -461,8 +558,42 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     ["name"],
                 ),
             ),
+            "work-pattern": WORK_PATTERN,
+            "serves": {
+                "description": "公司级岗位服务的管理处: all 全部, 或管理处 id 列表; "
+                               "其案件与任务只在这些管理处可见",
+                "oneOf": [{"const": "all"}, {"type": "array", "items": IDREF, "minItems": 1}],
+            },
             "summary": _s("岗位概述 (在谁的领导下负责什么)", type="string"),
+            "purpose": _s("目的 (岗位说明书的 1.0 目的)", **TEXT),
+            "scope": _s("适用范围 (岗位说明书的 2.0 适用范围)", **TEXT),
             "duties": _arr("岗位职责 (编号)", {"$ref": "#/definitions/duty"}),
+            "work-content": _arr("工作内容 (编号, 与岗位职责分开)", {"$ref": "#/definitions/duty"}),
+            "routine": _arr(
+                "工作流程: 一天的工作顺序 (按先后排列, 不写钟点)",
+                _obj(
+                    "工作流程中的一步",
+                    {
+                        "no": _s("编号 (与手册一致, 依次递增)", type="integer", minimum=1),
+                        "label": _s("手册中的编号写法, 显示用", type="string"),
+                        "id": _s("可选标识, 供覆盖引用", type="string", pattern=ID),
+                        "text": _s("内容 (手册原文)", **TEXT),
+                    },
+                    ["no", "text"],
+                ),
+            ),
+            "references": _arr(
+                "相关文件 (制度、办法等, 非表单), 显示在岗位说明书上",
+                _obj(
+                    "相关文件",
+                    {
+                        "title": _s("文件名称 (如 员工考核办法)", **TEXT),
+                        "number": _s("文件编号 (如 QP-7.5-01)", type="string"),
+                        "link": _s("链接 (http(s) 地址或项目内相对路径)", type="string"),
+                    },
+                    ["title"],
+                ),
+            ),
             "authorities": _arr("权限", TEXT),
             "qualifications": _obj(
                 "任职资格",
@@ -533,6 +664,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                             "keep 照常 / skip 跳过",
                             enum=["keep", "previous-working-day", "next-working-day", "skip"],
                         ),
+                        "at-least": _s(
+                            "计次: 每周期不少于 N 次, 如 '2 per week' (每周巡视不少于两次) "
+                            "生成 N 个任务", type="string",
+                            pattern=r"^[1-9]\d* per (day|week|month)$"),
+                        "on-days": _arr("计次任务的日子 (如 [tue, fri]); 不写则在周期内均匀分布",
+                                        _WEEKDAY, minItems=1),
+                        "duration": _s("每次用时 (如 会议控制在10分钟左右: 10m)",
+                                       **{"$ref": "#/definitions/duration"}),
+                        "follow-pattern": _s("按负责岗位的工作制 (工作日、半天、冬夏作息) 生成任务",
+                                             type="boolean"),
                         "participants": _arr("参加人员/岗位", TEXT),
                         "notes": _s("备注", type="string"),
                     },

@@ -10,10 +10,11 @@ import streamlit as st
 
 from runtime import auth
 from runtime.compiler import model as m
-from runtime.errors import HandbookError, RuleError, RuleErrors
+from runtime.errors import HandbookError, RuleError, RuleErrors, StaleBase
 from runtime.ui import context as ctx
 from runtime.ui.drafts import safe_relpath, tree_files, validate_with
 from runtime.ui.main import goto
+from runtime.ui.rebase import rebase_panel
 from runtime.versions import VersionInfo
 from runtime.versions import acks as read_tasks
 from runtime.versions.diff import diff_trees
@@ -222,6 +223,7 @@ def versions_page() -> None:
                    ctx.tr("app.versions.comment"): h.get("comment") or h.get("file", "")}
                   for h in draft.history], hide_index=True, width="stretch")
     versions_ui.draft_changes(repo, draft)
+    rebase_panel(repo, draft, session.user.username)
     if st.button(ctx.tr("app.versions.check"), key="versions_check"):
         show_errors(repo.check(draft), None)
     actions = [a for a, (needs, _to, _duty) in TRANSITIONS.items() if draft.state in needs]
@@ -236,6 +238,8 @@ def versions_page() -> None:
                 repo.act(draft, action, _actor(session), comment)
             except RuleErrors as exc:
                 show_errors(exc.errors, None)
+            except StaleBase as exc:  # another version went live: the rebase panel offers it
+                st.error(ctx.tr("app.rebase.stale", base=exc.base, live=exc.live, versions=""))
             except HandbookError as exc:  # wrong role or state: refused with the reason
                 st.error(str(exc))
             else:

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from runtime.compiler import model as m
-from runtime.ui import acks, diagrams, quiz
+from runtime.ui import acks, diagrams, dutycard, quiz
 from runtime.ui import context as ctx
 from runtime.ui.components import procedure_picker, property_picker, role_picker
 from runtime.ui.fmt import duration_text
@@ -62,6 +62,7 @@ def render_duty_card(hb: m.Handbook, role: m.Role) -> None:
         st.caption(" ".join(x for x in (phases, head.note or "") if x))
     if role.summary:
         st.write(role.summary)
+    dutycard.render_intro(role)
     st.markdown(f"#### {ctx.tr('app.card.duties')}")
     rows = []
     for d in role.duties:
@@ -73,6 +74,7 @@ def render_duty_card(hb: m.Handbook, role: m.Role) -> None:
             ctx.tr("app.card.targets"): "; ".join(str(t) for t in d.targets),
         })
     st.dataframe(rows, hide_index=True, width="stretch")
+    dutycard.render_lists(role)
     left, right = st.columns(2)
     with left:
         st.markdown(f"#### {ctx.tr('app.card.authorities')}")
@@ -107,6 +109,7 @@ def render_duty_card(hb: m.Handbook, role: m.Role) -> None:
         st.markdown(f"- **{ctx.title_of(proc.meta)}** — {'; '.join(limits) or '—'}")
         if clocks:
             st.caption("⏱ " + " · ".join(clocks))
+    dutycard.render_references(role)
 
 
 def flow_page() -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from runtime.errors import StoreError
-from runtime.store.indexes import IndexSet
+from runtime.store.embedded.indexes import IndexSet
 
 log = logging.getLogger(__name__)
 

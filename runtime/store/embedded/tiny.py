@@ -14,7 +14,7 @@ from tinydb import TinyDB
 from tinydb.queries import QueryLike
 from tinydb.table import Document, Table
 
-from runtime.store.journal import JournalStorage, Op, check_table_name, encode_doc
+from runtime.store.embedded.journal import JournalStorage, Op, check_table_name, encode_doc
 
 
 def clone(value: Any) -> Any:
