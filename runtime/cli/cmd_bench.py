@@ -21,6 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     pc.add_argument("--json", action="store_true", help="print one JSON line")
     pc.set_defaults(func=_clocks)
 
+    pw = bsub.add_parser("worker", help="one worker tick of N open cases across three properties")
+    pw.add_argument("--cases", type=int, default=10_000)
+    pw.add_argument("--json", action="store_true", help="print one JSON line")
+    pw.set_defaults(func=_worker)
+
 
 def _emit(result: dict[str, object], as_json: bool) -> int:
     if as_json:
@@ -41,3 +46,9 @@ def _clocks(args: argparse.Namespace) -> int:
     from runtime.engine.bench import run as run_clock_bench
 
     return _emit(run_clock_bench(args.cases), args.json)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from runtime.worker.bench import run as run_worker_bench
+
+    return _emit(run_worker_bench(args.cases), args.json)

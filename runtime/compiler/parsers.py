@@ -252,7 +252,7 @@ def _notifications(ctx: Ctx, value: Any) -> m.Notifications | None:
     if "quiet-hours" in d:
         q = _d(d.get("quiet-hours"))
         start, end = _hhmm(q.get("start")), _hhmm(q.get("end"))
-        if (start is None) != (end is None) or start is not None and start == end:
+        if (start is None) != (end is None) or (start is not None and start == end):
             ctx.error(("notifications", "quiet-hours"), "E100",
                       "quiet hours need both start and end, and they must differ")
             start = end = None

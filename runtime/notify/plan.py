@@ -36,6 +36,7 @@ URGENT = ("breach", "escalated")  # never digested by default
 EMAIL = "email"
 INBOX = "inbox"
 ROLE_PREFIX = "role:"
+SMTP_HOST_ENV = "HANDBOOK_SMTP_HOST"
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,9 @@ def case_messages(case: Case, events: Sequence[Event], proc: m.Procedure | None)
     ptitle_en = (proc.meta.title_en or ptitle) if proc else case.procedure_id
     for i, ev in enumerate(events):
         key = f"case/{case.id}/ev{first + i}"
-        base = {"key": key, "property": case.property, "at": ev.at, "case_id": case.id,
-                "number": case.number, "link": case_link(case.id)}
+        base: dict[str, Any] = {"key": key, "property": case.property, "at": ev.at,
+                                "case_id": case.id, "number": case.number,
+                                "link": case_link(case.id)}
         d = ev.data
         if ev.type == "entered":
             zh, en = _step_titles(proc, ev.step)
@@ -219,9 +221,17 @@ def _via(settings: m.Notifications, role: str, kind: str) -> list[str]:
 
 
 def fan_out(msg: Message, settings: m.Notifications, people: People, user: Users,
-            is_working_day: Callable[[Any], bool], now: datetime) -> list[dict[str, Any]]:
-    """Outbox entries of one message: inbox per person, email / robots per the settings."""
-    robots = {r.id: r for r in settings.robots}
+            is_working_day: Callable[[Any], bool], now: datetime,
+            env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Outbox entries of one message: inbox per person, email / robots per the settings.
+
+    With `env`, channels whose environment is not set up here (no HANDBOOK_SMTP_HOST, a
+    robot's URL variable unset) are left out, so an installation without them stays quiet
+    instead of filling the outbox with failures; the status page lists what is configured.
+    """
+    robots = {r.id: r for r in settings.robots
+              if env is None or env.get(r.url_env)}
+    email_on = env is None or bool(env.get(SMTP_HOST_ENV))
     quiet = settings.quiet_hours
     urgent = quiet.urgent if quiet is not None else URGENT
     digest = settings.digest
@@ -252,7 +262,7 @@ def fan_out(msg: Message, settings: m.Notifications, people: People, user: Users
             add(INBOX, ROLE_PREFIX + role)
         for p in holders:
             add(INBOX, p.username)
-            if EMAIL in via and p.email:
+            if EMAIL in via and p.email and email_on:
                 add(EMAIL, p.username)
         for v in via:
             r = robots.get(v)
@@ -260,9 +270,9 @@ def fan_out(msg: Message, settings: m.Notifications, people: People, user: Users
                 add(r.type, r.id, robot={"type": r.type, "url_env": r.url_env,
                                          "secret_env": r.secret_env, "title": r.title})
     for username in msg.users:
-        p = user(username)
+        found = user(username)
         add(INBOX, username)
-        if p is not None and p.email and any(
+        if found is not None and found.email and email_on and any(
                 EMAIL in _via(settings, role, msg.kind) for role in msg.roles):
             add(EMAIL, username)
 
@@ -277,7 +287,8 @@ def fan_out(msg: Message, settings: m.Notifications, people: People, user: Users
             "kind": msg.kind, "channel": channel, "recipient": recipient,
             "property": msg.property, "case_id": msg.case_id, "number": msg.number,
             "title": msg.title, "title_en": msg.title_en, "due_at": _iso(msg.due_at),
-            "link": msg.link, "event_at": _iso(msg.at), "created_at": _iso(created), "deliver_after": _iso(after),
+            "link": msg.link, "event_at": _iso(msg.at), "created_at": _iso(created),
+            "deliver_after": _iso(after),
             "next_attempt_at": _iso(after), "digest": slot, "status": "pending",
             "attempts": 0, "last_error": None, "sent_at": None, **extra,
         })
