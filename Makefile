@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/handbook worker & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER' EXIT INT TERM; \
-	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false \
+	$(BIN)/streamlit run serve.py --server.headless true --browser.gatherUsageStats false \
 		--client.toolbarMode viewer
 
 test: $(STAMP)
@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check runtime tests app.py benchmarks
+	$(BIN)/ruff check runtime tests app.py serve.py benchmarks
 	$(BIN)/mypy
 
 check: $(STAMP)

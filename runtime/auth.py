@@ -21,12 +21,15 @@ from typing import Any, Protocol
 
 from runtime.compiler import model as m
 from runtime.errors import PermissionDenied, StoreError
+from runtime.masking import for_viewer, mask_value, personal_paths
 
 ALGORITHM = "pbkdf2_sha256"
 # OWASP's 2023 figure is 600k; 200k keeps first start (19 demo users) and login under a second
 # on the 2-core target machine. Stored per hash, so raising it later is safe.
 DEFAULT_ITERATIONS = 200_000
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
+# Deliberately loose (one @, a dot in the domain, no spaces): the mail server is the judge.
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 6
 
 # Capabilities the app checks. "staff" is every signed-in user; the others come from
@@ -73,6 +76,9 @@ class User:
     password_hash: str = field(repr=False, default="")
     active: bool = True
     demo: bool = False
+    # How to reach the person (notifications, runtime/notify); optional, empty when unknown.
+    phone: str = ""
+    email: str = ""
 
     def to_doc(self) -> dict[str, Any]:
         """JSON-ready document for the users table."""
@@ -84,6 +90,8 @@ class User:
             "password_hash": self.password_hash,
             "active": self.active,
             "demo": self.demo,
+            "phone": self.phone,
+            "email": self.email,
         }
 
     @classmethod
@@ -97,6 +105,8 @@ class User:
             password_hash=str(doc.get("password_hash") or ""),
             active=bool(doc.get("active", True)),
             demo=bool(doc.get("demo", False)),
+            phone=str(doc.get("phone") or ""),
+            email=str(doc.get("email") or ""),
         )
 
 
@@ -126,6 +136,11 @@ def capabilities(user: User, hb: m.Handbook) -> Capabilities:
         for cap in CAPABILITIES[1:]:
             if access.allows(cap, user.roles):
                 allowed.add(cap)
+    # Document control (the versions page): administrators and every role that drafts,
+    # reviews or approves rule changes (a reviewer need not administer rules).
+    if user.active and ("administer" in allowed
+                        or set(user.roles) & hb.company.document_control.roles()):
+        allowed.add("control")
     sees = any(hb.roles[r].sees_personal_data for r in user.roles if r in hb.roles)
     if "all_properties" in allowed:
         props = tuple(hb.properties)
@@ -133,6 +148,13 @@ def capabilities(user: User, hb: m.Handbook) -> Capabilities:
         props = (user.property,)
     else:
         props = ()
+    # A company-level role serving several properties (serves: all | [ids], issue 19) sees
+    # the cases and tasks of exactly those properties.
+    for rid in user.roles if user.active else ():
+        role = hb.roles.get(rid)
+        if role is not None and role.serves is not None:
+            served = hb.properties if "all" in role.serves else role.serves
+            props += tuple(p for p in served if p in hb.properties and p not in props)
     return Capabilities(user, frozenset(allowed), sees, props)
 
 
@@ -148,34 +170,19 @@ def require(caps: Capabilities | None, capability: str) -> Capabilities:
 
 
 def mask(value: Any) -> Any:
-    """Mask a personal value: keep the first 3 and last 2 characters of long text."""
-    if value is None or value == "":
-        return value
-    text = str(value)
-    if len(text) <= 4:
-        return "*" * len(text)
-    keep_head = 3 if len(text) >= 7 else 1
-    return text[:keep_head] + "*" * (len(text) - keep_head - 2) + text[-2:]
+    """Mask a personal value (the one rule of runtime.masking: 138****5678)."""
+    return mask_value(value)
 
 
 def personal_fields(form: m.Form) -> tuple[str, ...]:
-    """Fields of a form marked `personal` (the model's list plus `ui.fields.X.personal`)."""
-    marked = set(form.personal_fields)
-    for name, hints in (form.ui.get("fields") or {}).items():
-        if isinstance(hints, Mapping) and hints.get("personal"):
-            marked.add(str(name))
-    return tuple(sorted(marked))
+    """Every field of a form marked `personal`, nested ones as paths (`workers[].id_no`)."""
+    return tuple(sorted(personal_paths(form)))
 
 
 def mask_record(data: Mapping[str, Any], form: m.Form, caps: Capabilities) -> dict[str, Any]:
-    """A copy of record data with personal fields masked unless the user may see them."""
-    out = dict(data)
-    if caps.sees_personal_data:
-        return out
-    for name in personal_fields(form):
-        if name in out:
-            out[name] = mask(out[name])
-    return out
+    """A copy of record data with personal fields masked (at any depth) unless the user may
+    see them."""
+    return for_viewer(form, data, caps.sees_personal_data)
 
 
 # ---- users table -------------------------------------------------------------------------
@@ -254,6 +261,8 @@ class UserDirectory:
             raise ValueError(f"invalid username {user.username!r}")
         if not user.roles:
             raise ValueError("a user needs at least one role")
+        if user.email and not EMAIL_RE.match(user.email):
+            raise ValueError(f"invalid email {user.email!r}")
         existing = self.get(user.username)
         if password is not None:
             if len(password) < MIN_PASSWORD:
@@ -270,8 +279,13 @@ class UserDirectory:
         """Create the bundled demo users that do not exist yet; returns those created."""
         created = []
         for spec in demo_users(hb):
-            if self._table.get_user(spec.user.username) is None:
+            doc = self._table.get_user(spec.user.username)
+            if doc is None:
                 created.append(self.save(spec.user, spec.password))
+            elif doc.get("demo") and _legacy_demo_name(str(doc.get("name") or ""), hb):
+                # Data made before demo users had people's names: rename, keep the rest.
+                kept = {k: v for k, v in doc.items() if k not in ("id", "rev")}
+                self._table.put_user({**kept, "name": spec.user.name})
         return created
 
 
@@ -298,6 +312,17 @@ _PER_PROPERTY: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("admin", "管理处经理", ("office-manager",), "administrator, dashboard"),
 )
 DEMO_PASSWORD = "demo1234"
+# Demo people have people's names (not role names), so 接待人 and the case log read as at a
+# real front desk; one name per property in sorted property order, cycling.
+_DEMO_NAMES: dict[str, tuple[str, ...]] = {
+    "frontdesk": ("李静", "陈晓燕", "周敏", "钱丽"),
+    "assistant": ("王芳", "刘洋", "孙丽", "冯涛"),
+    "supervisor": ("张伟", "赵磊", "黄婷", "韩雪"),
+    "duty": ("吴强", "郑浩", "何军", "曹阳"),
+    "trainer": ("杨秀英", "林娜", "徐梅", "彭静"),
+    "admin": ("马建国", "高峰", "罗平", "谢东"),
+}
+DEMO_QUALITY_NAME = "郭志明"
 
 
 def _short(property_id: str) -> str:
@@ -307,20 +332,32 @@ def _short(property_id: str) -> str:
 def demo_users(hb: m.Handbook) -> list[DemoUser]:
     """The bundled demo accounts for the properties and roles of `hb` (company view)."""
     out: list[DemoUser] = []
-    for pid, prop in sorted(hb.properties.items()):
-        for prefix, title, roles, purpose in _PER_PROPERTY:
+    for i, (pid, _prop) in enumerate(sorted(hb.properties.items())):
+        for prefix, _title, roles, purpose in _PER_PROPERTY:
             if not all(r in hb.roles for r in roles):
                 continue
-            # The rules' own role title, so the demo names follow the bundled handbook.
-            role_title = hb.roles[roles[0]].title or title
-            user = User(f"{prefix}.{_short(pid)}", f"{role_title} ({prop.meta.title})", roles,
-                        pid, demo=True)
+            names = _DEMO_NAMES[prefix]
+            user = User(f"{prefix}.{_short(pid)}", names[i % len(names)], roles, pid,
+                        demo=True)
             out.append(DemoUser(user, DEMO_PASSWORD, purpose))
     if "quality-officer" in hb.roles:
-        user = User("quality", hb.roles["quality-officer"].title, ("quality-officer",), None,
-                    demo=True)
+        user = User("quality", DEMO_QUALITY_NAME, ("quality-officer",), None, demo=True)
         out.append(DemoUser(user, DEMO_PASSWORD, "company level: every property, dashboard"))
+    # Company-level document control (issue 11): 综合部 drafts company rules, 品质部 (above)
+    # reviews, the deputy general manager approves.
+    for name, role, purpose in (
+            ("general", "general-affairs-supervisor", "company level: drafts company rules"),
+            ("gm", "deputy-general-manager", "company level: approves company rule changes")):
+        if role in hb.roles:
+            user = User(name, f"{hb.roles[role].title} (公司)", (role,), None, demo=True)
+            out.append(DemoUser(user, DEMO_PASSWORD, purpose))
     return out
+
+
+def _legacy_demo_name(name: str, hb: m.Handbook) -> bool:
+    # Old demo names were "<role title> (<property title>)" or the quality officer's title.
+    titles = {r.title for r in hb.roles.values() if r.title}
+    return name in titles or any(name.startswith(f"{t} (") for t in titles)
 
 
 def check_roles(roles: Iterable[str], hb: m.Handbook) -> list[str]:

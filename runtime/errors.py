@@ -37,6 +37,7 @@ class RuleError:
     message: str
     path: KeyPath = ()
     severity: str = "error"  # "error" blocks publishing; "warning" does not
+    hint: str = ""  # how to fix a common slip (full-width colon, tab, ...), when recognised
 
     @property
     def key_path(self) -> str:
@@ -46,12 +47,14 @@ class RuleError:
     def cli_line(self) -> str:
         """`path:line:col: CODE message (key.path)` — the `handbook check` text format."""
         suffix = f" ({self.key_path})" if self.path else ""
-        return f"{self.file}:{self.line}:{self.col}: {self.code} {self.message}{suffix}"
+        hint = f" — hint: {self.hint}" if self.hint else ""
+        return f"{self.file}:{self.line}:{self.col}: {self.code} {self.message}{suffix}{hint}"
 
     def human(self) -> str:
         """`file, line N: key.path: message` — the form shown to administrators in the app."""
         where = f"{self.key_path}: " if self.path else ""
-        return f"{self.file}, line {self.line}: {where}{self.message}"
+        hint = f" — hint: {self.hint}" if self.hint else ""
+        return f"{self.file}, line {self.line}: {where}{self.message}{hint}"
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form, used by `handbook check --format json`."""
@@ -63,6 +66,7 @@ class RuleError:
             "message": self.message,
             "path": self.key_path,
             "severity": self.severity,
+            "hint": self.hint,
         }
 
 
@@ -94,6 +98,10 @@ class FormValidationError(HandbookError):
 
 class StoreError(HandbookError):
     """The record store could not complete an operation (lock, corrupt journal, missing id)."""
+
+
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached (restart, network); retrying later works."""
 
 
 class NotFound(StoreError):

@@ -25,6 +25,7 @@ from runtime.forms.attachments import attachment_name
 from runtime.forms.spec import FieldSpec, form_spec
 from runtime.forms.state import rows_of
 from runtime.i18n import t
+from runtime.masking import mask_data
 
 XLSX_CELL_LIMIT = 32767  # Excel's hard limit on characters in one cell
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -107,9 +108,10 @@ def _meta_time(value: Any) -> str:
     return text[:10] + " " + text[11:19] if len(text) >= 19 and text[10] == "T" else text
 
 
-def table(form: Form, records: Iterable[Any], lang: str = "zh") -> tuple[list[str],
-                                                                           list[list[str]]]:
-    """(headers, rows) of the export: every cell as text."""
+def table(form: Form, records: Iterable[Any], lang: str = "zh", *,
+          mask_personal: bool = False) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows) of the export: every cell as text; personal values (nested rows
+    included) masked by runtime.masking when `mask_personal`."""
     columns = _columns(form)
     headers = [t("export.number", lang), t("export.created_at", lang),
                t("export.created_by", lang), t("export.status", lang)]
@@ -125,6 +127,8 @@ def table(form: Form, records: Iterable[Any], lang: str = "zh") -> tuple[list[st
         rec = _record_dict(raw)
         data = rec.get("data") if isinstance(rec.get("data"), Mapping) else {}
         assert isinstance(data, Mapping)
+        if mask_personal:
+            data = mask_data(form, data)
         row = [_text(rec.get("number")), _meta_time(rec.get("created_at")),
                _text(rec.get("created_by")), _status(rec, lang)]
         for _, chain in columns:
@@ -147,9 +151,9 @@ def _defuse(text: str) -> str:
 
 
 def write_csv(form: Form, records: Iterable[Any], out: IO[str] | Path | str,
-              lang: str = "zh") -> int:
+              lang: str = "zh", *, mask_personal: bool = False) -> int:
     """Write the CSV export (UTF-8 with BOM); returns the number of records written."""
-    headers, rows = table(form, records, lang)
+    headers, rows = table(form, records, lang, mask_personal=mask_personal)
     if isinstance(out, str | Path):
         with open(out, "w", encoding="utf-8-sig", newline="") as fh:
             return _write_csv(fh, headers, rows)
@@ -165,10 +169,11 @@ def _write_csv(fh: IO[str], headers: list[str], rows: list[list[str]]) -> int:
     return len(rows)
 
 
-def csv_bytes(form: Form, records: Iterable[Any], lang: str = "zh") -> bytes:
+def csv_bytes(form: Form, records: Iterable[Any], lang: str = "zh", *,
+              mask_personal: bool = False) -> bytes:
     """The CSV export as bytes (for a download button)."""
     buf = io.StringIO()
-    write_csv(form, records, buf, lang)
+    write_csv(form, records, buf, lang, mask_personal=mask_personal)
     return buf.getvalue().encode("utf-8")
 
 
@@ -182,13 +187,13 @@ def _xlsx_text(text: str, lang: str) -> str:
 
 
 def write_xlsx(form: Form, records: Iterable[Any], out: IO[bytes] | Path | str,
-               lang: str = "zh") -> int:
+               lang: str = "zh", *, mask_personal: bool = False) -> int:
     """Write the XLSX export; returns the number of records written."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    headers, rows = table(form, records, lang)
+    headers, rows = table(form, records, lang, mask_personal=mask_personal)
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -216,10 +221,11 @@ def write_xlsx(form: Form, records: Iterable[Any], out: IO[bytes] | Path | str,
     return len(rows)
 
 
-def xlsx_bytes(form: Form, records: Iterable[Any], lang: str = "zh") -> bytes:
+def xlsx_bytes(form: Form, records: Iterable[Any], lang: str = "zh", *,
+               mask_personal: bool = False) -> bytes:
     """The XLSX export as bytes (for a download button)."""
     buf = io.BytesIO()
-    write_xlsx(form, records, buf, lang)
+    write_xlsx(form, records, buf, lang, mask_personal=mask_personal)
     return buf.getvalue()
 
 

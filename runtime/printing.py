@@ -39,6 +39,7 @@ from runtime.forms.defaults import local_now
 from runtime.forms.spec import FieldSpec, FormSpec, form_spec
 from runtime.forms.state import FormState, evaluate, rows_of
 from runtime.i18n import pick, t
+from runtime.masking import mask_data, mask_value
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BASE_TEMPLATE_DIR = PROJECT_ROOT / "forms" / "templates"
@@ -82,14 +83,6 @@ def _as_text(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (ValueError, TypeError, RecursionError):  # huge ints, odd objects: still print
         return repr(type(value))
-
-
-def mask(text: str) -> str:
-    """A personal value with its middle hidden (13812345678 → 138****5678)."""
-    if len(text) <= 4:
-        return "*" * len(text)
-    keep = 3 if len(text) >= 8 else 1
-    return text[:keep] + "*" * (len(text) - keep - 4) + text[-4:]
 
 
 # ---------------------------------------------------------------- print model
@@ -226,7 +219,9 @@ def _print_field(spec: FieldSpec, value: Any, state: FormState, indexes: tuple[i
                  lang: str, masked: bool) -> PrintField:
     path = spec.concrete_path(*indexes)
     if spec.compute and path in state.computed:
-        value = state.computed[path]
+        value = state.computed[path]  # computed from the real data: mask it here
+        if masked and spec.personal:
+            value = mask_value(value)
     blank = value is None or value == "" or value == [] or value == {}
     pf = PrintField(name=spec.name, path=path, title=printable(spec.label(lang)),
                     kind=spec.kind, display="", blank=blank, lines=_blank_lines(spec),
@@ -243,10 +238,8 @@ def _print_field(spec: FieldSpec, value: Any, state: FormState, indexes: tuple[i
         return pf
     pf.options = _options(spec, value, lang)
     if not blank:
-        text = _scalar_display(spec, value, lang)
-        if masked and spec.personal:
-            text = mask(text)
-        pf.display = printable(text)
+        # Personal values arrive masked already (runtime.masking, in build_document).
+        pf.display = printable(_scalar_display(spec, value, lang))
     return pf
 
 
@@ -307,6 +300,10 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
     spec: FormSpec = form_spec(form)
     data = record_data(record)
     state = evaluate(spec, data)
+    if mask_personal:
+        # The one masking of every exit (runtime/masking.py), nested rows included; computed
+        # values come from the real data, so the state is evaluated first.
+        data = mask_data(form, data)
     sections = []
     placed: set[str] = set()
     for sec in spec.sections:

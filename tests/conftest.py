@@ -6,6 +6,7 @@ import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -217,6 +218,75 @@ def shipped_copy(tmp_path: Path) -> Path:
     shutil.copytree(RULES, dest / "rules")
     shutil.copytree(FORMS, dest / "forms")
     return dest
+
+
+# ---- record-store backends (issue 14): one fixture runs a test on every backend ----------
+
+BACKENDS = ("embedded", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster for the session (skips without binaries; fails in CI)."""
+    from runtime.store.postgres.testing import in_ci, start_test_cluster, unavailable_reason
+
+    why = unavailable_reason()
+    if why:
+        if in_ci():
+            pytest.fail(f"CI must run the PostgreSQL tests, but {why}", pytrace=False)
+        pytest.skip(f"PostgreSQL tests skipped: {why}")
+    cluster = start_test_cluster()
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Any) -> Iterator[str]:
+    """URL of a fresh, migrated database (dropped after the test)."""
+    url = pg_cluster.new_database()
+    yield url
+    pg_cluster.drop_database(url)
+
+
+class Backend:
+    """One record-store backend for a test: `open()` gives a handle on the same data."""
+
+    def __init__(self, name: str, path: Path, url: str | None) -> None:
+        self.name, self.path, self.url = name, path, url
+        self.opened: list[Any] = []
+
+    def open(self, **kwargs: Any) -> Any:
+        """A new Repository handle on this test's data (closed after the test)."""
+        if self.url is not None:
+            from runtime.store.postgres.store import open_pg_store
+
+            store: Any = open_pg_store(self.url, **kwargs)
+        else:
+            from runtime.store import open_store
+
+            store = open_store(self.path, **kwargs)
+        self.opened.append(store)
+        return store
+
+    def close_all(self) -> None:
+        """Close every handle opened by the test."""
+        for s in self.opened:
+            s.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+            ) -> Iterator[Backend]:
+    """Each record-store backend in turn; the app/CLI see it through HANDBOOK_DATABASE_URL."""
+    url = None
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        monkeypatch.setenv("HANDBOOK_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("HANDBOOK_DATABASE_URL", raising=False)
+    b = Backend(request.param, tmp_path / "store", url)
+    yield b
+    b.close_all()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import resource
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -136,3 +142,125 @@ def test_error_format_human() -> None:
     assert e.human() == "rules/roles/front-desk.yaml, line 12: steps[2].role: unknown role 'nurse'"
     assert e.cli_line() == (
         "rules/roles/front-desk.yaml:12:5: E022 unknown role 'nurse' (steps[2].role)")
+
+
+# ---- hostile trees: things that are not plain files inside the tree ------------------------
+# Each case runs `handbook check` in a child process (under a generous timeout that is only a
+# guard, and a 200 MB address-space limit) and expects exit 1, the file, the message, and no
+# traceback. None of them may hang (a FIFO), read a device whole, or follow a link out.
+
+
+def _fifo(root: Path) -> str:
+    os.mkfifo(root / "rules/roles/f.yaml")
+    return "rules/roles/f.yaml"
+
+
+def _dev_zero(root: Path) -> str:
+    (root / "rules/roles/z.yaml").symlink_to("/dev/zero")
+    return "rules/roles/z.yaml"
+
+
+def _loop(root: Path) -> str:
+    (root / "rules/roles/a.yaml").symlink_to(root / "rules/roles/b.yaml")
+    (root / "rules/roles/b.yaml").symlink_to(root / "rules/roles/a.yaml")
+    return "rules/roles/a.yaml"
+
+
+def _link_out(root: Path) -> str:
+    outside = root.parent / "outside.yaml"
+    outside.write_text("kind: role\nid: outsider\ntitle: 外人\nlevel: operational\n",
+                       encoding="utf-8")
+    (root / "rules/roles/outsider.yaml").symlink_to(outside)
+    return "rules/roles/outsider.yaml"
+
+
+def _dir_link_out(root: Path) -> str:
+    (root / "rules/etc").symlink_to("/etc")
+    return "rules/etc"
+
+
+def _unreadable(root: Path) -> str:
+    (root / "rules/roles/clerk.yaml").chmod(0)
+    return CLERK
+
+
+def _unreadable_dir(root: Path) -> str:
+    (root / "rules/roles").chmod(0)
+    return "rules/roles"
+
+
+def _huge(root: Path) -> str:
+    with (root / "rules/roles/huge.yaml").open("wb") as fh:  # sparse: no disk, 4 GB long
+        fh.truncate(4 * 1024 ** 3)
+    return "rules/roles/huge.yaml"
+
+
+def _socket(root: Path) -> str:
+    path = root / "rules/roles/s.yaml"
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(path))
+    except OSError as exc:  # socket paths are limited to ~108 bytes
+        pytest.skip(f"cannot bind a unix socket here: {exc}")
+    finally:
+        sock.close()
+    return "rules/roles/s.yaml"
+
+
+def _template(value: str) -> Callable[[Path], str]:
+    def make(root: Path) -> str:
+        reg = root / "forms/register.yaml"
+        reg.write_text(reg.read_text(encoding="utf-8") + f"print:\n  template: {value}\n",
+                       encoding="utf-8")
+        return "forms/register.yaml"
+    return make
+
+
+def _template_link_out(root: Path) -> str:
+    (root / "forms/templates").mkdir(exist_ok=True)
+    (root / "forms/templates/leak.html.j2").symlink_to(root / "rules/roles/clerk.yaml")
+    return _template("leak.html.j2")(root)
+
+
+HOSTILE = [
+    ("fifo", _fifo, "E007", "not a regular file: a FIFO"),
+    ("dev-zero-link", _dev_zero, "E007", "symlink pointing outside the rules tree"),
+    ("symlink-loop", _loop, "E007", "symlink loop"),
+    ("link-out", _link_out, "E007", "symlink pointing outside the rules tree"),
+    ("dir-link-out", _dir_link_out, "E007", "symlink pointing outside the rules tree"),
+    ("unreadable", _unreadable, "E007", "no read permission"),
+    ("unreadable-dir", _unreadable_dir, "E007", "directory cannot be listed"),
+    ("huge-sparse", _huge, "E004", "file larger than 2 MB"),
+    ("socket", _socket, "E007", "not a regular file: a socket"),
+    ("template-absolute", _template("/etc/passwd"), "E027",
+     "must be a file name inside forms/templates"),
+    ("template-dotdot", _template("../register.yaml"), "E027",
+     "must be a file name inside forms/templates"),
+    ("template-link-out", _template_link_out, "E027", "not found in forms/templates"),
+]
+
+
+def _limit_memory() -> None:  # runs in the child before exec
+    resource.setrlimit(resource.RLIMIT_AS, (200 * 1024 ** 2, 200 * 1024 ** 2))
+
+
+@pytest.mark.parametrize("make,code,message", [h[1:] for h in HOSTILE],
+                         ids=[h[0] for h in HOSTILE])
+def test_hostile_tree_is_reported(make_tree: MakeTree, make: Callable[[Path], str], code: str,
+                                  message: str) -> None:
+    root = make_tree()
+    rel = make(root)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "runtime.cli", "check", "--rules", str(root / "rules"),
+             "--forms", str(root / "forms")], capture_output=True, text=True, timeout=60,
+            cwd=Path(__file__).resolve().parent.parent, preexec_fn=_limit_memory, check=False)
+    finally:
+        for path in (root / "rules/roles", root / "rules/roles/clerk.yaml"):
+            if path.exists() and not path.is_symlink():
+                path.chmod(0o755 if path.is_dir() else 0o644)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if f" {code} " in line]
+    hits = [line for line in lines if line.startswith(f"{rel}:") and message in line]
+    assert hits, proc.stdout + proc.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -123,3 +124,20 @@ def test_random_documents_through_validation(text: str) -> None:
         assert isinstance(e, RuleError)
     if doc.kind in PARSERS:
         parse(doc.kind, data, "fuzz.yaml")  # tolerant: never raises on bad shapes
+
+
+def test_read_rule_bytes_never_reads_a_device_whole() -> None:
+    """Even without a tree to confine it, /dev/zero is refused before any read."""
+    from runtime.compiler.loader import UnsafeFile, read_rule_bytes
+
+    with pytest.raises(UnsafeFile) as info:
+        read_rule_bytes(Path("/dev/zero"))
+    assert info.value.code == "E007" and "character device" in info.value.message
+
+
+def test_read_rule_bytes_follows_links_inside_the_tree(tmp_path: Path) -> None:
+    from runtime.compiler.loader import read_rule_bytes
+
+    (tmp_path / "real.yaml").write_text("kind: role\n", encoding="utf-8")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "real.yaml")
+    assert read_rule_bytes(tmp_path / "link.yaml", tmp_path) == b"kind: role\n"

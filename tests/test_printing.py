@@ -13,10 +13,10 @@ from jinja2.exceptions import SecurityError
 from markupsafe import escape
 
 from runtime.forms.samples import valid_sample
+from runtime.masking import mask_text as mask
 from runtime.printing import (
     PrintError,
     build_document,
-    mask,
     printable,
     render_html,
     render_pdf,

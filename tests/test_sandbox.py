@@ -145,7 +145,7 @@ def test_templates_still_render_loops_and_macros() -> None:
 
 
 def test_print_template_breach_names_form_and_template(tmp_path: Path) -> None:
-    from tests.test_printing import KITCHEN_SINK, make_form
+    from tests.forms.shipped import KITCHEN_SINK, make_form
 
     (tmp_path / "loop.html.j2").write_text(
         '{% extends "_register.html.j2" %}{% block footer %}'

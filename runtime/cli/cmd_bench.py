@@ -1,4 +1,4 @@
-"""`handbook bench store|clocks`: measurements printed as one JSON line."""
+"""`handbook bench store|clocks|import`: measurements printed as one JSON line."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     pw.add_argument("--cases", type=int, default=10_000)
     pw.add_argument("--json", action="store_true", help="print one JSON line")
     pw.set_defaults(func=_worker)
+    pi = bsub.add_parser("import", help="import accuracy on the handbook corpus "
+                         "(benchmarks/import_corpus): exact fragments, characters accounted")
+    pi.add_argument("--corpus", help="corpus directory with manifest.yaml")
+    pi.add_argument("--check", action="store_true",
+                    help="also run `handbook check` on each fragment's drafts (slower)")
+    pi.add_argument("--json", action="store_true", help="print one JSON object")
+    pi.set_defaults(func=_import)
 
 
 def _emit(result: dict[str, object], as_json: bool) -> int:
@@ -52,3 +59,25 @@ def _worker(args: argparse.Namespace) -> int:
     from runtime.worker.bench import run as run_worker_bench
 
     return _emit(run_worker_bench(args.cases), args.json)
+def _import(args: argparse.Namespace) -> int:
+    """Per-fragment exact-or-not and corpus totals; exit 1 when the goal is not met."""
+    from runtime.importer.bench import CORPUS, run
+
+    result = run(args.corpus or CORPUS, check=args.check)
+    totals = result["totals"]
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        for row in result["fragments"]:
+            mark = "exact" if row["exact"] else "NOT exact"
+            print(f"{row['file']:<36} {mark:<9} roles {row['roles']} procedures "
+                  f"{row['procedures']} chars {row['placed_or_reported']}/{row['chars']}")
+            for diff in row["differences"]:
+                print(f"    {diff}")
+            for err in row.get("check_errors", []):
+                print(f"    check: {err}")
+        print(f"exact {totals['exact']}/{totals['fragments']} ({totals['exact_share']:.0%}, "
+              f"goal {totals['goal_exact']:.0%}); characters placed or reported "
+              f"{totals['placed_or_reported']}/{totals['chars']} "
+              f"({totals['accounted_share']:.2%}, goal 100%)")
+    return 0 if totals["goal_met"] else 1

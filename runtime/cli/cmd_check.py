@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _tree_args(p)
     p.add_argument("--property", help="check only what this property's view uses")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--data", type=Path, default=None,
+                   help="data directory whose live version changed files must bump "
+                        "(default $HANDBOOK_DATA, else data/)")
     p.set_defaults(func=_check)
 
     s = sub.add_parser("stats", help="count roles, duties, procedures, forms ...")
@@ -35,16 +38,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from runtime.versions import VersionRepo, data_dir
+    from runtime.versions.gate import full_check, order
+
     result = check(args.rules, args.forms, args.property)
-    errors = [e for e in result.errors if e.severity == "error"]
-    warnings = [e for e in result.errors if e.severity != "error"]
+    live = VersionRepo(args.data if args.data is not None else data_dir()).current()
+    # The one check the editor, submit and publish use (version bumps E090 included);
+    # --property keeps what that property's view uses.
+    every = full_check(args.rules, args.forms, live)
+    if args.property is not None:  # the view's own errors, and every version bump
+        every = order(list(result.errors) + [e for e in every if e.code == "E090"])
+    errors = [e for e in every if e.severity == "error"]
+    warnings = [e for e in every if e.severity != "error"]
     if args.format == "json":
         print(json.dumps({"ok": not errors, "content_hash": result.content_hash,
                           "files": len(result.files),
-                          "errors": [e.as_dict() for e in result.errors]},
+                          "errors": [e.as_dict() for e in every]},
                          ensure_ascii=False, indent=2))
     else:
-        for e in result.errors:
+        for e in every:  # the cached result is shared: never mutate it
             print(e.cli_line())
         if errors:
             sys.stdout.flush()  # keep the summary after the last error line in a shared terminal

@@ -105,8 +105,11 @@ def _engine(args: argparse.Namespace) -> tuple[Store, Engine]:
     from runtime.engine.service import Engine
     from runtime.engine.store_repo import StoreRepository
     from runtime.store import open_store
+    from runtime.store.backends import database_url, open_url
 
-    store = open_store(args.store or _default_store())
+    url = database_url()
+    store: Store = open_url(url) if url and not args.store else open_store(  # type: ignore[assignment]
+        args.store or _default_store())
     return store, Engine(StoreRepository(store),
                          lambda pid: load(args.rules, args.forms, property=pid))
 

@@ -185,14 +185,14 @@ def _records_from_jsonl(path: Path, form_id: str) -> list[dict[str, Any]]:
 def _records_from_store(hb: Any, data_dir: Path, form_id: str, prop: str | None) -> list[Any]:
     """Saved records of the form, then the cases whose procedure's case form it is (a
     complaint register's data lives on the complaint case)."""
-    from runtime.store import open_store
+    from runtime.store.backends import database_url, open_configured
     from runtime.store.records import list_records
 
     store_dir = data_dir / "store"
-    if not store_dir.is_dir():
+    if not database_url() and not store_dir.is_dir():
         print(f"note: no store at {store_dir}; exporting headers only", file=sys.stderr)
         return []
-    store = open_store(store_dir)
+    store = open_configured(data_dir)
     try:
         out: list[Any] = list(list_records(store, form_id=form_id, property=prop,
                                            include_voided=True))

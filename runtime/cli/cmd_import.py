@@ -9,6 +9,9 @@ from pathlib import Path
 
 from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
 from runtime.importer import KINDS, ImportFailed, preview, read_source, validate, write_drafts
+from runtime.importer.writer import SCHEMA_DIR
+
+NOTHING = 3  # exit code: no role, procedure or schedule recognised
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +41,23 @@ def _import(args: argparse.Namespace) -> int:
     except ImportFailed as exc:
         print(f"handbook import: {exc}", file=sys.stderr)
         return 2
+    c = result.coverage
+    content = c["chars"] - c["layout"]
+    if result.kind == "none":
+        # Honest exit: an import that finds nothing is not a success (exit 3), and what it
+        # could not read is shown biggest first so the user sees why.
+        if args.format == "json":
+            data = result.to_dict()
+            data.update(written=[], check_errors=[], exit="nothing recognised")
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+            return NOTHING
+        print(f"{src}: nothing recognised: no role, procedure or schedule found "
+              f"(placed 0 of {content} content characters)")
+        largest = sorted(result.unplaced, key=lambda p: p.start - p.end)[:5]
+        for p in largest:
+            print(f"{src}:{p.line}:{p.col}: unplaced ({p.reason}), {p.end - p.start} chars: "
+                  f"{p.excerpt()}")
+        return NOTHING
     errors = validate(result, args.rules, args.forms)
     from runtime.versions import data_dir
 
@@ -63,6 +83,8 @@ def _import(args: argparse.Namespace) -> int:
             print(f"  {e.cli_line()}")
     else:
         print(f"check: ok (the drafts pass `handbook check` added to {args.rules})")
+    if written:
+        print(f"  ($schema headers point at {SCHEMA_DIR})")
     for n in result.notes:
         print(f"{src}:{n.line}:{n.col}: note: {n.reason}")
     c = result.coverage
@@ -71,4 +93,7 @@ def _import(args: argparse.Namespace) -> int:
     for p in result.unplaced:
         print(f"{src}:{p.line}:{p.col}: unplaced ({p.reason}), {p.end - p.start} chars: "
               f"{p.excerpt()}")
+    if content and c["placed"] * 2 < content:
+        print(f"placed only {c['placed']} of {content} content characters (less than half): "
+              "most of the source is in the unplaced passages above")
     return 1 if errors else 0

@@ -518,11 +518,16 @@ def check_other_references(v: View) -> Iterator[RuleError]:
                 if r not in hb.roles:
                     yield v.error(kind, rid, ("access", key, j), "E022", f"unknown role {r!r}")
         dc = obj.document_control
-        for key, roles in (("drafted-by", dc.drafters), ("reviewed-by", dc.reviewers),
-                           ("approved-by", dc.approvers)):
+        named: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+            (("drafted-by",), dc.drafters), (("reviewed-by",), dc.reviewers),
+            (("approved-by",), dc.approvers),
+            (("company-rules", "reviewed-by"), dc.company_reviewers),
+            (("company-rules", "approved-by"), dc.company_approvers),
+            (("may-combine",), dc.may_combine))
+        for keys, roles in named:
             for j, r in enumerate(roles):
                 if r not in hb.roles:
-                    yield v.error(kind, rid, ("document-control", key, j), "E022",
+                    yield v.error(kind, rid, ("document-control", *keys, j), "E022",
                                   f"unknown role {r!r}")
 
 

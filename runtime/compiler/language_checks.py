@@ -8,7 +8,7 @@ family stays small; `checks.CHECKS` runs these after its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from runtime.compiler import model as m
 from runtime.compiler.checks import View, _closure
@@ -255,5 +255,6 @@ def check_patterns(v: View) -> Iterator[RuleError]:
                               f"basis: pattern, but role {rid!r} has no work-pattern")
 
 
-LANGUAGE_CHECKS = (check_parallel, check_actors, check_duty_numbers, check_evidence,
+LANGUAGE_CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
+    check_parallel, check_actors, check_duty_numbers, check_evidence,
                    check_rhythms, check_serving_roles, check_patterns)

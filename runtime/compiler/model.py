@@ -594,6 +594,18 @@ class DocumentControl:
     drafters: tuple[str, ...]
     reviewers: tuple[str, ...]
     approvers: tuple[str, ...]
+    # A draft that changes company rules (everything outside rules/properties/<id>/ and the
+    # property's own forms) is reviewed and approved by these, from company-level accounts.
+    company_reviewers: tuple[str, ...] = ()
+    company_approvers: tuple[str, ...] = ()
+    # Roles whose holders may do more than one of 编制/审核/批准 on the same draft; without
+    # them drafter, reviewer and approver must be three different people.
+    may_combine: tuple[str, ...] = ()
+
+    def roles(self) -> frozenset[str]:
+        """Every role named anywhere in document control."""
+        return frozenset((*self.drafters, *self.reviewers, *self.approvers,
+                          *self.company_reviewers, *self.company_approvers))
 
 
 @dataclass(frozen=True)

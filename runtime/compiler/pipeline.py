@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import threading
 from collections import ChainMap
 from collections.abc import Iterable, Mapping
@@ -112,7 +113,7 @@ def _compile_tree(
     base = base if base is not None else _common_base(roots)
 
     # 1. load
-    loaded = load_files(iter_rule_files(*roots), base)
+    loaded = load_files(iter_rule_files(*roots), base, roots)
     errors = list(loaded.errors)
 
     # 2. validate (schema), and sort docs into scopes
@@ -149,8 +150,14 @@ def _compile_tree(
         if kind != "property":
             company_scope.docs[(kind, rid)] = doc
     if company_doc is None:
-        errors.append(RuleError(str(rules_path), 1, 1, "E020",
-                                "no company rule found (kind: company)"))
+        broken = [f for f, rid in loaded.failed.items() if rid == "company"]
+        if broken:  # the company rule is there but does not parse: its own error says why
+            errors.append(RuleError(str(rules_path), 1, 1, "E020",
+                                    f"not checked: the company rule file {broken[0]} has a "
+                                    "syntax error", severity="warning"))
+        else:
+            errors.append(RuleError(str(rules_path), 1, 1, "E020",
+                                    "no company rule found (kind: company)"))
         return Compiled(loaded.content_hash, _dedupe(errors), {}, m.Stats())
     for scope_id, docs in scoped.items():
         if scope_id not in props:
@@ -215,8 +222,35 @@ def _compile_tree(
         definitions[("property", pid)] = all_props[pid]
 
     stats = _stats(definitions)
+    errors = _without_cascade(errors, loaded.failed)
     return Compiled(loaded.content_hash, _dedupe(errors), views, stats,
                     files=[d.file for d in loaded.docs])
+
+
+_UNKNOWN_REF = re.compile(r"\bunknown [\w -]*?'([^']+)'")
+
+
+def _without_cascade(errors: list[RuleError], failed: Mapping[str, str]) -> list[RuleError]:
+    """Drop "unknown X 'id'" errors caused by a file that did not parse; say so once instead."""
+    if not failed:
+        return errors
+    by_id = {rid: file for file, rid in failed.items()}
+    kept: list[RuleError] = []
+    noted: set[str] = set()
+    for e in errors:
+        m_ref = _UNKNOWN_REF.search(e.message) if e.severity == "error" else None
+        ref = m_ref.group(1) if m_ref else ""
+        file = by_id.get(ref)
+        if file is None or e.file == file:
+            kept.append(e)
+            continue
+        if file not in noted:
+            noted.add(file)
+            kept.append(RuleError(e.file, e.line, e.col, "W090",
+                                  f"not checked: file {file} has a syntax error (references "
+                                  f"to {ref!r} are checked once it loads)",
+                                  e.path, severity="warning"))
+    return kept
 
 
 def _common_base(roots: list[Path]) -> Path:
@@ -359,7 +393,8 @@ def _fingerprint(roots: list[Path]) -> tuple[tuple[str, int, int], ...]:
     for path in iter_rule_files(*roots):
         try:
             st = path.stat()
-        except OSError:
+        except (OSError, RuntimeError):  # a loop or broken link: still part of the print
+            out.append((str(path), -1, -1))
             continue
         out.append((str(path), st.st_mtime_ns, st.st_size))
     return tuple(out)

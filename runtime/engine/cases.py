@@ -1,10 +1,15 @@
 """Case life cycle as pure functions: (rules, case, input, now) → Outcome(case, events, tasks).
 
-A case sits in one step at a time. Completing the step merges its form section into the case
+A case sits in one step at a time, or in several while parallel branches run: a step with
+`parallel:` starts every branch whose `when` holds, and a step with `join: all` is entered when
+the last open branch reaches it (`join: any`: when the first does; the others are cancelled).
+`case.step` is the first open step. Completing a step merges its form section into the case
 data and moves on along the first transition whose `when` holds (else the default one); a
-terminal step's completion closes the case. `requires` and follow-ups `required-before` block
-a completion until the named record is linked. Transfer (转单) reassigns the current step;
-return (退回) sends the case back to the previous step and its assignee. Every change is an
+terminal step's completion closes the case. `waits-for` blocks a completion until another
+department or role recorded the named event (`record_event`). `requires` and follow-ups
+`required-before` block a completion until the named record is linked. Transfer (转单)
+reassigns the current step; return (退回) sends the case back to the previous step and its
+assignee (not while branches run in parallel). Every change is an
 event in the case log, and every step visit is a task on someone's list.
 """
 
@@ -89,7 +94,8 @@ def _enter(rules: Rules, out: Outcome, step_id: str, at: datetime, by: str | Non
         step = rules.step(step_id)
     except KeyError:
         raise EngineError(f"procedure {rules.procedure.id} has no step {step_id!r}") from None
-    role = role or (step.roles[0] if step.roles else None)
+    actors = rules.roles_of(step)
+    role = role or (actors[0] if actors else None)
     case.step, case.role, case.user = step.id, role, user
     case.visits.append(Visit(step.id, at, role, user))
     due = _step_due(rules, case, step, at)
@@ -108,7 +114,8 @@ def step_task(rules: Rules, case: Case, index: int) -> Task:
         step: m.Step | None = rules.step(v.step)
     except KeyError:
         step = None
-    roles = tuple(dict.fromkeys([r for r in (v.role, *(step.roles if step else ())) if r]))
+    roles = tuple(dict.fromkeys([r for r in (v.role, *(rules.roles_of(step) if step else ()))
+                                 if r]))
     status: TaskStatus = ("open" if v.left_at is None else "done" if v.left_by == "complete"
                           else "cancelled")
     return Task(key=step_task_key(case.id, index), kind="step",
@@ -118,11 +125,33 @@ def step_task(rules: Rules, case: Case, index: int) -> Task:
                 status=status, done_at=v.left_at, done_by=v.by)
 
 
-def _leave(rules: Rules, out: Outcome, at: datetime, how: str, by: str | None) -> Task:
-    """Close the current visit; returns its step task marked done or cancelled."""
-    v = out.case.visits[-1]
+def _leave(rules: Rules, out: Outcome, at: datetime, how: str, by: str | None,
+           index: int | None = None) -> Task:
+    """Close a visit (default: the current step's); returns its step task, done or cancelled."""
+    c = out.case
+    i = index if index is not None else c.open_visit(c.step)
+    if i is None:
+        i = len(c.visits) - 1
+    v = c.visits[i]
     v.left_at, v.left_by, v.by = at, how, by  # type: ignore[assignment]
-    return step_task(rules, out.case, len(out.case.visits) - 1)
+    return step_task(rules, c, i)
+
+
+def _sync_current(case: Case) -> None:
+    """`case.step` (role, user) is the first step still open, after branches moved on."""
+    open_ = [v for v in case.visits if v.left_at is None]
+    if open_:
+        v = open_[0]
+        case.step, case.role, case.user = v.step, v.role, v.user
+
+
+def _cancel_others(rules: Rules, out: Outcome, at: datetime, by: str | None,
+                   keep: str | None, join: str) -> None:
+    """join: any — the first branch arrived; every other open branch is cancelled."""
+    for i, v in enumerate(out.case.visits):
+        if v.left_at is None and v.step != keep:
+            out.tasks.append(_leave(rules, out, at, "cancel", by, i))
+            out.log(Event("branch-cancelled", at, by, v.step, {"join": join}))
 
 
 def start(rules: Rules, *, case_id: str, number: str, property: str | None,
@@ -171,13 +200,18 @@ def complete(rules: Rules, case: Case, *, data: Mapping[str, Any] | None, now: d
     """Complete the current step with its section data and move on (or close the case);
     `assign_to` names the person the next step goes to (else its role as a whole)."""
     _require_open(case)
-    if step is not None and step != case.step:
+    if step is not None and step not in case.open_steps:
         raise CaseBlocked(f"case {case.number} is at step {case.step!r}, not {step!r}",
                           "moved_on", number=case.number, step=str(case.step))
     out = Outcome(case.copy())
     c = out.case
     assert c.step is not None
-    st = rules.step(c.step)
+    st = rules.step(step or c.step)
+    waiting = [w for w in st.waits_for if not c.has_event(w.event)]
+    if waiting:
+        raise CaseBlocked(f"step {st.id} of case {c.number} waits for "
+                          + ", ".join(f"{w.title or w.event} ({w.by})" for w in waiting),
+                          "waiting_for", step=st.id, events=",".join(w.event for w in waiting))
     missing = [f for f in st.requires if not c.has_record(f)]
     missing += [fu.form for fu in followups.blocking(rules, out, st.id)
                 if fu.form and fu.form not in missing]
@@ -197,16 +231,59 @@ def complete(rules: Rules, case: Case, *, data: Mapping[str, Any] | None, now: d
             defer = False
     clean = validate_step_data(rules, st, data or {}, c.data, defer_required=defer)
     c.data.update(clean)
-    out.tasks.append(_leave(rules, out, now, "complete", user))
+    out.tasks.append(_leave(rules, out, now, "complete", user, c.open_visit(st.id)))
     out.log(Event("step-completed", now, user, st.id, {"data": clean}))
     followups.on_point(rules, out, st.id, "complete", now, user)
-    if st.terminal or not st.next:
+    if st.terminal or not (st.next or st.parallel):
+        _cancel_others(rules, out, now, user, None, st.id)  # a case ends as a whole
         c.status, c.step, c.role, c.user, c.closed_at = "closed", None, None, None, now
         out.log(Event("closed", now, user, st.id, {}))
+    elif st.parallel:
+        ctx = ck.condition_context(c, now, user=user)
+        branches = [b for b in st.parallel if b.when is None or b.when.evaluate(ctx)]
+        out.log(Event("split", now, user, st.id, {"branches": [b.to for b in branches]}))
+        for b in branches:
+            _enter(rules, out, b.to, now, user, via=b.label)
     else:
         t = next_step(rules, c, st, now, user)
-        _enter(rules, out, t.to, now, user, user=assign_to, via=t.label)
+        target = rules.step(t.to)
+        others = [s for s in c.open_steps if s != target.id]
+        if target.join == "all" and others:
+            out.log(Event("branch-waiting", now, user, st.id,
+                          {"join": target.id, "waiting_for": others}))
+        elif target.join is not None and c.open_visit(target.id) is not None:
+            pass  # join: any — the join step is already open; nothing more to start
+        else:
+            if target.join == "any":
+                _cancel_others(rules, out, now, user, None, target.id)
+            _enter(rules, out, t.to, now, user, user=assign_to, via=t.label)
+    _sync_current(c)
     c.updated_at = now
+    return out
+
+
+def record_event(rules: Rules, case: Case, *, event: str, now: datetime, role: str | None,
+                 user: str | None = None, allowed: tuple[str, ...] = ()) -> Outcome:
+    """Record an external event on a case (营销部交钥匙): a step's `waits-for` precondition.
+
+    `role` is who records it; it must be the precondition's role, or act for its department
+    (`allowed`: the roles that may, computed by the caller from the rules).
+    """
+    _require_open(case)
+    known = {w.event: w for s in rules.procedure.steps for w in s.waits_for}
+    if event not in known:
+        raise EngineError(f"procedure {rules.procedure.id} waits for no event {event!r}")
+    w = known[event]
+    if allowed and role not in allowed:
+        raise CaseBlocked(f"event {event!r} is recorded by {w.by}, not by {role or 'anyone'}",
+                          "not_allowed", event=event)
+    if case.has_event(event):
+        raise CaseBlocked(f"event {event!r} is already recorded on case {case.number}",
+                          "already", event=event)
+    out = Outcome(case.copy())
+    out.log(Event("external-event", now, user, None,
+                  {"event": event, "title": w.title, "by": w.by, "role": role}))
+    out.case.updated_at = max(out.case.updated_at, now)
     return out
 
 
@@ -221,10 +298,12 @@ def transfer(rules: Rules, case: Case, *, reason: str, now: datetime, to_role: s
     out = Outcome(case.copy())
     c = out.case
     old_role, old_user = c.role, c.user
-    v = c.visits[-1]
+    index = c.open_visit(c.step)
+    assert index is not None
+    v = c.visits[index]
     c.role = v.role = to_role or c.role
     c.user = v.user = to_user
-    out.tasks.append(step_task(rules, c, len(c.visits) - 1))
+    out.tasks.append(step_task(rules, c, index))
     out.log(Event("transferred", now, user, c.step, {
         "from_role": old_role, "from_user": old_user, "to_role": c.role, "to_user": c.user,
         "reason": reason.strip()}))
@@ -238,6 +317,10 @@ def return_(rules: Rules, case: Case, *, reason: str, now: datetime,
     _require_open(case)
     if not (reason or "").strip():
         raise CaseBlocked("a return needs a reason", "reason")
+    if len(case.open_steps) > 1:
+        raise CaseBlocked(f"case {case.number} runs parallel branches "
+                          f"({', '.join(case.open_steps)}); a branch cannot be returned",
+                          "parallel", number=case.number)
     prev = next((v for v in reversed(case.visits[:-1]) if v.step != case.step), None)
     if prev is None:
         raise CaseBlocked(f"case {case.number} is at its first step; nothing to return to",

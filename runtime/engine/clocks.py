@@ -246,8 +246,10 @@ def evaluate_clock(clock: m.Clock, case: Case, cal: WorkCalendar, now: datetime,
     closed = case.closed_at if case.status == "closed" else None
     if clock.within is None:
         return _run_until(clock, case, start, stop, closed, now)
-    cur = case.current_visit
-    paused_now = cur is not None and cur.step in clock.pause_in and cur.entered_at <= now
+    # Any open step counts: with parallel branches several are open at once.
+    paused_now = case.status == "open" and any(
+        v.left_at is None and v.step in clock.pause_in and v.entered_at <= now
+        for v in case.visits) if clock.pause_in else False
     return _run(cal, clock_id=clock.id, title=clock.title, start=start,
                 stop=stop if stop is not None and stop <= now else None, closed=closed,
                 within=clock.within, working=working, warn=clock.warn_before, pauses=pauses,

@@ -87,7 +87,8 @@ def _refresh_step_due(rules: Rules, out: Outcome, states: list[ck.ClockState]) -
     due = ck.nearest_due(states)
     if due != cur.due_at:
         cur.due_at = due
-        out.tasks.append(step_task(rules, c, len(c.visits) - 1))
+        index = c.open_visit(cur.step)
+        out.tasks.append(step_task(rules, c, len(c.visits) - 1 if index is None else index))
 
 
 def _fire(rules: Rules, out: Outcome, st: ck.ClockState, kind: str, at: datetime) -> None:

@@ -19,6 +19,12 @@ class Rules:
     calendar: WorkCalendar
     forms: Mapping[str, m.Form]
     role_calendars: Mapping[str, WorkCalendar] = field(default_factory=dict)  # work patterns
+    actors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # department → roles
+
+    def roles_of(self, step: m.Step) -> tuple[str, ...]:
+        """Who may do a step: its roles, then for a department step its head and its roles."""
+        extra = self.actors.get(step.department, ()) if step.department else ()
+        return tuple(dict.fromkeys((*step.roles, *extra)))
 
     def step(self, step_id: str) -> m.Step:
         """The step with this id (KeyError when absent)."""
@@ -30,3 +36,13 @@ class Rules:
 
         d = working_duration(d, working)
         return self.calendar.add(start, d) if d.working else d.add_to(start)
+
+
+def actors_of(hb: m.Handbook) -> dict[str, tuple[str, ...]]:
+    """Department id → the roles acting for it (head first), for department-owned steps."""
+    from runtime.compiler.language_checks import department_roles
+
+    deps = {d.id: d for d in hb.company.departments}
+    if hb.property is not None:
+        deps.update({d.id: d for d in hb.property.departments})
+    return {did: department_roles(hb, dep, did) for did, dep in deps.items()}

@@ -27,14 +27,14 @@ from runtime.errors import EngineError, HandbookError
 from runtime.workcal import CalendarWarning
 
 ACTIONS = ("start", "complete", "record", "transfer", "return", "comment", "advance",
-           "schedule", "complete-task", "check")
+           "schedule", "complete-task", "event", "roster", "check")
 ENTRY_KEYS = {*ACTIONS, "at", "case", "as", "data", "expect", "fails", "note", "property",
               "assign"}
 TOP_KEYS = {"name", "description", "property", "rules", "forms", "timeline", "expect",
             "lang", "source"}
 EXPECT_KEYS = {"case", "step", "status", "role", "user", "path", "data", "clock", "breached",
                "not-breached", "escalation", "no-escalation", "follow-up", "tasks", "events",
-               "note"}
+               "note", "open-steps", "roster"}
 
 
 class ScenarioError(EngineError):
@@ -96,6 +96,7 @@ class _Runner:
         self.last: str | None = None
         self.now: datetime | None = None
         self.result = ScenarioResult(str(doc.get("name") or "scenario"))
+        self.roster: Any = None  # the last `roster:` printed, for `roster` expectations
         self._seen: dict[str, int] = {}
 
     # -------------------------------------------------------------- output
@@ -260,6 +261,12 @@ class _Runner:
             run = self.engine.run_schedules(prop, start, end, now)
             self.out(now, f"schedule {start}..{end} ({prop or 'company'}): {run.created} "
                      f"task(s) created, {run.existing} already there")
+        elif action == "event":
+            alias, cid = self.case_id(entry, where)
+            self.engine.record_event(cid, str(entry["event"]), now, role=role, user=user)
+            self._flush(alias)
+        elif action == "roster":
+            self.act_roster(entry["roster"], where)
         elif action == "complete-task":
             spec = entry["complete-task"]
             if not isinstance(spec, Mapping):
@@ -269,6 +276,45 @@ class _Runner:
                 raise EngineError(f"no open task matches {dict(spec)}")
             done = self.engine.complete_task(tasks[0].key, now, user=user)
             self.out(now, f"task done: {done.title}")
+
+    def act_roster(self, spec: Any, where: str) -> None:
+        from runtime.engine import calendar as engcal
+        from runtime.engine import roster as rs
+
+        if not isinstance(spec, Mapping) or "month" not in spec:
+            raise ScenarioError(f"{where}: roster needs {{month: 2026-12}} (property, role "
+                                "optional)")
+        prop = spec.get("property", self.property)
+        hb = self.handbook_for(prop)
+        year, month = rs.parse_month(str(spec["month"]))
+        roles = tuple(_as_list(spec["role"])) if spec.get("role") else ()
+        self.roster = rs.month_roster(hb, engcal.for_handbook(hb), year, month, roles)
+        for line in rs.to_text(self.roster).splitlines():
+            self.out(None, line)
+
+    def _check_roster(self, spec: Any, fails: list[str]) -> None:
+        if self.roster is None:
+            fails.append("roster: no roster printed yet (add a `roster:` entry)")
+            return
+        if not isinstance(spec, Mapping):
+            raise ScenarioError("`roster` expectation takes {row, days: {N: text}, "
+                                "working-days, rows}")
+        if "rows" in spec and len(self.roster.rows) != int(spec["rows"]):
+            fails.append(f"roster has {len(self.roster.rows)} row(s), expected {spec['rows']}")
+        if "row" not in spec:
+            return
+        row = next((r for r in self.roster.rows if r.label == spec["row"]), None)
+        if row is None:
+            fails.append(f"roster has no row {spec['row']!r} "
+                         f"({', '.join(r.label for r in self.roster.rows)})")
+            return
+        for day, text in (spec.get("days") or {}).items():
+            got = row.cells[int(day) - 1] if 0 < int(day) <= len(row.cells) else None
+            if got != str(text):
+                fails.append(f"roster {row.label} day {day} is {got!r}, expected {text!r}")
+        if "working-days" in spec and row.working_days != int(spec["working-days"]):
+            fails.append(f"roster {row.label} works {row.working_days} day(s), expected "
+                         f"{spec['working-days']}")
 
     # -------------------------------------------------------------- expectations
 
@@ -324,7 +370,7 @@ class _Runner:
         now = self.now
         fails: list[str] = []
         case: Case | None = None
-        needs_case = set(exp) - {"tasks", "note", "case"}
+        needs_case = set(exp) - {"tasks", "note", "case", "roster"}
         if needs_case or "case" in exp:
             alias = str(exp.get("case") or self.last or "")
             if alias in self.failed:
@@ -337,6 +383,8 @@ class _Runner:
         label = f"{where}: " + (f"[{exp.get('case') or self.last}] " if case else "")
         if case is not None:
             self._case_checks(exp, case, now, fails)
+        for spec in _as_list(exp.get("roster") or []):
+            self._check_roster(spec, fails)
         if "tasks" in exp:
             for spec in _as_list(exp["tasks"]):
                 if not isinstance(spec, Mapping):
@@ -356,6 +404,8 @@ class _Runner:
                             ("user", case.user)):
             if key in exp and exp[key] != actual:
                 fails.append(f"{key} is {actual!r}, expected {exp[key]!r}")
+        if "open-steps" in exp and sorted(case.open_steps) != sorted(exp["open-steps"]):
+            fails.append(f"open steps {case.open_steps}, expected {list(exp['open-steps'])}")
         if "path" in exp:
             path = [v.step for v in case.visits]
             if path != list(exp["path"]):

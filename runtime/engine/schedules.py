@@ -9,7 +9,7 @@ its nominal date, so consecutive runs (month by month) neither repeat nor miss o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from runtime.compiler import model as m
 from runtime.engine.calendar import pattern_calendar
@@ -47,14 +47,66 @@ def item_calendar(hb: m.Handbook, item: m.ScheduleItem, cal: WorkCalendar) -> Wo
     return pattern_calendar(cal, role.work_pattern)
 
 
+def _spread(candidates: list[date], count: int) -> list[date]:
+    """`count` days spread evenly over `candidates` (5 working days, twice: Tue and Thu)."""
+    if not candidates:
+        return []
+    picks = sorted({candidates[min(len(candidates) - 1, int((i + 0.5) * len(candidates)
+                                                             / count))]
+                    for i in range(count)})
+    return picks
+
+
+def counted(item: m.ScheduleItem, cal: WorkCalendar, start: date, end: date) -> list[datetime]:
+    """Due moments of a counted rhythm (`at-least: 2 per week`): N per period, on `on-days`
+    or spread over the period's working days (of the owner's pattern with follow-pattern).
+
+    Periods are whole weeks (Monday–Sunday) or months, chosen the same way whatever range
+    is asked for, so month-by-month runs make the same tasks as one run over the year.
+    """
+    assert item.at_least is not None
+    count, per = item.at_least
+    at = item.recurrence.due_times(cal)[0]
+    out: list[datetime] = []
+    if per == "day":
+        d = start
+        while d <= end:
+            if cal.is_working_day(d):
+                lo = datetime.combine(d, cal.day_start)
+                span = datetime.combine(d, cal.day_end) - lo
+                out += [lo + span * (i + 0.5) / count for i in range(count)]
+            d += timedelta(days=1)
+        return [x.replace(second=0, microsecond=0) for x in out]
+    cursor = start - timedelta(days=start.weekday()) if per == "week" else start.replace(day=1)
+    while cursor <= end:
+        if per == "week":
+            period = [cursor + timedelta(days=i) for i in range(7)]
+            nxt = cursor + timedelta(days=7)
+        else:
+            nxt = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+            period = [cursor + timedelta(days=i) for i in range((nxt - cursor).days)]
+        if item.on_days:
+            days = [d for d in period if d.weekday() in item.on_days]
+        else:
+            days = _spread([d for d in period if cal.is_working_day(d)], count)
+        out += [datetime.combine(d, at) for d in days if start <= d <= end]
+        cursor = nxt
+    return out
+
+
 def occurrences(hb: m.Handbook, cal: WorkCalendar, start: date,
                 end: date) -> list[Occurrence]:
     """Every item occurrence whose nominal date lies in [start, end], holiday rule applied."""
     out: list[Occurrence] = []
     for sched in hb.schedules.values():
         for item in sched.items:
+            owner = hb.roles.get(item.owners[0]) if item.owners else None
+            if owner is not None and not owner.serves_property(hb.scope):
+                continue  # a company-level role's work only in the properties it serves
             icx = item_calendar(hb, item, cal)
-            for nominal in item.recurrence.occurrences(start, end, icx):
+            nominals = (counted(item, icx, start, end) if item.at_least is not None
+                        else item.recurrence.occurrences(start, end, icx))
+            for nominal in nominals:
                 day = icx.adjust(nominal.date(), item.holiday)
                 if day is None:
                     continue  # policy "skip": nothing due this time
@@ -75,6 +127,8 @@ def plan(hb: m.Handbook, cal: WorkCalendar, start: date, end: date,
             why = cal.holiday_name(occ.nominal.date()) or "non-working day"
             note = f"moved from {occ.nominal.date().isoformat()} ({why})"
         item = occ.item
+        if item.duration is not None:  # 会议时间控制在10分钟左右
+            note = "; ".join(x for x in (note, f"takes about {item.duration}") if x)
         key = task_key(prop, occ.schedule, item.id, occ.nominal)
         tasks.append(Task(
             key=key, kind="schedule",

@@ -19,11 +19,12 @@ from runtime.engine import cases, escalation, followups, schedules
 from runtime.engine.clocks import ClockState
 from runtime.engine.clocks import evaluate as evaluate_clocks
 from runtime.engine.repo import CaseRepository
-from runtime.engine.rules import Rules
+from runtime.engine.rules import Rules, actors_of
 from runtime.engine.state import Case, Event, Outcome, Task, local
 from runtime.errors import ConflictError, EngineError, FormValidationError, HandbookError
 from runtime.forms.validation import check as check_form
 from runtime.notify.notifier import Notifier
+from runtime.store.pages import PAGE_SIZE, Page
 
 HandbookFor = Callable[[str | None], m.Handbook]
 ProcedureFor = Callable[[Case], m.Procedure]
@@ -74,6 +75,9 @@ class Engine:
                  procedure_for: ProcedureFor | None = None, notify: bool = True) -> None:
         self.repo = repo
         self.handbook_for = handbook_for
+        bind = getattr(repo, "bind_rules", None)
+        if bind is not None:  # the store repository marks personal case fields for search
+            bind(handbook_for)
         self.procedure_for: ProcedureFor = procedure_for or self.current_procedure
         # Who is told what (runtime/notify): outbox entries written in the same transaction
         # as the events that cause them.
@@ -101,7 +105,7 @@ class Engine:
         """Procedure version of the case, current calendar and forms of its property."""
         hb = self.handbook_for(case.property)
         return Rules(self.procedure_for(case), engcal.for_handbook(hb), hb.forms,
-                     engcal.role_calendars(hb))
+                     engcal.role_calendars(hb), actors_of(hb))
 
     # ---------------------------------------------------------------- persistence
 
@@ -155,7 +159,8 @@ class Engine:
                               f"{property or 'the company'}")
         form = hb.forms.get(proc.form) if proc.form else None
         prefix = form.number_prefix if form is not None else procedure_id.upper()[:4]
-        rules = Rules(proc, engcal.for_handbook(hb), hb.forms, engcal.role_calendars(hb))
+        rules = Rules(proc, engcal.for_handbook(hb), hb.forms, engcal.role_calendars(hb),
+                      actors_of(hb))
         if data:  # refuse bad intake before a case number is used up
             cases.validate_step_data(rules, proc.step(proc.start), data, {},
                                      defer_required=partial)
@@ -183,7 +188,9 @@ class Engine:
         case = self.repo.get_case(case_id)
         if case.status == "open":
             proc = self.procedure_for(case)
-            current = proc.step(case.step) if case.step else None
+            # With parallel branches `step` picks which open step is completed.
+            chosen = step if step in case.open_steps else case.step
+            current = proc.step(chosen) if chosen else None
             if current is not None and self._fills_own_form(case, proc, current) and (
                     step is None or step == current.id):
                 if expected_rev is not None and expected_rev != case.rev:
@@ -192,10 +199,12 @@ class Engine:
                 if self._step_record(case, current, data or {}, local(now), user):
                     expected_rev = None  # the record bumped the revision just now
                 data = None
-        done_step = case.step if case.status == "open" else None
+        done_step = (step if step in case.open_steps else case.step) if (
+            case.status == "open") else None
         result = self._apply(case_id, now, expected_rev, lambda r, c: cases.complete(
             r, c, data=data, now=local(now), user=user, step=step, assign_to=assign_to))
-        if (done_step is not None and done_step != result.step) or result.status != "open":
+        if (done_step is not None and done_step not in result.open_steps) or (
+                result.status != "open"):
             target = self.procedure_for(case).step(done_step).hands_off_to if done_step else None
             if target is not None:
                 result = self._hand_off(result, target, local(now), user)
@@ -240,6 +249,20 @@ class Engine:
         """退回: send the case back to the previous step, with a reason."""
         return self._apply(case_id, now, expected_rev, lambda r, c: cases.return_(
             r, c, reason=reason, now=local(now), user=user))
+
+    def record_event(self, case_id: str, event: str, now: datetime, role: str | None,
+                     user: str | None = None) -> Case:
+        """Record an external event (a `waits-for` precondition) on a case, as `role`, which
+        must be the precondition's role or act for its department."""
+        case = self.repo.get_case(case_id)
+        hb = self.handbook_for(case.property)
+        proc = self.procedure_for(case)
+        by = next((w.by for s in proc.steps for w in s.waits_for if w.event == event), None)
+        allowed: tuple[str, ...] = ()
+        if by is not None:
+            allowed = actors_of(hb).get(by, ()) or ((by,) if by in hb.roles else ())
+        return self._apply(case_id, now, None, lambda r, c: cases.record_event(
+            r, c, event=event, now=local(now), role=role, user=user, allowed=allowed))
 
     def comment(self, case_id: str, text: str, now: datetime, user: str | None = None) -> Case:
         """Add a comment to the case log."""
@@ -311,7 +334,8 @@ class Engine:
         """Every clock of a case at `now` (read-only)."""
         case = self.repo.get_case(case_id)
         rules = self.rules_for(case)
-        return evaluate_clocks(rules.procedure, case, rules.calendar, local(now))
+        return evaluate_clocks(rules.procedure, case, rules.calendar, local(now),
+                               rules.role_calendars)
 
     def tick_case(self, case_id: str, now: datetime) -> list[Event]:
         """Fire due warnings, breaches and escalations of one case; returns the new events."""
@@ -369,7 +393,8 @@ class Engine:
                 continue
             try:
                 check_mapping(proc, mapping or {})
-                rules = Rules(proc, engcal.for_handbook(hb), hb.forms, engcal.role_calendars(hb))
+                rules = Rules(proc, engcal.for_handbook(hb), hb.forms,
+                              engcal.role_calendars(hb), actors_of(hb))
                 out = migrate_case(rules, case, ruleset_hash=hb.content_hash,
                                    mapping=mapping or {}, now=now, user=user)
             except EngineError as exc:
@@ -396,6 +421,18 @@ class Engine:
         far = datetime.max
         views.sort(key=lambda v: (v.task.due_at or far, v.task.key))
         return views
+
+    def task_page(self, now: datetime, *, roles: Iterable[str], user: str | None,
+                  properties: Iterable[str | None], kind: str | None = None,
+                  offset: int = 0, limit: int | None = PAGE_SIZE,
+                  soon: timedelta = timedelta(hours=4)) -> tuple[list[TaskView], Page]:
+        """我的待办, one page: open tasks of `roles` (unassigned or the user's) in `properties`,
+        most urgent first, with the total and urgency counts of every match (the page)."""
+        now = local(now)
+        tasks, page = self.repo.open_tasks(roles=tuple(roles), user=user,
+                                           properties=tuple(properties), now=now, soon=soon,
+                                           kind=kind, offset=offset, limit=limit)
+        return [TaskView(t, urgency(t, now, soon)) for t in tasks], page
 
     def complete_task(self, key: str, now: datetime, user: str | None = None,
                       note: str | None = None) -> Task:

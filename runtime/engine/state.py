@@ -40,6 +40,10 @@ EVENT_TYPES: tuple[str, ...] = (
     "follow-up-done",
     "closed",
     "migrated",
+    "split",  # parallel branches started together (issue 19)
+    "branch-waiting",  # a branch reached its join step; others still run (join: all)
+    "branch-cancelled",  # join: any — another branch got there first
+    "external-event",  # a precondition recorded by another department or role
 )
 
 
@@ -94,7 +98,7 @@ class Visit:
     role: str | None
     user: str | None = None
     left_at: datetime | None = None
-    left_by: Literal["complete", "return", "migrate"] | None = None
+    left_by: Literal["complete", "return", "migrate", "cancel"] | None = None
     due_at: datetime | None = None  # the step task's deadline, fixed on entry
     by: str | None = None  # who completed, returned or migrated it
 
@@ -179,9 +183,30 @@ class Case:
     @builtins.property  # the `property` field shadows the builtin inside this class
     def current_visit(self) -> Visit | None:
         """The open visit of the current step."""
-        if self.visits and self.visits[-1].left_at is None:
-            return self.visits[-1]
+        last = self.visits[-1] if self.visits else None
+        if last is not None and last.left_at is None and self.step in (None, last.step):
+            return last
+        index = self.open_visit(self.step) if self.step else None
+        return self.visits[index] if index is not None else None
+
+    def open_visit(self, step: str | None) -> int | None:
+        """Index of the open visit of `step` (several steps are open in parallel branches)."""
+        for i in range(len(self.visits) - 1, -1, -1):
+            v = self.visits[i]
+            if v.left_at is None and v.step == step:
+                return i
         return None
+
+    @builtins.property
+    def open_steps(self) -> list[str]:
+        """Every step the case is in now, in the order they were entered (one, or several
+        while parallel branches run)."""
+        return [v.step for v in self.visits if v.left_at is None]
+
+    def has_event(self, event: str) -> bool:
+        """True when an external event (a precondition) was recorded on the case."""
+        return any(e.type == "external-event" and e.data.get("event") == event
+                   for e in self.events)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (what repositories persist)."""

@@ -90,6 +90,16 @@ def describe(event: Event, proc: m.Procedure | None = None, lang: str = "zh",
     elif event.type in ("follow-up-created", "follow-up-done"):
         values = {"title": _title(proc, d.get("follow_up")), "role": name("role", d.get("role")),
                   "due": due}
+    elif event.type == "split":
+        values = {"step": step(event.step),
+                  "branches": "、".join(step(b) for b in d.get("branches") or [])}
+    elif event.type in ("branch-waiting", "branch-cancelled"):
+        values = {"step": step(event.step), "join": step(d.get("join")),
+                  "waiting": "、".join(step(b) for b in d.get("waiting_for") or [])}
+    elif event.type == "external-event":
+        values = {"title": d.get("title") or d.get("event"),
+                  "by": "/".join(str(x) for x in (d.get("by"), name("role", d.get("role")))
+                                 if x)}
     elif event.type == "migrated":
         values = {"from_version": d.get("from_version"), "to_version": d.get("to_version")}
     return t(key, lang, **values)

@@ -287,4 +287,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.dash.by_responsibility": _s("按责任区分", "By responsibility"),
     "app.dash.by_channel": _s("按投诉方式", "By channel"),
     "app.start.open_case": _s("打开该案件", "Open the case"),
+    # record store (issue 14): the database went away; the next action retries by itself
+    "app.store_unavailable": _s(
+        "暂时无法连接数据库，刚才的操作未保存。请稍后重试（无需重启）。详情：{detail}",
+        "The database is unavailable; the last action was not saved. Try again in a moment "
+        "(no restart needed). Details: {detail}"),
 }

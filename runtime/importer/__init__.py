@@ -23,17 +23,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 from runtime.errors import HandbookError, RuleError
+from runtime.importer.chapters import extract_chapters
+from runtime.importer.control import extract_control
 from runtime.importer.core import Context, Document, LineIndex, Passage
 from runtime.importer.forms import draft_form
 from runtime.importer.naming import Registry
+from runtime.importer.normalise import Restorer, blank, find_noise, to_simplified
 from runtime.importer.procedures import (
     extract_inline_procedures,
     extract_procedure,
+    extract_titled_procedures,
     looks_like_procedure,
 )
 from runtime.importer.roles import extract_roles, find_role_headings, stand_in_roles
 from runtime.importer.schedules import extract_schedule, looks_like_calendar
 from runtime.importer.segment import Node, segment
+from runtime.importer.staffing import extract_staffing
 from runtime.importer.writer import DEFAULT_PLACEMENT, SUBDIR, file_name, render, write
 
 __all__ = [
@@ -76,6 +81,8 @@ class ImportResult:
     property: str | None = None
     effective: date = field(default_factory=date.today)
     text: str = ""  # the source as parsed (\r\n → \n): every offset points into it
+    placed_mask: bytes = b""  # per character of `text`: 1 when it went into a draft
+    document_control: dict[str, str | None] = field(default_factory=dict)
 
     def segments(self) -> list[dict[str, Any]]:
         """The whole source cut into consecutive runs for a side-by-side view.
@@ -196,8 +203,13 @@ def preview(
     registry = registry_for(rules_dir, forms_dir, property)
     if property and property not in registry.taken.get("property", set()):
         raise ImportFailed(f"unknown property {property!r}")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    ctx = Context(text, registry, property)
+    original = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Recognise on Simplified text with the noise blanked; offsets are the source's.
+    simplified = to_simplified(original)
+    noise = find_noise(simplified)
+    text = blank(simplified, noise)
+    ctx = Context(text, registry, property, source=original)
+    identifiers = extract_control(ctx)
     doc = segment(text)
     headings = [n for n in doc.walk() if n.kind == "heading"]
     for i, node in enumerate(headings):
@@ -222,10 +234,17 @@ def preview(
             schedules.append(sched)
             found.append("schedule")
     if kind == "role" or (kind == "auto" and not schedules):
-        for r in extract_roles(ctx, doc):
+        # Line by line when the text has lines; a text copied as one long line (out of a
+        # PDF or a web page) goes through the heading segmentation instead.
+        multi_line = sum(1 for line in text.split("\n") if line.strip()) >= 2
+        parsed = ((extract_chapters(ctx) or extract_roles(ctx, doc)) if multi_line
+                  else (extract_roles(ctx, doc) or extract_chapters(ctx)))
+        parsed += extract_staffing(ctx)
+        for r in parsed:
             roles.append({"id": r.id, "title": r.title, "start": r.start, "end": r.end,
                           "summary": r.summary, "reports_to": r.reports_to,
-                          "duties": r.duties})
+                          "duties": r.duties, "work_content": r.work_content,
+                          "routine": r.routine, **r.extra})
         if roles:
             found.append("role")
     if kind == "procedure" or (kind == "auto" and not schedules
@@ -235,7 +254,7 @@ def preview(
             procedures.append(proc)
             found.append("procedure")
     if kind in ("procedure", "auto") and not schedules:
-        inline = extract_inline_procedures(ctx, doc)
+        inline = extract_inline_procedures(ctx, doc) + extract_titled_procedures(ctx)
         procedures.extend(inline)
         if inline and "procedure" not in found:
             found.append("procedure")
@@ -243,6 +262,20 @@ def preview(
         ctx.documents.append(Document("form", fid, title, draft_form(title),
                                       ["stand-in: a form the source names, fields to be added"]))
     stand_in_roles(ctx)
+    bodies = {d.id: d.body for d in ctx.documents if d.kind == "role"}
+    for shown in roles:
+        shown["headcount"] = bodies.get(shown["id"], {}).get("headcount")
+    for n in noise:
+        ctx.coverage.unplace(n.start, n.end, n.reason)
+    restore = Restorer(original, text)
+    for d in ctx.documents:
+        d.title = _tidy(restore(d.title))
+        d.body = _restored(d.body, restore)
+        d.control = dict(ctx.document_control)
+        if identifiers and "description" not in d.body:
+            d.body["description"] = "; ".join(f"{k}: {v}" for k, v in identifiers.items())
+    for view in (*roles, *procedures, *schedules):
+        view.update(_restored({k: v for k, v in view.items() if k in _SHOWN}, restore))
     eff = effective or date.today()
     drafts = {file_name(d): render(d, property, eff, DEFAULT_PLACEMENT[d.kind], source)
               for d in ctx.documents}
@@ -250,7 +283,8 @@ def preview(
     return ImportResult(
         kind="mixed" if len(found) > 1 else found[0] if found else "none",
         structure=[_node_data(text, n, lines) for n in doc.roots],
-        placements=[{**p, "file": f"{SUBDIR[p['kind']]}/{p['id']}.yaml"}
+        placements=[{**p, "file": f"{SUBDIR[p['kind']]}/{p['id']}.yaml"
+                     if p["kind"] in SUBDIR else "*"}
                     for p in sorted(ctx.placements, key=lambda p: p["start"])],
         roles=roles,
         procedures=procedures,
@@ -262,8 +296,39 @@ def preview(
         coverage=ctx.coverage.counts(),
         property=property,
         effective=eff,
-        text=text,
+        text=original,
+        placed_mask=bytes(ctx.coverage.placed),
+        document_control=dict(ctx.document_control),
     )
+
+
+_SHOWN = ("title", "summary", "duties", "work_content", "routine")
+
+
+def _tidy(value: str) -> str:
+    """A value without the blanks left where noise was cut out (a page header mid-duty)."""
+    if "\n" not in value and "   " not in value:
+        return value
+    return re.sub(r"[ \t\u3000]*\n\s*|[ \t\u3000]{3,}", lambda m: "\n" if "\n" in m.group(0)
+                  else " ", value).strip()
+
+
+def _restored(value: Any, restore: Restorer) -> Any:
+    """Every string inside `value` back in the source's characters (Traditional stays so)."""
+    if isinstance(value, str):
+        return _tidy(restore(value))
+    if isinstance(value, list):
+        return [_restored(v, restore) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k in _KEEP else _restored(v, restore) for k, v in value.items()}
+    return value
+
+
+# Keys whose values are ids, canonical time text or numbers: never source text.
+_KEEP = frozenset({"id", "reports-to", "department", "level", "schedule", "time-limit", "forms",
+                   "form", "roles", "role", "next", "to", "procedures", "recurrence", "owner",
+                   "after", "delay", "retention", "start", "end", "no", "label", "step",
+                   "event", "terminal", "reports_to"})
 
 
 def read_source(path: Path | str) -> str:

@@ -136,15 +136,18 @@ class Document:
     title: str
     body: dict[str, Any]
     comments: list[str] = field(default_factory=list)  # written as # lines under the header
+    # drafted-by / reviewed-by / approved-by from the source's 编制/审核/批准 (None = pending)
+    control: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
 class Context:
     """Everything the extractors share during one import."""
 
-    text: str
+    text: str  # the text recognisers read: Simplified, noise blanked (same offsets as source)
     registry: Registry
     property: str | None = None
+    source: str = ""  # the text as written (default: `text`); coverage and notes quote it
     coverage: Coverage = field(init=False)
     forms: FormRefs = field(init=False)
     documents: list[Document] = field(default_factory=list)
@@ -153,8 +156,12 @@ class Context:
     # Where each placed span went: {start, end, kind, id, path} (for a side-by-side preview).
     placements: list[dict[str, Any]] = field(default_factory=list)
 
+    # 编制 / 审核 / 批准 as the source states them (None: the line is there but empty).
+    document_control: dict[str, str | None] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
-        self.coverage = Coverage(self.text)
+        self.source = self.source or self.text
+        self.coverage = Coverage(self.source)
         self.forms = FormRefs(self.registry, {})
 
     def place(self, start: int, end: int, kind: str, rule_id: str | None, path: str) -> None:
@@ -174,7 +181,8 @@ class Context:
     def note(self, start: int, end: int, message: str) -> None:
         """Record an assumption or warning about placed text (shown, never fatal)."""
         pos = self.coverage.lines.at(start)
-        self.notes.append(Passage(start, end, pos.line, pos.col, self.text[start:end], message))
+        self.notes.append(Passage(start, end, pos.line, pos.col, self.source[start:end],
+                                  message))
 
     def role_ref(self, name: str, start: int, end: int, why: str) -> str:
         """The id of the role `name`: an imported or existing role, else a new draft role."""

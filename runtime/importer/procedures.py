@@ -15,7 +15,7 @@ from typing import Any
 from runtime.importer.core import Context, Document
 from runtime.importer.forms import find_mentions
 from runtime.importer.phrases import find_durations
-from runtime.importer.segment import Node, Segmented, clean
+from runtime.importer.segment import ITEM_CLASSES, Node, Segmented, clean, segment
 
 SECTION_OF = {
     "目的": "purpose", "适用范围": "scope", "范围": "scope", "职责": "responsibilities",
@@ -26,7 +26,9 @@ SECTION_OF = {
 MISSING = "待补充 (原文无此节)"
 # "管理处值班人员接到…": a step's subject, when it ends like a role.
 _SUBJECT_RE = re.compile(r"^(?:由|对|在)?(?P<name>[\u4e00-\u9fff]{2,10}?(?:人员|主管|主任|经理|班长"
-                         r"|队长|组长|助理|主办|前台|员))(?=接到|对|应|须|在|负责|将|于|把|要)")
+                         r"|队长|组长|助理|主办|前台|员|维修工|清洁工|绿化工))"
+                         r"(?=接到|对|应|须|在|负责|将|于|把|要|向|核对|收取|陪同|发放|检查|通知|"
+                         r"完成|开具|登记|填写|审核|组织|巡查|每)")
 _ROLE_LEAD_RE = re.compile(r"^(?P<name>[\u4e00-\u9fff]{2,12}?)(?:[:：]|负责|应|须|对)")
 
 
@@ -245,6 +247,67 @@ def extract_inline_procedures(ctx: Context, doc: Segmented) -> list[dict[str, An
         for key in ("purpose", "scope"):
             ctx.note(node.start, node.end, f"{title}: no {key} in the source, written as "
                      f"{MISSING!r}")
+        body: dict[str, Any] = {"purpose": MISSING, "scope": MISSING, "steps": steps}
+        if follow_ups:
+            body["follow-ups"] = follow_ups
+        pid = ctx.registry.allocate("procedure", title, "procedure")
+        ctx.settle(since, pid)
+        ctx.documents.append(Document("procedure", pid, title, body))
+        out.append({"id": pid, "title": title, "sections": ["steps"],
+                    "steps": [{"id": s["id"], "title": s["title"], "roles": s["roles"]}
+                              for s in steps]})
+    return out
+
+
+# "协助客户办理入驻手续的流程：" on its own line, the steps numbered below it (or after the colon).
+_TITLED_RE = re.compile(r"^[ \t\u3000]*(?:\d{1,2}[、.．]\s*|[一二三四五六七八九十]{1,3}、)?"
+                        r"(?P<title>[^\s:：。；;]{2,30}?(?:流程|程序|步骤|规程))[ \t\u3000]*"
+                        r"(?:[:：](?P<inline>.*))?$", re.M)
+# Words that name a part of a role or procedure document, not a procedure of their own.
+_NOT_TITLES = ("工作流程", "日常工作流程", "每日工作流程", "一日工作流程", "工作程序", "程序",
+               "流程",
+               "作业程序", "工作步骤")
+
+
+def extract_titled_procedures(ctx: Context) -> list[dict[str, Any]]:
+    """Procedures written as a titled list on their own lines, outside role chapters."""
+    text = ctx.text
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append((pos, pos + len(raw)))
+        pos += len(raw) + 1
+    heads = []
+    for a, b in lines:
+        m = _TITLED_RE.match(text, a, b) if a < b else None
+        if m is None or m.end() != b or ctx.coverage.placed[m.start("title")]:
+            continue
+        if m["title"] in _NOT_TITLES or m["title"].endswith(("说明书", "职责")):
+            continue
+        heads.append((a, b, m))
+    out = []
+    for i, (a, b, m) in enumerate(heads):
+        hi = heads[i + 1][0] if i + 1 < len(heads) else len(text)
+        lo = m.start("inline") if m["inline"] and m["inline"].strip() else b
+        seg = segment(text, lo, hi, ITEM_CLASSES)
+        items: list[Node] = []
+        for node in seg.roots:
+            if node.kind != "item" or ctx.coverage.placed[node.start]:
+                break
+            items.append(node)
+        if len(items) < 2:
+            continue
+        title = m["title"]
+        since = len(ctx.placements)
+        ctx.place(a, m.end("title"), "procedure", None, "title")
+        candidates = {**ctx.registry.tree_roles, **ctx.registry.new_roles}
+        steps, follow_ups = _build_steps(ctx, items, candidates, [])
+        _link(steps)
+        end = items[-1].subtree_end
+        for node in seg.roots:
+            if node.kind == "text" and node.start >= items[0].start and node.start < end + 1:
+                ctx.coverage.explain(node.start, node.end, f"text after the last step of {title}")
+        ctx.note(a, b, f"{title}: no purpose or scope in the source, written as {MISSING!r}")
         body: dict[str, Any] = {"purpose": MISSING, "scope": MISSING, "steps": steps}
         if follow_ups:
             body["follow-ups"] = follow_ups

@@ -73,6 +73,9 @@ class ParsedRole:
     summary: str | None
     reports_to: list[str]
     duties: list[dict[str, Any]] = field(default_factory=list)
+    work_content: list[dict[str, Any]] = field(default_factory=list)
+    routine: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # purpose, scope, references
 
 
 def _name_before(text: str, pos: int, floor: int) -> tuple[int, str]:

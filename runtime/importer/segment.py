@@ -12,6 +12,7 @@ Marker classes, outermost first as they usually nest:
   dec1     1.0 2.0 (followed by a title)   dec2  3.1 4.2   dec3  4.2.1
   arabic   1、 1. 1．      paren  1) 1）1)、     pparen  (1) （1）
   circled  ① ②            alpha  a) b)          dash  —— at the start of a line
+  article  第一条 第二条 (articles of a regulation: items)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Literal
 
 # 第一部分 / 第一章 / 第一节 are three lists (a 第二部分 after 第二章 is not "章 4").
 HEADING_CLASSES = ("part", "chapter", "section", "cnum", "pcnum", "dec1", "dec2", "dec3")
-ITEM_CLASSES = ("arabic", "paren", "pparen", "circled", "alpha", "dash")
+ITEM_CLASSES = ("article", "arabic", "paren", "pparen", "circled", "alpha", "dash")
 ALL_CLASSES = HEADING_CLASSES + ITEM_CLASSES
 
 # Characters that carry no content of their own: separators between items, bullets, spaces.
@@ -33,7 +34,7 @@ _BOUNDARY = set("\n\r。；;：:!！?？•·●◆■▪►)）.．」”\"' \t
 
 CN_NUM = "一二三四五六七八九十"
 _MARKER_RE = re.compile(
-    r"(?P<chapter>第(?P<chapter_n>[一二三四五六七八九十百零〇\d]{1,4})(?P<unit>[章部篇节])(?:分)?)"
+    r"(?P<chapter>第(?P<chapter_n>[一二三四五六七八九十百零〇\d]{1,4})(?P<unit>[章部篇节条])(?:分)?)"
     r"|(?P<pcnum>[(（](?P<pcnum_n>[一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾]{1,3})[)）]、?)"
     r"|(?P<cnum>(?<![一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾第\d])"
     r"(?P<cnum_n>[一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾]{1,3})、)"
@@ -195,7 +196,8 @@ def find_markers(text: str, lo: int, hi: int, classes: tuple[str, ...]) -> list[
             if cls == "alpha" and not _at_boundary(text, start, lo):
                 continue
             if cls == "chapter":
-                cls = {"部": "part", "篇": "part", "节": "section"}.get(m["unit"], "chapter")
+                cls = {"部": "part", "篇": "part", "节": "section",
+                       "条": "article"}.get(m["unit"], "chapter")
         if cls not in classes:
             continue
         out.append(Marker(start, end, cls, number))

@@ -1,12 +1,14 @@
 """Draft rule files: YAML text with the editor schema header, a draft version and document control.
 
-Every draft carries `version: 0.1.0` and `drafted-by: importer`; `reviewed-by` and
-`approved-by` say they are pending, so nothing imported looks approved.
+Every draft carries `version: 0.1.0`; `drafted-by` / `reviewed-by` / `approved-by` are the
+source's 编制 / 审核 / 批准 when it states them, else `importer` and empty (pending), so nothing
+imported looks reviewed or approved unless the handbook says it was.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,9 @@ from runtime.importer.core import Document
 
 DRAFT_VERSION = "0.1.0"
 DRAFTED_BY = "importer"
-PENDING_REVIEW = "待审核"
-PENDING_APPROVAL = "待批准"
+PENDING = None  # an empty 审核 / 批准: not yet given (the rule language's pending value)
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "compiler" / "schemas"
+PROJECT = SCHEMA_DIR.parents[2]
 # Sub-directory of a draft set per kind; forms go beside the rules in their own folder.
 SUBDIR = {"role": "roles", "procedure": "procedures", "schedule": "schedules", "form": "forms"}
 # Where drafts are meant to go in a project (used for the schema path in previews).
@@ -48,7 +50,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    # Clock times stay quoted ("08:30"), as docs/RULES.md asks, whatever PyYAML would do.
+    style = "|" if "\n" in value else "'" if re.fullmatch(r"\d{2}:\d{2}", value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -68,9 +71,9 @@ def header(doc: Document, property: str | None, effective: date) -> dict[str, An
         "title": doc.title,
         "version": DRAFT_VERSION,
         "effective": effective.isoformat(),
-        "drafted-by": DRAFTED_BY,
-        "reviewed-by": PENDING_REVIEW,
-        "approved-by": PENDING_APPROVAL,
+        "drafted-by": doc.control.get("drafted-by", DRAFTED_BY),
+        "reviewed-by": doc.control.get("reviewed-by", PENDING),
+        "approved-by": doc.control.get("approved-by", PENDING),
     }
     if property:
         out["property"] = property
@@ -82,8 +85,9 @@ def schema_ref(kind: str, directory: Path | str) -> str:
     target = SCHEMA_DIR / f"{kind}.schema.json"
     base = Path(directory)
     if not base.is_absolute():
-        base = SCHEMA_DIR.parent.parent / base
-    return Path(os.path.relpath(target, base)).as_posix()
+        # A preview's placement (rules/company/imported/roles) is inside the project.
+        base = PROJECT / base
+    return Path(os.path.relpath(target, base.resolve())).as_posix()
 
 
 def render(doc: Document, property: str | None, effective: date, directory: Path | str,
@@ -104,7 +108,9 @@ def write(docs: list[Document], out: Path, property: str | None, effective: date
     """Write every draft under `out` (roles/, procedures/, schedules/, forms/); returns paths."""
     written = []
     for doc in docs:
-        path = out / file_name(doc)
+        # Resolved against the working directory, as the user typed --out: the schema path
+        # in the header then points at the schemas from wherever the drafts land.
+        path = (out / file_name(doc)).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render(doc, property, effective, path.parent, source), encoding="utf-8")
         written.append(path)

@@ -1,7 +1,11 @@
 """Record store: TinyDB tables on an append-only, checksummed journal (never loses a write).
 
 Callers use the `Repository` interface (`open_store(path)` / `open_memory_store()`), so a
-server database can replace this engine without touching them. Records of filled forms
+server database can replace this engine without touching them. The app's pages read through
+its page queries (`open_tasks`, `search_cases`, `search_records`, `case_counts`,
+`monthly_report`; result types and derivations in `runtime.store.pages`), which the embedded
+backend answers from indexes and incrementally kept tallies (runtime/store/embedded/pages.py)
+and every backend passes one contract suite (tests/store/contract/). Records of filled forms
 live on top of it in `runtime.store.records`.
 
 On-disk format — one directory per database, every file UTF-8 JSON a person can read:

@@ -9,13 +9,14 @@ Documents go in as JSON-able mappings and come out as fresh dicts with two extra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from runtime.errors import StoreError
+from runtime.store.pages import CALLBACK_FORM, PAGE_SIZE, CaseCounts, MonthlyReport, Page
 
 DocId = int
 Doc = dict[str, Any]
@@ -104,6 +105,94 @@ class Repository(Protocol):
 
     def close(self) -> None:
         """Release resources."""
+        ...
+
+    # -- page queries: what the app's pages read (docs: runtime/store/pages.py) -----------
+    # Each is answered from indexes or incrementally kept aggregates, so its cost grows with
+    # the open work and the page shown, not with the history. `properties` restricts every
+    # answer to what the caller may see (a collection of property ids; None = the company).
+
+    def open_tasks(
+        self,
+        *,
+        roles: Collection[str],
+        user: str | None,
+        properties: Collection[str | None],
+        now: datetime,
+        soon: timedelta = timedelta(hours=4),
+        kind: str | None = None,
+        offset: int = 0,
+        limit: int | None = PAGE_SIZE,
+    ) -> Page:
+        """我的待办: open tasks of `properties` owned by any of `roles` and unassigned or
+        assigned to `user` (and of `kind`), by due_at (none last) then key.
+
+        `total` counts every match; `counts` has the URGENCIES buckets over every match:
+        overdue (due_at < now), due_soon (within `soon`), due (later), none (no deadline).
+        Items are task documents.
+        """
+        ...
+
+    def search_cases(
+        self,
+        *,
+        properties: Collection[str | None],
+        text: str | None = None,
+        status: str | None = None,
+        procedures: Collection[str] | None = None,
+        personal: bool = False,
+        offset: int = 0,
+        limit: int | None = PAGE_SIZE,
+    ) -> Page:
+        """Cases (never `reserved` placeholders) of `properties`, newest first.
+
+        `text`: case-insensitive substring of the number, 房号, a name or any text or number
+        in the case data; values of personal fields match only with `personal=True` (the
+        caller may see personal data). Items are case summaries (CASE_SUMMARY_KEYS).
+        """
+        ...
+
+    def search_records(
+        self,
+        *,
+        properties: Collection[str | None],
+        text: str | None = None,
+        form_id: str | None = None,
+        include_voided: bool = False,
+        personal: bool = False,
+        offset: int = 0,
+        limit: int | None = PAGE_SIZE,
+    ) -> Page:
+        """查询记录: records of `properties` (and `form_id`), newest first, voided ones only
+        with `include_voided`; `text` as in search_cases (personal fields, nested rows
+        included, only with `personal=True`). Items are record documents (mask them with
+        runtime.auth before showing)."""
+        ...
+
+    def case_counts(
+        self,
+        *,
+        properties: Collection[str | None],
+        now: datetime,
+        month: date | None = None,
+    ) -> list[CaseCounts]:
+        """Dashboard: per (property, procedure) total / open / overdue / breached / closed
+        cases (of those created in `month` when given), sorted by property then procedure."""
+        ...
+
+    def monthly_report(
+        self,
+        *,
+        properties: Collection[str | None],
+        month: date,
+        procedures: Collection[str],
+        callback_form: str = CALLBACK_FORM,
+    ) -> MonthlyReport:
+        """客户投诉工作月报 of `month`: cases of `procedures` created in the month (kind,
+        channel, responsibility, validity, closed, breached, per day); follow-up tasks of
+        those procedures' cases due in the month (call-backs due / done); `callback_form`
+        records whose `data.visited_at` (else created_at) is in the month (rated, satisfied).
+        """
         ...
 
 

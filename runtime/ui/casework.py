@@ -29,6 +29,7 @@ from runtime.ui.records import case_print_buttons, linked_records, record_number
 CASE_KEY = "case_id"
 FLASH_KEY = "_flash"
 RECORD_FLASH_KEY = "_record_flash"
+CASE_FLASH_KEY = "_case_flash"  # what the last action on the case did, shown once on top
 
 
 def now() -> datetime:
@@ -40,7 +41,9 @@ def form_context(session: ctx.Session, property_id: str | None,
                   case: Case | None = None) -> FormContext:
     # Forms carry the case number over with `default: "case:number"` (派工单编号, 投诉登记表编号).
     carried = {"number": case.number, **case.data} if case else {}
-    return FormContext(user=session.user.name, property=property_id,
+    # 接待人 and other `default: user` fields: the person and their role title at that property.
+    who = ctx.person(session.user.username, ctx.handbook(property_id))
+    return FormContext(user=who or session.user.name, property=property_id,
                        roles=session.user.roles, case=carried)
 
 
@@ -62,7 +65,29 @@ def step_form(hb: m.Handbook, proc: m.Procedure, step: m.Step,
     read = sorted({n for t in step.next if t.when is not None for n in t.when.names})
     extra = tuple(n for n in read if n in every and n not in fields
                   and (filled or {}).get(n) is None)
-    return form, fields + extra, own
+    company = ctx.handbook(None).procedures.get(proc.id)
+    dropped = removed_branch_fields(company, proc, step.id)
+    return form, tuple(f for f in fields + extra if f not in dropped), own
+
+
+def _names_read(conditions: Any) -> set[str]:
+    return {n for c in conditions if c is not None for n in c.names}
+
+
+def removed_branch_fields(company: m.Procedure | None, proc: m.Procedure,
+                          step_id: str) -> set[str]:
+    """Fields the company's version of a step asks for only to choose branches that this
+    property's version no longer has (中兴's 区分投诉性质 without 区分责任 / 严重事件): read by
+    the company step's conditions and by no condition, clock or follow-up of `proc`."""
+    if company is None or company is proc:
+        return set()
+    try:
+        theirs = company.step(step_id)
+    except KeyError:
+        return set()
+    ours = _names_read([t.when for s in proc.steps for t in s.next]
+                       + [c.when for c in proc.clocks] + [f.when for f in proc.follow_ups])
+    return _names_read([t.when for t in theirs.next]) - ours
 
 
 def _step_section(hb: m.Handbook, proc: m.Procedure, step: m.Step,
@@ -119,12 +144,17 @@ def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
             step = proc.step(case.step)
         except KeyError:
             step = None
-    head = st.columns(4)
-    head[0].metric(ctx.tr("app.col.number"), case.number)
-    head[1].metric(ctx.tr("app.col.status"), ctx.tr(f"app.case.status.{case.status}"))
-    head[2].metric(ctx.tr("app.col.step"), ctx.text(step.title, step.title_en) if step else "—")
-    head[3].metric(ctx.tr("app.case.assignee"), ctx.role_title(hb, case.role or "") if case.role
-                   else "—")
+    done = st.session_state.pop(CASE_FLASH_KEY, None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
+    # Plain text cells, not st.metric: a metric cuts a long step title ("在约定时间…").
+    head = st.columns([2, 2, 3, 3])
+    cells = [(ctx.tr("app.col.number"), case.number),
+             (ctx.tr("app.col.status"), ctx.tr(f"app.case.status.{case.status}")),
+             (ctx.tr("app.col.step"), ctx.text(step.title, step.title_en) if step else "—"),
+             (ctx.tr("app.case.assignee"), holder_text(hb, case) or "—")]
+    for col, (label, value) in zip(head, cells, strict=True):
+        col.markdown(f":gray[{label}]  \n**{value}**")
     if proc is not None:
         st.caption(f"{ctx.title_of(proc.meta)} v{case.procedure_version}")
     flash = st.session_state.pop(RECORD_FLASH_KEY, None)
@@ -222,8 +252,8 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
                 st.rerun()
             clean = cleaned or {}
         try:
-            ctx.engine().complete_step(case.id, clean, now(), session.user.username,
-                                       step=step.id, expected_rev=case.rev)
+            moved = ctx.engine().complete_step(case.id, clean, now(), session.user.username,
+                                               step=step.id, expected_rev=case.rev)
         except FormValidationError as exc:
             st.session_state[errors_key] = dict(exc.errors)
             st.rerun()
@@ -231,6 +261,9 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
             st.error(error_text(exc, hb, proc))
             return
         st.session_state.pop(errors_key, None)
+        st.session_state[CASE_FLASH_KEY] = ctx.tr(
+            "ws.done.step", step=ctx.text(step.title, step.title_en),
+            next=next_text(hb, moved, now()))
         st.rerun()
 
 
@@ -282,12 +315,12 @@ def _actions(session: ctx.Session, hb: m.Handbook, case: Case, reassign: bool) -
         reason = st.text_input(ctx.tr("app.case.reason"), key=f"transfer_reason_{case.id}")
         if st.button(ctx.tr("app.case.transfer"), key=f"transfer_{case.id}"):
             _do(lambda: eng.transfer(case.id, reason, now(), to_role=to_role, user=user,
-                                     expected_rev=case.rev), reason, hb)
+                                     expected_rev=case.rev), reason, hb, "ws.done.transfer")
     with tabs[1]:
         reason = st.text_input(ctx.tr("app.case.reason"), key=f"return_reason_{case.id}")
         if st.button(ctx.tr("app.case.return"), key=f"return_{case.id}"):
             _do(lambda: eng.return_case(case.id, reason, now(), user=user,
-                                        expected_rev=case.rev), reason, hb)
+                                        expected_rev=case.rev), reason, hb, "ws.done.return")
     with tabs[2]:
         _comment_box(case, user, hb)
 
@@ -296,20 +329,44 @@ def _comment_box(case: Case, user: str, hb: m.Handbook) -> None:
     text = st.text_area(ctx.tr("app.case.comment"), key=f"comment_{case.id}", height=80)
     if st.button(ctx.tr("app.case.add_comment"), key=f"comment_btn_{case.id}"):
         _do(lambda: ctx.engine().comment(case.id, text, now(), user=user), text, hb,
-            empty="staff.comment_required")
+            "ws.done.comment", empty="staff.comment_required")
 
 
-def _do(op: Any, reason: str, hb: m.Handbook, empty: str = "app.case.reason_required",
-        ) -> None:
+def _do(op: Any, reason: str, hb: m.Handbook, done: str,
+        empty: str = "app.case.reason_required") -> None:
     if not reason.strip():
         st.error(ctx.tr(empty))
         return
     try:
-        op()
+        case = op()
     except HandbookError as exc:
         st.error(error_text(exc, hb, None))
         return
+    st.session_state[CASE_FLASH_KEY] = ctx.tr(done, next=next_text(hb, case, now()))
     st.rerun()
+
+
+def holder_text(hb: m.Handbook, case: Case) -> str:
+    """Who holds the case's step: the assigned person (name and role title), else the role."""
+    if case.user:
+        return ctx.person(case.user, hb, case.role)
+    return ctx.role_title(hb, case.role) if case.role else ""
+
+
+def next_text(hb: m.Handbook, case: Case, at: datetime) -> str:
+    """What happens next with a case: "已转交 客户助理, 期限 12-03 16:00" / "案件已结案。"."""
+    if case.status != "open" or not case.step:
+        return ctx.tr("ws.next.closed")
+    text = ctx.tr("ws.next.to", who=holder_text(hb, case) or "—")
+    try:
+        states = ctx.engine().clocks(case.id, at)
+    except HandbookError:
+        states = []
+    dues = [s.due_at for s in states
+            if s.status in ("running", "warning", "breached") and s.due_at is not None]
+    if dues:
+        text += ctx.tr("ws.next.due", due=min(dues).strftime("%m-%d %H:%M"))
+    return text + ctx.tr("ws.next.end")
 
 
 def error_text(exc: HandbookError, hb: m.Handbook, proc: m.Procedure | None) -> str:
@@ -362,6 +419,12 @@ def _case_data(session: ctx.Session, form: m.Form, case: Case) -> None:
 def _log(hb: m.Handbook, proc: m.Procedure | None, case: Case, lang: str) -> None:
     st.subheader(ctx.tr("app.case.log"))
     names = log_names(hb, proc)
-    rows = [{ctx.tr("app.col.when"): when_text(e.at), ctx.tr("app.col.who"): e.by or "",
+    people: dict[str, str] = {}  # one directory lookup per person, not per event
+    for e in case.events:
+        if e.by and e.by not in people:
+            people[e.by] = ctx.person(e.by, hb)
+    rows = [{ctx.tr("app.col.when"): when_text(e.at),
+             ctx.tr("app.col.who"): people.get(e.by or "", ""),
              ctx.tr("app.col.event"): describe(e, proc, lang, names)} for e in case.events]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    # A table, not a data grid: the event text wraps instead of being clipped.
+    st.table(rows, hide_index=True, border="horizontal")

@@ -2,12 +2,13 @@
 
 Everything expensive is behind `st.cache_resource`: the compiled rules (one compile per
 content hash, re-checked for changes at most every RULES_TTL seconds so a rerun does no
-file I/O), the store handle and the user directory. Per-session state is only the username,
-the language and page-local widget state.
+file I/O), the store handle and the user directory. Per-session state is only the session token
+(runtime/sessions.py, checked on every run), the language and page-local widget state.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from runtime import auth
+from runtime import auth, sessions
 from runtime.compiler import model as m
 from runtime.compiler import pipeline
 from runtime.engine.service import Engine
@@ -24,7 +25,8 @@ from runtime.engine.state import Case
 from runtime.engine.store_repo import StoreRepository
 from runtime.errors import PermissionDenied
 from runtime.i18n import DEFAULT_LANG, LANGS, pick, t
-from runtime.store import Store, open_store
+from runtime.store import Repository
+from runtime.store.backends import database_url, open_configured
 from runtime.versions import VersionRepo, current_tree
 from runtime.versions.drafts import Drafts
 
@@ -34,6 +36,9 @@ FORMS_ENV = "HANDBOOK_FORMS"
 RULES_TTL = 5.0  # seconds between change checks of the rule files (stat only)
 
 USER_KEY = "auth_user"
+TOKEN_KEY = "_session_token"  # this tab's session cookie value (also in the HttpOnly cookie)
+HANDOFF_KEY = "_session_handoff"  # ticket the page still has to exchange for the cookie
+LOGOUT_KEY = "_session_logout"  # the page still has to ask the browser to drop the cookie
 LANG_KEY = "lang"
 
 
@@ -95,18 +100,20 @@ def handbook(property_id: str | None = None) -> m.Handbook:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(path: str) -> Store:
-    return open_store(Path(path) / "store")
+def _store(path: str, url: str | None = None) -> Repository:
+    # `url` is part of the cache key: HANDBOOK_DATABASE_URL picks PostgreSQL over the
+    # embedded store in <data>/store (runtime.store.backends).
+    return open_configured(path)
 
 
-def store() -> Store:
-    """The record store handle (one per data directory per process)."""
-    return _store(str(data_dir()))
+def store() -> Repository:
+    """The record store handle (one per data directory / database per process)."""
+    return _store(str(data_dir()), database_url())
 
 
 @st.cache_resource(show_spinner=False)
-def _directory(path: str) -> auth.UserDirectory:
-    directory = auth.UserDirectory(auth.StoreUserTable(_store(path)))
+def _directory(path: str, url: str | None = None) -> auth.UserDirectory:
+    directory = auth.UserDirectory(auth.StoreUserTable(_store(path, url)))
     # First start: create the bundled demo users, so `make run` needs no set-up step.
     directory.ensure_demo_users(handbook(None))
     return directory
@@ -114,7 +121,18 @@ def _directory(path: str) -> auth.UserDirectory:
 
 def users() -> auth.UserDirectory:
     """The user directory (demo users created on first use)."""
-    return _directory(str(data_dir()))
+    return _directory(str(data_dir()), database_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _sessions(path: str) -> sessions.SessionStore:
+    return sessions.SessionStore(_store(path), sessions.load_secret(Path(path)),
+                                 sessions.Policy.from_env())
+
+
+def session_store() -> sessions.SessionStore:
+    """Sign-in sessions of this data directory (runtime/sessions.py)."""
+    return _sessions(str(data_dir()))
 
 
 # ---- language ----------------------------------------------------------------------------
@@ -147,6 +165,22 @@ def role_title(hb: m.Handbook, role_id: str) -> str:
     return title_of(role.meta) if role else role_id
 
 
+def person(username: str | None, hb: m.Handbook, role: str | None = None) -> str:
+    """A person as colleagues know them: "王芳（客户助理）" — the user's display name and the
+    title of `role` (else their first role) in the property's view `hb`; the username when
+    the account is unknown, "" for None."""
+    if not username:
+        return ""
+    user = users().get(username)
+    if user is None:
+        return username
+    role_id = role if role in user.roles else next(
+        (r for r in user.roles if r in hb.roles), user.roles[0] if user.roles else None)
+    if role_id is None:
+        return user.name
+    return tr("ws.person", name=user.name, role=role_title(hb, role_id))
+
+
 # ---- the signed-in user ------------------------------------------------------------------
 
 
@@ -165,30 +199,57 @@ class Session:
         return handbook(property_id)
 
 
-def current() -> Session | None:
-    """The signed-in session, or None (also when the account was removed or deactivated)."""
-    username = st.session_state.get(USER_KEY)
-    if not username:
+def _cookie() -> str | None:
+    # The cookie of the request that opened this tab (read-only in Streamlit; set by the
+    # route in runtime/ui/web.py). None outside a browser (AppTest, bare scripts).
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except (AttributeError, RuntimeError, KeyError):
         return None
-    user = users().get(username)
+    return value if isinstance(value, str) else None
+
+
+def current() -> Session | None:
+    """The signed-in session, or None. Checked on every run: the session token (this tab's,
+    else the browser's cookie) must be valid, unrevoked and not idle too long, and the
+    account must still exist and be active."""
+    token = st.session_state.get(TOKEN_KEY) or _cookie()
+    checked = session_store().check(token) if token else None
+    user = users().get(checked.username) if checked else None
     if user is None or not user.active:
+        if checked is not None:
+            session_store().revoke(token)
+        st.session_state.pop(TOKEN_KEY, None)
         st.session_state.pop(USER_KEY, None)
         return None
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[USER_KEY] = user.username
     hb = handbook(user.property)
     return Session(user, auth.capabilities(user, hb), hb)
 
 
 def sign_in(username: str, password: str) -> auth.User | None:
-    """Check the password and remember the user in the session; None when refused."""
+    """Check the password, start a server-side session for this tab and queue the hand-off
+    that gives the browser its cookie; None when refused."""
     user = users().authenticate(username, password)
     if user is not None:
+        agent = ""
+        with contextlib.suppress(AttributeError, RuntimeError):  # no browser (AppTest)
+            agent = str(st.context.headers.get("user-agent") or "")
+        token = session_store().create(user.username, user_agent=agent)
+        st.session_state[TOKEN_KEY] = token
         st.session_state[USER_KEY] = user.username
+        st.session_state[HANDOFF_KEY] = sessions.HANDOFF.issue(token)
     return user
 
 
 def sign_out() -> None:
-    """Forget the signed-in user and every page's state."""
-    keep = {LANG_KEY: lang()}
+    """End the session at once (server side), forget every page's state, and ask the
+    browser to drop its cookie."""
+    token = st.session_state.get(TOKEN_KEY) or _cookie()
+    if token:
+        session_store().revoke(token)
+    keep = {LANG_KEY: lang(), LOGOUT_KEY: True}
     st.session_state.clear()
     st.session_state.update(keep)
 
@@ -227,12 +288,12 @@ def pinned_procedure(engine: Engine, data: str, case: Case) -> m.Procedure:
 
 
 @st.cache_resource(show_spinner=False)
-def _engine(path: str) -> Engine:
-    engine = Engine(StoreRepository(_store(path)), handbook)
+def _engine(path: str, url: str | None = None) -> Engine:
+    engine = Engine(StoreRepository(_store(path, url)), handbook)
     engine.procedure_for = functools.partial(pinned_procedure, engine, path)
     return engine
 
 
 def engine() -> Engine:
     """The case engine on the store of this data directory (one per process)."""
-    return _engine(str(data_dir()))
+    return _engine(str(data_dir()), database_url())

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from runtime import sessions
+from runtime.errors import StoreUnavailable
 from runtime.ui import context as ctx
+from runtime.ui import web
 
 GOTO_KEY = "_goto"
 
@@ -51,7 +54,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("rules", "admin", "administer", "admin:rules_page", "folder_open"),
     PageSpec("editor", "admin", "administer", "admin:editor_page", "edit_document"),
     PageSpec("resolved", "admin", "administer", "admin:resolved_page", "layers"),
-    PageSpec("versions", "admin", "administer", "admin:versions_page", "history"),
+    PageSpec("versions", "admin", "control", "admin:versions_page", "history"),
     PageSpec("newprop", "admin", "administer", "versions_ui:new_property_page", "add_business"),
     PageSpec("import", "admin", "administer", "admin:import_page", "upload_file"),
     PageSpec("users", "admin", "administer", "admin:users_page", "group"),
@@ -92,6 +95,15 @@ def _login_page() -> None:
 
 def run() -> None:
     """Render the app for this session (called by app.py on every rerun)."""
+    try:
+        _run()
+    except StoreUnavailable as exc:
+        # The database restarted or is unreachable: say so plainly; the pool reconnects and
+        # the next rerun works again without restarting the app.
+        st.error(ctx.tr("app.store_unavailable", detail=str(exc)))
+
+
+def _run() -> None:
     # Widget state is dropped by st.switch_page (every "open" link); keep the language in a
     # plain session key as well and write it back before the radio is drawn.
     lang = st.session_state.get(ctx.LANG_KEY, st.session_state.get(LANG_KEEP, "zh"))
@@ -99,11 +111,16 @@ def run() -> None:
     st.session_state[LANG_KEEP] = lang
     _language_switch()
     session = ctx.current()
+    _cookie_handoff()
     if session is None:
         st.session_state.pop(GOTO_KEY, None)
         login = st.Page(_login_page, title=ctx.tr("app.page.login"), url_path="login",
-                        icon=":material/login:")
-        st.navigation([login]).run()
+                        icon=":material/login:", default=True)
+        # A deep link (/case?case=…) opened signed out shows the sign-in form at that very
+        # URL (a hidden page per app page); after sign-in the same URL is the real page.
+        hidden = [st.Page(_login_page, title=ctx.tr("app.page.login"), url_path=p.key,
+                          visibility="hidden") for p in PAGES]
+        st.navigation([login, *hidden], position="hidden").run()
         return
     allowed = [p for p in PAGES if session.caps.can(p.capability)]
     groups: dict[str, list[st.Page]] = {}
@@ -125,6 +142,22 @@ def run() -> None:
             st.error(ctx.tr("app.denied"))
             st.stop()
     nav.run()
+
+
+def _cookie_handoff() -> None:
+    # After sign-in the browser exchanges a one-time ticket for the HttpOnly session cookie
+    # (runtime/ui/web.py); after logout it asks for the cookie to be dropped. Offered until
+    # the ticket is used or expires, so a rerun that replaces the page cannot lose it.
+    ticket = st.session_state.get(ctx.HANDOFF_KEY)
+    if ticket is not None:
+        if sessions.HANDOFF.pending(ticket):
+            with st.sidebar:
+                st.iframe(web.handoff_html(ticket), height=1, alt="session")
+        else:
+            st.session_state.pop(ctx.HANDOFF_KEY, None)
+    if st.session_state.pop(ctx.LOGOUT_KEY, None):
+        with st.sidebar:
+            st.iframe(web.handoff_html(None), height=1, alt="session")
 
 
 def _sidebar_user(session: ctx.Session) -> None:

@@ -14,6 +14,7 @@ from runtime.engine.state import Case
 from runtime.errors import (
     HandbookError,
 )
+from runtime.masking import strip_personal
 from runtime.store.records import Record, get_record
 from runtime.ui import context as ctx
 from runtime.ui.fmt import when_text
@@ -100,11 +101,11 @@ def linked_records(session: ctx.Session, hb: m.Handbook, case: Case) -> None:
 
 def masked_data(session: ctx.Session, form: m.Form | None,
                  data: Mapping[str, Any]) -> dict[str, Any]:
-    """Record data without the personal fields the user may not see."""
-    if form is None or session.caps.sees_personal_data:
+    """Record data without the personal values the user may not see (nested rows too), for
+    matching a search; with no form known nothing is matched but the number."""
+    if session.caps.sees_personal_data:
         return dict(data)
-    hidden = set(auth.personal_fields(form))
-    return {k: v for k, v in data.items() if k not in hidden}
+    return strip_personal(form, data) if form is not None else {}
 
 
 def searchable(session: ctx.Session, case: Case) -> dict[str, Any]:

@@ -32,10 +32,19 @@ from typing import Any
 
 from runtime.compiler import model as m
 from runtime.compiler.pipeline import compiled as compile_tree
-from runtime.errors import ConflictError, HandbookError, PermissionDenied, RuleError
+from runtime.errors import ConflictError, HandbookError, PermissionDenied, RuleError, RuleErrors
+from runtime.versions.control import (
+    Actor,
+    ControlDenied,
+    Scope,
+    authorise,
+    changed_scope,
+    check_edit,
+)
+from runtime.versions.gate import blocking, full_check
 from runtime.versions.locks import file_lock
 from runtime.versions.merge import MergeConflict, merge_trees, tree_texts
-from runtime.versions.tree import VersionInfo, VersionRepo, bump_errors
+from runtime.versions.tree import VersionInfo, VersionRepo
 
 STATES = ("draft", "submitted", "reviewed", "approved", "published", "withdrawn")
 # action → (state it needs, state it leads to, document-control duty that may do it)
@@ -86,14 +95,6 @@ class RebaseConflicts(ConflictError):
         super().__init__(f"rebase onto version {self.live} stopped: {len(self.conflicts)} "
                          f"conflict(s) in {', '.join(paths)}; the live text is kept under "
                          f"conflicts/ — edit the draft, then rebase keeping the draft's text")
-
-
-@dataclass
-class Actor:
-    """Who acts: a user name and the rule roles they hold."""
-
-    name: str
-    roles: tuple[str, ...]
 
 
 @dataclass
@@ -223,16 +224,24 @@ class Drafts:
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
         return text, text_hash(text)
 
-    def save(self, draft: Draft, rel: str, text: str, base_hash: str, by: str,
+    def save(self, draft: Draft, rel: str, text: str, base_hash: str, by: str | Actor,
              now: datetime | None = None) -> str:
-        """Save one file; Conflict (your text kept) if it changed since `base_hash`."""
+        """Save one file; Conflict (your text kept) if it changed since `base_hash`.
+
+        `by` as an Actor (the app) is held to its scope of authority: a property's account
+        saves only that property's files (ControlDenied otherwise).
+        """
         path = self._file(draft, rel)
         now = now or datetime.now()
+        actor = by if isinstance(by, Actor) else None
+        by = by.name if isinstance(by, Actor) else by
 
         def write(fresh: Draft) -> None:
             if fresh.state != "draft":
                 raise HandbookError(f"draft is {fresh.state}: reject it back to draft to edit")
             current = path.read_text(encoding="utf-8") if path.is_file() else ""
+            if actor is not None:
+                check_edit(actor, rel, current if path.is_file() else None, text)
             if text_hash(current) != base_hash:
                 raise self._conflict(draft, rel, current, text, by, now)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -264,11 +273,8 @@ class Drafts:
         return Conflict(rel, current, text, str(keep.relative_to(draft.root)), diff)
 
     def check(self, draft: Draft) -> list[RuleError]:
-        """Every error of the draft tree, including files changed without a version bump."""
-        result = compile_tree(draft.rules, draft.forms)
-        live = self.versions.current()
-        return [e for e in result.errors if e.severity == "error"] + bump_errors(
-            live.rules, live.forms, draft.rules, draft.forms)
+        """The one check of the draft tree (`gate.full_check`): errors first, then warnings."""
+        return full_check(draft.rules, draft.forms, self.versions.current())
 
     # ---- document control ------------------------------------------------------------------
 
@@ -277,32 +283,29 @@ class Drafts:
         """Move the draft through the workflow; PermissionDenied for the wrong role or state."""
         if action not in TRANSITIONS:
             raise HandbookError(f"unknown action {action!r}")
-        needs, leads_to, duty = TRANSITIONS[action]
+        needs, leads_to, _duty = TRANSITIONS[action]
         now = now or datetime.now()
 
         def step(fresh: Draft) -> None:
             if fresh.state not in needs:
-                raise PermissionDenied(f"cannot {action} a draft that is {fresh.state}")
-            control = self._control()
-            allowed: set[str] = set()
-            for name in duty.split("|"):
-                allowed |= set(getattr(control, name))
-            if not allowed & set(actor.roles):
-                raise PermissionDenied(
-                    f"{actor.name} ({', '.join(actor.roles) or 'no role'}) may not {action}: "
-                    f"document control names {', '.join(sorted(allowed))}")
+                raise ControlDenied("control.denied.state", action=action, state=fresh.state)
+            live_view = self._live_view()
+            # Separation of duties and scope of authority (runtime.versions.control).
+            role = authorise(live_view.company.document_control, action, actor,
+                             self.scope(fresh), fresh.history,
+                             {r.id: r.title for r in live_view.roles.values()})
             entry: dict[str, Any] = {"action": action, "by": actor.name,
-                                     "roles": list(actor.roles),
+                                     "roles": list(actor.roles), "role": role,
+                                     "name": actor.label, "property": actor.property,
                                      "at": now.isoformat(timespec="seconds"), "comment": comment}
             if action == "publish":
                 info = self._publish(fresh, actor, message or comment or fresh.title, now)
                 fresh.published_version = info.number
                 entry["version"] = info.number
             elif action == "submit":
-                errors = self.check(fresh)
-                if errors:
-                    raise HandbookError("the draft has errors; fix them before submitting:\n"
-                                        + "\n".join(e.cli_line() for e in errors[:50]))
+                errors = blocking(self.check(fresh))
+                if errors:  # the same list the editor shows, each at its file and line
+                    raise RuleErrors.of(errors)
             fresh.state = leads_to
             fresh.history.append(entry)
 
@@ -353,17 +356,30 @@ class Drafts:
 
         return self._change(draft, merge)
 
-    def _control(self) -> m.DocumentControl:
+    def _live_view(self) -> m.Handbook:
+        # Document control follows the live rules, never the draft's own (a draft cannot
+        # grant itself the right to be approved).
         live = self.versions.current()
-        result = compile_tree(live.rules, live.forms)
-        view = result.views.get(None)
+        view = compile_tree(live.rules, live.forms).views.get(None)
         if view is None:
             raise HandbookError("the live rules have no company rule")
-        return view.company.document_control
+        return view
+
+    def _control(self) -> m.DocumentControl:
+        return self._live_view().company.document_control
+
+    def scope(self, draft: Draft) -> Scope:
+        """What the draft changes against the live version and which properties it affects."""
+        live = self.versions.current()
+        props = self._live_view().properties
+        draft_view = compile_tree(draft.rules, draft.forms).views.get(None)
+        names = set(props) | set(draft_view.properties if draft_view else ())
+        return changed_scope(live.rules, live.forms, draft.rules, draft.forms, names)
 
     def _publish(self, draft: Draft, actor: Actor, message: str, now: datetime) -> VersionInfo:
         approvals = [
-            {"action": h["action"], "by": h["by"], "at": h["at"], "comment": h.get("comment", "")}
+            {"action": h["action"], "by": h["by"], "at": h["at"], "comment": h.get("comment", ""),
+             "name": h.get("name") or h["by"], "role": h.get("role", "")}
             for h in draft.history if h["action"] in ("submit", "review", "approve")
         ]
         # Based on the draft's base version: if another publish went live since, StaleBase.

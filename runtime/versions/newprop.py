@@ -18,6 +18,7 @@ from runtime.compiler import model as m
 from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.compiler.timeexpr import Duration, parse_duration
 from runtime.errors import HandbookError
+from runtime.versions.control import Actor, check_edit
 from runtime.versions.drafts import Draft, Drafts
 
 _ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -48,8 +49,16 @@ def _header(kind: str, rid: str, title: str, by: str, schema: str) -> str:
                 sort_keys=False)
 
 
-def write_new_property(drafts: Drafts, draft: Draft, spec: NewProperty, by: str) -> list[str]:
-    """Write the property's rule files into the draft; returns their paths (relative)."""
+def write_new_property(drafts: Drafts, draft: Draft, spec: NewProperty, by: str,
+                       actor: Actor | None = None) -> list[str]:
+    """Write the property's rule files into the draft; returns their paths (relative).
+
+    With `actor` (the app) the saves are held to its scope of authority: a new property is a
+    company-level decision, so a property's account is refused (ControlDenied).
+    """
+    who: str | Actor = actor or by
+    if actor is not None:  # refuse before writing anything, not half-way
+        check_edit(actor, f"rules/properties/{spec.id}/property.yaml", None, "")
     if not _ID.match(spec.id):
         raise HandbookError(f"property id {spec.id!r} must be kebab-case (e.g. east-garden)")
     base = compile_tree(draft.rules, draft.forms)
@@ -90,7 +99,7 @@ def write_new_property(drafts: Drafts, draft: Draft, spec: NewProperty, by: str)
             {"start": s, "end": e} for s, e in spec.working_hours], "country": "CN"},
             allow_unicode=True, sort_keys=False)
         rel = f"{folder}/calendar.yaml"
-        drafts.save(draft, rel, cal, drafts.read(draft, rel)[1], by)
+        drafts.save(draft, rel, cal, drafts.read(draft, rel)[1], who)
         written.append(rel)
         body["calendar"] = cal_id
     if overlays:
@@ -99,7 +108,7 @@ def write_new_property(drafts: Drafts, draft: Draft, spec: NewProperty, by: str)
                    "../../../runtime/compiler/schemas/property.schema.json")
     text += yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
     rel = f"{folder}/property.yaml"
-    drafts.save(draft, rel, text, drafts.read(draft, rel)[1], by)
+    drafts.save(draft, rel, text, drafts.read(draft, rel)[1], who)
     written.insert(0, rel)
     return written
 

@@ -32,7 +32,6 @@ from typing import Any
 
 from runtime.compiler.loader import iter_rule_files, load_text
 from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
-from runtime.compiler.pipeline import compiled as compile_tree
 from runtime.errors import HandbookError, RuleError, RuleErrors, StaleBase
 from runtime.store.embedded.journal import fsync_dir
 from runtime.versions.locks import file_lock
@@ -89,7 +88,8 @@ def _semver(text: str) -> tuple[int, ...] | None:
     return tuple(int(p) for p in parts)
 
 
-def _rule_files(rules: Path, forms: Path) -> dict[str, Path]:
+def rule_files(rules: Path, forms: Path) -> dict[str, Path]:
+    """Every rule file of a tree by its `rules/...` / `forms/...` path."""
     out = {}
     for root, label in ((rules, "rules"), (forms, "forms")):
         for path in iter_rule_files(root):
@@ -100,8 +100,8 @@ def _rule_files(rules: Path, forms: Path) -> dict[str, Path]:
 def bump_errors(base_rules: Path, base_forms: Path, rules: Path, forms: Path) -> list[RuleError]:
     """A file changed since the base version must carry a higher `version` (E090)."""
     errors = []
-    old = _rule_files(base_rules, base_forms)
-    for rel, path in _rule_files(rules, forms).items():
+    old = rule_files(base_rules, base_forms)
+    for rel, path in rule_files(rules, forms).items():
         before = old.get(rel)
         if before is None:
             continue
@@ -244,13 +244,14 @@ class VersionRepo:
         """
         if not message.strip():
             raise HandbookError("a publish needs a message (what changed and why)")
+        from runtime.versions.gate import blocking, full_check  # gate imports this module
+
         base = self.current_number() if base is None else base
-        # The check runs outside the lock (it takes a while); the base is re-verified under it.
-        result = compile_tree(rules, forms)
-        errors = [e for e in result.errors if e.severity == "error"]
+        # The one check (the editor's, submit's and `handbook check`'s), against the base; it
+        # runs outside the lock (it takes a while) and the base is re-verified under it. A
+        # rollback republishes an older tree as it was: its files need no new version numbers.
         base_info = self.get(base)
-        if rollback_of is None:
-            errors += bump_errors(base_info.rules, base_info.forms, rules, forms)
+        errors = blocking(full_check(rules, forms, None if rollback_of is not None else base_info))
         if errors:
             raise RuleErrors.of(errors)
         self.root.mkdir(parents=True, exist_ok=True)

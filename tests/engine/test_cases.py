@@ -138,14 +138,13 @@ def test_case_and_task_round_trip_through_dicts() -> None:
         assert Task.from_dict(v.task.to_dict()) == v.task
 
 
-def test_store_repository_runs_the_same_flow(tmp_path) -> None:
+def test_store_repository_runs_the_same_flow(backend) -> None:
     from runtime.engine.service import Engine
     from runtime.engine.store_repo import StoreRepository
-    from runtime.store import open_store
 
     from .helpers import handbook
 
-    with open_store(tmp_path / "store") as store:
+    with backend.open() as store:
         eng = Engine(StoreRepository(store), handbook)
         c = eng.start_case("ticket-flow", None, INTAKE, dt("2026-03-02 09:00"))
         c = eng.complete_step(c.id, {}, dt("2026-03-02 09:10"))
@@ -153,7 +152,7 @@ def test_store_repository_runs_the_same_flow(tmp_path) -> None:
         assert rid
         c2 = eng.start_case("ticket-flow", None, INTAKE, dt("2026-03-02 09:30"))
         assert c2.number == "TK-2026-0002"
-    with open_store(tmp_path / "store") as store:  # reopened: everything is durable
+    with backend.open() as store:  # reopened: everything is durable
         eng = Engine(StoreRepository(store), handbook)
         again = eng.get_case(c.id)
         assert again.step == "assess" and again.has_record("callback-note")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from runtime.errors import ConflictError, FormValidationError, NotFound, StoreError
-from runtime.store import Store, open_memory_store, open_store
+from runtime.store import Store, open_store
 from runtime.store.records import (
     Record,
     archive_record,
@@ -26,8 +26,9 @@ from runtime.store.records import (
 
 
 @pytest.fixture
-def store() -> Store:
-    return open_memory_store()
+def store(backend: Any) -> Store:
+    """A fresh store on each backend (embedded and PostgreSQL): the records contract."""
+    return backend.open()  # type: ignore[no-any-return]
 
 
 def _new(

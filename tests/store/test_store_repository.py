@@ -20,11 +20,16 @@ from runtime.store.embedded.indexes import OrderedIndex
 Factory = Callable[[], Store]
 
 
-@pytest.fixture(params=["disk", "memory"])
+@pytest.fixture(params=["disk", "memory", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    s = open_store(tmp_path / "db") if request.param == "disk" else open_memory_store()
+    if request.param == "postgresql":
+        from runtime.store.postgres.store import open_pg_store
+
+        s: Any = open_pg_store(request.getfixturevalue("pg_url"))
+    else:
+        s = open_store(tmp_path / "db") if request.param == "disk" else open_memory_store()
     request.addfinalizer(s.close)
-    return s
+    return s  # type: ignore[no-any-return]
 
 
 def test_store_satisfies_repository_protocol(store: Store) -> None:

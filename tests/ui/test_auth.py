@@ -91,9 +91,10 @@ def test_deactivated_user_cannot_sign_in(monkeypatch: pytest.MonkeyPatch) -> Non
 
 @pytest.mark.parametrize(("roles", "prop", "caps", "props"), [
     (("front-desk",), "taoyuan-village", {"staff"}, ("taoyuan-village",)),
-    (("office-manager",), "taoyuan-village", {"staff", "administer", "train", "dashboard"},
-     ("taoyuan-village",)),
-    (("quality-officer",), None, {"staff", "dashboard", "all_properties"}, None),
+    (("office-manager",), "taoyuan-village",
+     {"staff", "administer", "train", "dashboard", "control"}, ("taoyuan-village",)),
+    # control (the versions page): every role named in document-control
+    (("quality-officer",), None, {"staff", "dashboard", "all_properties", "control"}, None),
 ])
 def test_capabilities_come_from_company_access(hb, roles, prop, caps, props) -> None:  # type: ignore[no-untyped-def]
     c = auth.capabilities(auth.User("u", "u", roles, prop), hb)
@@ -113,7 +114,7 @@ def test_require_refuses_anonymous() -> None:
 
 
 @pytest.mark.parametrize(("value", "masked"), [
-    ("13812345678", "138******78"), ("0510-85123456", "051********56"), ("12345", "1**45"),
+    ("13812345678", "138****5678"), ("0510-85123456", "051******3456"), ("12345", "1***5"),
     ("1234", "****"), ("", ""), (None, None),
 ])
 def test_mask(value: str | None, masked: str | None) -> None:
@@ -125,6 +126,6 @@ def test_mask_record_follows_role_flag(hb) -> None:  # type: ignore[no-untyped-d
     data = {"phone": "13812345678", "complainant": "张三"}
     quality = auth.capabilities(auth.User("q", "q", ("quality-officer",), None), hb)
     clerk = auth.capabilities(auth.User("c", "c", ("front-desk",), "taoyuan-village"), hb)
-    assert auth.mask_record(data, form, quality)["phone"] == "138******78"
+    assert auth.mask_record(data, form, quality)["phone"] == "138****5678"
     assert auth.mask_record(data, form, quality)["complainant"] == "张三"
     assert auth.mask_record(data, form, clerk) == data

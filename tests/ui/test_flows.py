@@ -13,6 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.ui.conftest import open_page, sign_in
 
+# The UI contract: every flow runs on the embedded store and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend")
+
 START = "start_complaint-handling"
 KINDS = ("text_input", "text_area", "radio", "selectbox", "checkbox", "toggle", "number_input",
          "time_input")
@@ -69,7 +72,7 @@ def case(case_id: str) -> Any:
 
 def log_text(at: AppTest) -> str:
     """Every table on the page as text (clocks, data, case log)."""
-    return "".join(d.value.to_string() for d in at.dataframe)
+    return "".join(d.value.to_string() for d in [*at.dataframe, *at.table])
 
 
 # ---- Taoyuan: service problem explained on the spot, call-back record blocks closing -------
@@ -106,8 +109,9 @@ def test_service_complaint_explained_on_the_spot_closes_after_the_callback_recor
 def test_case_log_shows_titles_not_rule_ids() -> None:
     cid = file_complaint("frontdesk.taoyuan")
     at = open_page(sign_in("assistant.taoyuan"), "case", case_id=cid)
-    log = at.dataframe[-1].value.to_string()
+    log = at.table[-1].value.to_string()
     assert "立案：投诉处理流程 v1.2.0" in log
+    assert "陈晓燕（前台接待）" in log  # who: the person and role title, not the username
     assert "→ 客户助理" in log and "→ customer-assistant" not in log
     assert "receive 接待投诉" not in log and "「接待投诉" in log
 

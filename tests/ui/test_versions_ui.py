@@ -86,8 +86,18 @@ def test_bad_input_is_refused_field_by_field(fields: dict[str, str], message: st
         assert at.text_input(key=f"newprop_{name}").value == value
 
 
+def test_a_property_account_may_not_create_another_property() -> None:
+    at = open_page(sign_in("admin.taoyuan"), "newprop")
+    _fill(at, id="east-garden", title="东园")
+    assert not at.exception
+    assert any("只能修改本管理处的文件" in e and "east-garden" in e for e in texts(at, "error"))
+    assert _drafts().all() == []  # refused before any draft was made
+
+
 def test_property_created_in_the_app_goes_through_document_control_and_goes_live() -> None:
-    admin = open_page(sign_in("admin.taoyuan"), "newprop")
+    # A new property is a company-level decision: 综合部 (company) drafts, 品质部 reviews,
+    # the deputy general manager approves — three people.
+    admin = open_page(sign_in("general"), "newprop")
     admin.number_input(key="newprop_hc_front-desk").set_value(3)
     admin.number_input(key="newprop_hc_customer-assistant").set_value(0)
     _fill(admin, id="east-garden", title="东园管理处", address="深圳市东园路1号",
@@ -100,7 +110,7 @@ def test_property_created_in_the_app_goes_through_document_control_and_goes_live
 
     repo = _drafts()
     [draft] = repo.all()
-    assert draft.title == "新建东园管理处" and draft.created_by == "admin.taoyuan"
+    assert draft.title == "新建东园管理处" and draft.created_by == "general"
     assert repo.check(draft) == []
     prop = yaml.safe_load((draft.rules / "properties/east-garden/property.yaml").read_text())
     assert prop["address"] == "深圳市东园路1号"
@@ -116,15 +126,20 @@ def test_property_created_in_the_app_goes_through_document_control_and_goes_live
     # the written YAML is shown
     assert any("12h" in c for c in texts(admin, "code"))
 
-    trainer = open_page(sign_in("trainer.taoyuan"), "versions", versions_draft=draft.id)
+    trainer = open_page(admin, "versions", versions_draft=draft.id)
     assert not trainer.exception, trainer.exception
     # what the draft changes, before anyone approves it
     assert "- 东园管理处: 新增管理处" in texts(trainer, "markdown")
     assert any("+overlays:" in c for c in texts(trainer, "code"))
+    assert "影响: 东园管理处" in " ".join(texts(trainer, "markdown"))
     trainer.button(key="versions_submit").click().run()
-    trainer.button(key="versions_review").click().run()
     assert not trainer.exception and not texts(trainer, "error"), texts(trainer, "error")
-    manager = open_page(sign_in("admin.taoyuan"), "versions", versions_draft=draft.id)
+    trainer.button(key="versions_review").click().run()  # the drafter may not review
+    assert any("编制了此草稿" in e for e in texts(trainer, "error")), texts(trainer, "error")
+    reviewer = open_page(sign_in("quality"), "versions", versions_draft=draft.id)
+    reviewer.button(key="versions_review").click().run()
+    assert not reviewer.exception and not texts(reviewer, "error"), texts(reviewer, "error")
+    manager = open_page(sign_in("gm"), "versions", versions_draft=draft.id)
     manager.button(key="versions_approve").click().run()
     manager.text_input(key="versions_comment").input("新项目进场")
     manager.button(key="versions_publish").click().run()
@@ -142,7 +157,7 @@ def test_property_created_in_the_app_goes_through_document_control_and_goes_live
 
 
 def test_second_property_with_the_same_id_into_the_same_draft_is_refused() -> None:
-    at = open_page(sign_in("admin.taoyuan"), "newprop")
+    at = open_page(sign_in("general"), "newprop")
     _fill(at, id="east-garden", title="东园")
     [draft] = _drafts().all()
     at.selectbox(key="newprop_draft").set_value(draft.id)

@@ -7,11 +7,11 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from runtime.errors import HandbookError, PermissionDenied, RuleErrors
-from runtime.store import open_memory_store
 from runtime.versions import VersionRepo
 from runtime.versions.acks import create_tasks, plan_tasks, progress
 from runtime.versions.diff import diff_trees
@@ -19,9 +19,10 @@ from runtime.versions.drafts import Actor, Conflict, Drafts
 from runtime.versions.newprop import NewProperty, write_new_property
 from tests.conftest import ROOT
 
-DRAFTER = Actor("zhang", ("service-centre-supervisor",))
-REVIEWER = Actor("li", ("general-affairs-supervisor",))
-APPROVER = Actor("wang", ("office-manager",))
+# PROC is a company rule: company-level accounts review (品质部) and approve (副总经理) it.
+DRAFTER = Actor("zhang", ("general-affairs-supervisor",))
+REVIEWER = Actor("li", ("quality-officer",))
+APPROVER = Actor("wang", ("deputy-general-manager",))
 CLERK = Actor("chen", ("front-desk",))
 PROC = "rules/company/procedures/complaint-handling.yaml"
 NOW = datetime(2026, 11, 23, 10, 0)
@@ -171,7 +172,10 @@ def test_cli_diff_prints_one_sentence(env: tuple[VersionRepo, Drafts]) -> None:
     assert "24小时内处理" in out[0] and "从 24小时 改为 12小时" in out[0]
 
 
-def test_acknowledgements_only_for_touched_roles(env: tuple[VersionRepo, Drafts]) -> None:
+def test_acknowledgements_only_for_touched_roles(
+    env: tuple[VersionRepo, Drafts], backend: Any
+) -> None:
+    """Read tasks on each store backend (embedded and PostgreSQL)."""
     repo, drafts = env
     draft = drafts.create("v2", "zhang")
     _change_callback_delay(drafts, draft)
@@ -186,7 +190,7 @@ def test_acknowledgements_only_for_touched_roles(env: tuple[VersionRepo, Drafts]
     ]
     tasks = plan_tasks(b.number, changes, users, NOW)
     assert [t["username"] for t in tasks] == ["assistant1"]
-    store = open_memory_store()
+    store = backend.open()
     assert create_tasks(store, b.number, changes, users, NOW) == 1
     assert create_tasks(store, b.number, changes, users, NOW) == 0  # idempotent
     assert progress(store, b.number) == {"customer-assistant": {"done": [], "open": ["assistant1"]}}

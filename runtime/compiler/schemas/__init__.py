@@ -480,6 +480,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "drafted-by": _s("可编制的岗位 id", **IDLIST),
                     "reviewed-by": _s("可审核的岗位 id", **IDLIST),
                     "approved-by": _s("可批准的岗位 id", **IDLIST),
+                    "company-rules": _obj(
+                        "涉及公司通用规则的草稿: 由公司级账号中这些岗位审核、批准",
+                        {
+                            "reviewed-by": _s("公司规则变更的审核岗位 id", **IDLIST),
+                            "approved-by": _s("公司规则变更的批准岗位 id", **IDLIST),
+                        },
+                    ),
+                    "may-combine": _s("可在同一草稿兼任编制/审核/批准的岗位 id "
+                                      "(默认三者须为不同的人)", **IDLIST),
                 },
                 ["drafted-by", "reviewed-by", "approved-by"],
             ),

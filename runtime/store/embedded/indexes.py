@@ -7,9 +7,9 @@ written to disk, so the data files stay the only source of truth.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from runtime.errors import StoreError
 
@@ -259,6 +259,33 @@ class OrderedIndex:
         )
         return ids
 
+    def descending(self) -> Iterator[int]:
+        """Ids from the highest key down (ties: higher id first); lazily, for paging.
+
+        A merge replaces the arrays rather than mutating them, so a write during the
+        iteration cannot disturb it (the caller holds the read lock anyway).
+        """
+        if self._recent or self._stale:
+            self._merge()
+        sids = self._sids
+        for pos in range(len(sids) - 1, -1, -1):
+            yield sids[pos]
+
+
+class Derived(Protocol):
+    """An index computed from whole documents (text, tallies), kept in step like the others."""
+
+    field: None
+
+    def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Index every document at once."""
+
+    def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
+        """Index one document."""
+
+    def remove(self, doc_id: int, doc: Mapping[str, Any]) -> None:
+        """Forget one document (as it was when indexed)."""
+
 
 class IndexSet:
     """All indexes of one table. Each is built on its first query, then kept in step.
@@ -267,12 +294,24 @@ class IndexSet:
     process costs nothing, neither at open nor on writes.
     """
 
-    __slots__ = ("_live", "eq", "ordered")
+    __slots__ = ("_live", "derived", "eq", "ordered")
 
     def __init__(self, eq_fields: Iterable[str], ordered_fields: Iterable[str]) -> None:
         self.eq = {f: EqIndex(f) for f in eq_fields}
         self.ordered = {f: OrderedIndex(f) for f in ordered_fields}
-        self._live: list[EqIndex | OrderedIndex] = []  # the built ones
+        self.derived: dict[str, Derived] = {}
+        self._live: list[EqIndex | OrderedIndex | Derived] = []  # the built ones
+
+    def derived_index(self, name: str, factory: Callable[[], Any],
+                      docs: Mapping[int, Mapping[str, Any]]) -> Any:
+        """The derived index `name` (made by `factory` and built now on first use)."""
+        index = self.derived.get(name)
+        if index is None:
+            index = factory()
+            index.build(docs)
+            self.derived[name] = index
+            self._live.append(index)
+        return index
 
     def eq_index(self, field: str, docs: Mapping[int, Mapping[str, Any]]) -> EqIndex | None:
         """The equality index on `field` (built now if needed), or None if not indexed."""
@@ -305,10 +344,15 @@ class IndexSet:
     def reset(self) -> None:
         """Forget every built index (the documents were replaced wholesale)."""
         self._live = []
+        self.derived = {}
 
     def replace(self, doc_id: int, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         """Re-index a changed document, touching only indexes whose field changed."""
         for index in self._live:
+            if index.field is None:  # derived from the whole document
+                index.remove(doc_id, old)
+                index.add(doc_id, new)
+                continue
             a, b = get_path(old, index.field), get_path(new, index.field)
             if type(a) is not type(b) or a != b:
                 index.remove(doc_id, old)

@@ -7,13 +7,14 @@ Documents go in as JSON-able mappings and come out as fresh dicts with two extra
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from runtime.errors import ConflictError, NotFound, StoreError
+from runtime.store.embedded import pages
 from runtime.store.embedded.indexes import (
     MISSING,
     OrderedIndex,
@@ -30,6 +31,16 @@ from runtime.store.embedded.journal import (
     check_table_name,
 )
 from runtime.store.embedded.tiny import JournalDB, JournalTable, clone
+from runtime.store.pages import (
+    CALLBACK_FORM,
+    CASES,
+    PAGE_SIZE,
+    RECORDS,
+    TASKS,
+    CaseCounts,
+    MonthlyReport,
+    Page,
+)
 from runtime.store.repository import RESERVED, Criteria, Doc, DocId, iso
 
 
@@ -289,6 +300,88 @@ class Store:
     def ensure_index(self, table: str, field: str, *, ordered: bool = False) -> None:
         """Index a field for this process (equality, or ordered for range queries)."""
         self.journal.ensure_index(check_table_name(table), field, ordered)
+
+    # -- page queries (Repository; semantics in runtime/store/pages.py) ----------------
+    def open_tasks(
+        self,
+        *,
+        roles: Collection[str],
+        user: str | None,
+        properties: Collection[str | None],
+        now: datetime,
+        soon: timedelta = timedelta(hours=4),
+        kind: str | None = None,
+        offset: int = 0,
+        limit: int | None = PAGE_SIZE,
+    ) -> Page:
+        """我的待办 from the open tasks only (see Repository.open_tasks)."""
+        with self.journal.read_lock():
+            return pages.open_tasks(
+                self.journal.state(TASKS), _export, roles=roles, user=user,
+                properties=properties, now=now, soon=soon, kind=kind, offset=offset,
+                limit=limit)
+
+    def search_cases(
+        self,
+        *,
+        properties: Collection[str | None],
+        text: str | None = None,
+        status: str | None = None,
+        procedures: Collection[str] | None = None,
+        personal: bool = False,
+        offset: int = 0,
+        limit: int | None = PAGE_SIZE,
+    ) -> Page:
+        """Cases newest first, by indexes and the text index (see Repository.search_cases)."""
+        with self.journal.read_lock():
+            return pages.search_cases(
+                self.journal.state(CASES), properties=properties, text=text, status=status,
+                procedures=procedures, personal=personal, offset=offset, limit=limit)
+
+    def search_records(
+        self,
+        *,
+        properties: Collection[str | None],
+        text: str | None = None,
+        form_id: str | None = None,
+        include_voided: bool = False,
+        personal: bool = False,
+        offset: int = 0,
+        limit: int | None = PAGE_SIZE,
+    ) -> Page:
+        """Records newest first (see Repository.search_records)."""
+        with self.journal.read_lock():
+            return pages.search_records(
+                self.journal.state(RECORDS), _export, properties=properties, text=text,
+                form_id=form_id, include_voided=include_voided, personal=personal,
+                offset=offset, limit=limit)
+
+    def case_counts(
+        self,
+        *,
+        properties: Collection[str | None],
+        now: datetime,
+        month: date | None = None,
+    ) -> list[CaseCounts]:
+        """Dashboard counts from kept tallies (see Repository.case_counts)."""
+        with self.journal.read_lock():
+            return pages.case_counts(self.journal.state(CASES), properties=properties,
+                                     now=now, month=month)
+
+    def monthly_report(
+        self,
+        *,
+        properties: Collection[str | None],
+        month: date,
+        procedures: Collection[str],
+        callback_form: str = CALLBACK_FORM,
+    ) -> MonthlyReport:
+        """The month's report from the month's documents only (see Repository)."""
+        with self.journal.read_lock():
+            j = self.journal
+            return pages.monthly_report(
+                j.state(CASES), j.state(TASKS), j.state(RECORDS), properties=properties,
+                month=month, procedures=procedures, callback_form=callback_form)
 
     # -- maintenance -----------------------------------------------------------------
     def compact(self) -> None:

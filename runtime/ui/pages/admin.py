@@ -12,13 +12,17 @@ from runtime import auth
 from runtime.compiler import model as m
 from runtime.errors import HandbookError, RuleError, RuleErrors, StaleBase
 from runtime.ui import context as ctx
+from runtime.ui import control as control_ui
+from runtime.ui.control import show_errors
 from runtime.ui.drafts import safe_relpath, tree_files, validate_with
 from runtime.ui.main import goto
 from runtime.ui.rebase import rebase_panel
 from runtime.versions import VersionInfo
 from runtime.versions import acks as read_tasks
+from runtime.versions.control import Actor, ControlDenied
 from runtime.versions.diff import diff_trees
-from runtime.versions.drafts import TRANSITIONS, Actor, Conflict, Draft
+from runtime.versions.drafts import TRANSITIONS, Conflict, Draft
+from runtime.versions.gate import blocking
 
 _MONO = "<style>.stTextArea textarea {font-family: ui-monospace, Menlo, Consolas, monospace; " \
         "font-size: 13px; line-height: 1.45;}</style>"
@@ -87,28 +91,12 @@ def _numbered(text: str, lines: set[int]) -> str:
     return "\n".join(out)
 
 
-def show_errors(errors: list[RuleError], focus: str | None, text: str | None = None) -> None:
-    """Every error, those of the edited file first, each at its line with the line's text."""
-    if not errors:
-        st.success(ctx.tr("app.editor.valid"))
-        return
-    own = [e for e in errors if e.file == focus]
-    other = [e for e in errors if e.file != focus]
-    st.error(ctx.tr("app.editor.invalid", n=len(errors), own=len(own)))
-    source = text.splitlines() if text is not None else []
-    for e in own + other:
-        line = source[e.line - 1].strip() if e.file == focus and 0 < e.line <= len(source) \
-            else ""
-        kind = st.warning if e.severity == "warning" else st.error
-        kind(f"{e.human()}  [{e.code}]" + (f"\n\n`{line}`" if line else ""))
-
-
 DRAFT_KEY = "editor_draft"
 NEW_DRAFT = ""
 
 
 def _actor(session: ctx.Session) -> Actor:
-    return Actor(session.user.username, session.user.roles)
+    return control_ui.actor(session)
 
 
 def draft_picker(session: ctx.Session, key: str, editable_only: bool = True) -> Draft | None:
@@ -123,10 +111,12 @@ def draft_picker(session: ctx.Session, key: str, editable_only: bool = True) -> 
         st.session_state[key] = pending
     if st.session_state.get(key) not in options:
         st.session_state[key] = options[0]
+    broken = {d.id for d in drafts if control_ui.has_errors(repo, d)}
     chosen = st.selectbox(ctx.tr("app.draft.pick"), options, key=key,
                           format_func=lambda i: ctx.tr("app.draft.new") if i == NEW_DRAFT
                           else f"{by_id[i].title} · {by_id[i].created_by} · "
-                          f"{ctx.tr('app.draft.state.' + by_id[i].state)}")
+                          f"{ctx.tr('app.draft.state.' + by_id[i].state)}"
+                          + (f" · {ctx.tr('control.has_errors')}" if i in broken else ""))
     if chosen != NEW_DRAFT:
         return by_id[chosen]
     cols = st.columns([3, 1])
@@ -175,21 +165,35 @@ def editor_page() -> None:
     do_save = cols[1].button(ctx.tr("app.editor.save"), type="primary", key="editor_save")
     errors: list[RuleError] | None = None
     if do_check or do_save:
-        errors = validate_with({rel: text}, rules_dir=draft.rules, forms_dir=draft.forms)
+        # The one check: the same list submit and publish will give, version bumps included.
+        errors = validate_with({rel: text}, rules_dir=draft.rules, forms_dir=draft.forms,
+                               live=repo.versions.current())
     if do_save:
         try:
-            new_hash = repo.save(draft, rel, text, base_hash, session.user.username)
+            new_hash = repo.save(draft, rel, text, base_hash, _actor(session))
         except Conflict as exc:
             st.error(ctx.tr("app.editor.conflict", path=exc.saved_as))
             st.code(exc.diff or "", language="diff")
+        except ControlDenied as exc:  # a property account editing another's file: why
+            st.error(exc.text(ctx.lang()))
+            errors = None
         except HandbookError as exc:
             st.error(str(exc))
         else:
             st.session_state[base_key] = new_hash
-            st.success(ctx.tr("app.editor.saved", draft=draft.title))
+            bad = blocking(errors or [])
+            if bad:  # saved (work is never lost), but never a green "saved" above errors
+                st.warning(ctx.tr("control.saved_with_errors", draft=draft.title, n=len(bad)))
+            else:
+                st.success(ctx.tr("app.editor.saved", draft=draft.title))
     if errors is not None:
-        show_errors(errors, rel, text)
+        show_errors(errors, rel, text, draft=draft, key="editor_errors")
     bad_lines = {e.line for e in errors or [] if e.file == rel}
+    focus = st.session_state.get(control_ui.EDIT_LINE)
+    if isinstance(focus, dict) and focus.get("file") == rel and errors is None:
+        # Opened from an error's "open line" button: mark that line.
+        st.info(ctx.tr("control.line_focus", line=focus["line"]))
+        bad_lines = {int(focus["line"])}
     with preview.container(height=520):
         if bad_lines:  # mark the lines with errors (▶) in the numbered view
             st.code(_numbered(text, bad_lines), language=None)
@@ -199,7 +203,7 @@ def editor_page() -> None:
 
 def versions_page() -> None:
     """版本与发布: published versions, and each draft's way through 编制 → 审核 → 批准 → 发布."""
-    session = ctx.guard("administer")
+    session = ctx.guard("control")  # administrators and every document-control role
     st.title(ctx.tr("app.page.versions"))
     repo = ctx.drafts()
     versions = repo.versions.all()
@@ -207,7 +211,9 @@ def versions_page() -> None:
     st.dataframe([{ctx.tr("app.col.version"): v.number,
                    ctx.tr("app.versions.live"): "✓" if v.number == live else "",
                    ctx.tr("app.col.when"): v.published_at, ctx.tr("app.col.who"): v.published_by,
-                   ctx.tr("app.versions.message"): v.message} for v in versions],
+                   ctx.tr("app.versions.message"): v.message,
+                   ctx.tr("control.steps"): control_ui.version_header(v.approvals, "")}
+                  for v in versions],
                  hide_index=True, width="stretch")
     # Imported here: versions_ui uses this module's helpers (show_errors) in turn.
     from runtime.ui.pages import versions_ui
@@ -218,14 +224,22 @@ def versions_page() -> None:
     draft = draft_picker(session, "versions_draft", editable_only=False)
     if draft is None:
         return
-    st.dataframe([{ctx.tr("app.col.when"): h.get("at", ""), ctx.tr("app.col.who"): h.get("by"),
+    st.dataframe([{ctx.tr("app.col.when"): h.get("at", ""),
+                   ctx.tr("app.col.who"): h.get("name") or h.get("by"),
+                   ctx.tr("app.role"): control_ui.role_name(str(h.get("role") or "")),
                    ctx.tr("app.col.event"): h.get("action"),
                    ctx.tr("app.versions.comment"): h.get("comment") or h.get("file", "")}
                   for h in draft.history], hide_index=True, width="stretch")
+    affects = control_ui.affects_text(repo.scope(draft), draft)
+    if affects:
+        st.markdown(f"**{affects}**")
+    errors = repo.check(draft) if draft.state not in ("published", "withdrawn") else []
+    if blocking(errors):  # 有错误, with the same list the editor and submit show
+        st.error(ctx.tr("control.draft_errors", n=len(blocking(errors))))
     versions_ui.draft_changes(repo, draft)
     rebase_panel(repo, draft, session.user.username)
     if st.button(ctx.tr("app.versions.check"), key="versions_check"):
-        show_errors(repo.check(draft), None)
+        show_errors(errors, None, draft=draft, key="versions_errors")
     actions = [a for a, (needs, _to, _duty) in TRANSITIONS.items() if draft.state in needs]
     if not actions:
         return
@@ -237,10 +251,12 @@ def versions_page() -> None:
             try:
                 repo.act(draft, action, _actor(session), comment)
             except RuleErrors as exc:
-                show_errors(exc.errors, None)
+                show_errors(exc.errors, None, draft=draft, key="versions_refused")
+            except ControlDenied as exc:  # wrong role, person or scope: why, in the user's language
+                st.error(exc.text(ctx.lang()))
             except StaleBase as exc:  # another version went live: the rebase panel offers it
                 st.error(ctx.tr("app.rebase.stale", base=exc.base, live=exc.live, versions=""))
-            except HandbookError as exc:  # wrong role or state: refused with the reason
+            except HandbookError as exc:  # refused with the reason
                 st.error(str(exc))
             else:
                 if action == "publish":
@@ -434,6 +450,8 @@ def users_page() -> None:
                              value=existing.active if existing else True)
         password = st.text_input(ctx.tr("app.login.password"), type="password",
                                  help=ctx.tr("app.users.password_help"))
+        phone = st.text_input(ctx.tr("ws.users.phone"), value=existing.phone if existing else "")
+        email = st.text_input(ctx.tr("ws.users.email"), value=existing.email if existing else "")
         saved = st.form_submit_button(ctx.tr("app.save"), type="primary")
     if saved:
         if prop not in props or (existing is not None and existing not in all_users):
@@ -445,12 +463,18 @@ def users_page() -> None:
             return
         user = auth.User(existing.username if existing else username.strip(),
                          name.strip() or username.strip(), tuple(roles), prop,
-                         active=active, demo=existing.demo if existing else False)
+                         active=active, demo=existing.demo if existing else False,
+                         phone=phone.strip(), email=email.strip())
         if existing:
             user = replace(user, password_hash=existing.password_hash)
         try:
             directory.save(user, password or None)
         except ValueError as exc:
-            st.error(ctx.tr("app.users.invalid", reason=str(exc)))
+            reason = ctx.tr("ws.users.email_invalid") if "email" in str(exc) else str(exc)
+            st.error(ctx.tr("app.users.invalid", reason=reason))
         else:
             st.success(ctx.tr("app.users.saved", name=user.username))
+            # Deactivated or given a new password: every open session ends now.
+            if existing is not None and (not active or password) and \
+                    ctx.session_store().revoke_user(user.username):
+                    st.info(ctx.tr("ws.users.sessions_ended", name=user.name))

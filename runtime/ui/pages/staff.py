@@ -21,6 +21,7 @@ from runtime.ui.casework import (
     FLASH_KEY,
     error_text,
     form_context,
+    next_text,
     now,
     step_form,
     step_title,
@@ -73,8 +74,10 @@ def tasks_page() -> None:
             c[0].markdown(badge(status))
             prop = hb0.properties.get(task.property or "")
             where = ctx.title_of(prop.meta) if prop else ""
+            # The property's own title for the role (中兴: 值班员 (管理处、消防控制中心)).
             c[1].markdown(f"**{task.title}**  \n{ctx.tr('app.task.kind.' + task.kind)} · "
-                          f"{ctx.role_title(hb0, task.role or '')} · {where}")
+                          f"{ctx.role_title(ctx.handbook(task.property), task.role or '')}"
+                          f" · {where}")
             if task.due_at:
                 left = (task.due_at - at).total_seconds() / 60
                 colour = "red" if status == "overdue" else "orange" if status == "due_soon" \
@@ -182,11 +185,11 @@ def start_form(session: ctx.Session, hb: m.Handbook, pid: str | None, proc: m.Pr
     except HandbookError as exc:
         st.error(error_text(exc, hb, proc))
         return
-    assignee = ctx.role_title(hb, case.role or "") if case.step else ctx.tr("app.case.closed")
     st.session_state[CASE_KEY] = case.id
     # A clean form for the next caller; the confirmation survives the rerun as a flash.
     reset_form(key)
-    st.session_state[FLASH_KEY] = ctx.tr("app.start.done", number=case.number, assignee=assignee)
+    st.session_state[FLASH_KEY] = ctx.tr("ws.start.done", number=case.number,
+                                         next=next_text(hb, case, at))
     st.rerun()
 
 

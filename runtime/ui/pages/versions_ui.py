@@ -16,8 +16,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 from runtime.errors import HandbookError
 from runtime.ui import context as ctx
+from runtime.ui import control as control_ui
 from runtime.ui.main import goto
 from runtime.versions import VersionInfo
+from runtime.versions.control import ControlDenied, check_edit
 from runtime.versions.diff import (
     Change,
     diff_trees,
@@ -280,10 +282,17 @@ def new_property_page() -> None:
         _show_field_errors(errors, {lim.key: lim for lim in limits}, slots)
         return
     try:
+        # Refused before a draft is created: a new property is a company-level decision.
+        check_edit(control_ui.actor(session), f"rules/properties/{spec.id}/property.yaml",
+                   None, "")
         draft = repo.get(chosen) if chosen != NEW else repo.create(
             draft_title or ctx.tr("app.newprop.draft_default", title=spec.title),
             session.user.username)
-        files = write_new_property(repo, draft, spec, session.user.username)
+        files = write_new_property(repo, draft, spec, session.user.username,
+                                   control_ui.actor(session))
+    except ControlDenied as exc:  # a property's account: a new property is a company decision
+        st.error(exc.text(ctx.lang()))
+        return
     except HandbookError as exc:  # e.g. the chosen draft already has this property
         st.error(ctx.tr("app.newprop.write_failed", reason=str(exc)))
         return
@@ -294,7 +303,7 @@ def new_property_page() -> None:
 
 def _show_written(repo: Drafts) -> None:
     """The files the last submit wrote, the draft's check result and the way on."""
-    from runtime.ui.pages.admin import show_errors
+    from runtime.ui.control import show_errors
 
     done = st.session_state.get(DONE_KEY)
     if not done:
@@ -313,4 +322,4 @@ def _show_written(repo: Drafts) -> None:
             st.markdown(f"`{rel}`")
             st.code(text, language="yaml", line_numbers=True)
         if draft.state == "draft":
-            show_errors(repo.check(draft), None)
+            show_errors(repo.check(draft), None, draft=draft, key="newprop_errors")
