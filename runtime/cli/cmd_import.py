@@ -11,7 +11,6 @@ from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES
 from runtime.importer import KINDS, ImportFailed, preview, read_source, validate, write_drafts
 from runtime.importer.writer import SCHEMA_DIR
 
-
 NOTHING = 3  # exit code: no role, procedure or schedule recognised
 
 

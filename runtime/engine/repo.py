@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from runtime.compiler import model as m
 from runtime.engine.state import Case, Task
 from runtime.errors import ConflictError, NotFound
+from runtime.store.pages import PAGE_SIZE, URGENCIES, Page, task_visible, urgency
 
 
 @runtime_checkable
@@ -52,6 +53,13 @@ class CaseRepository(Protocol):
                    user: str | None = None, status: str | None = None,
                    kind: str | None = None, case_id: str | None = None) -> list[Task]:
         """Tasks matching every given filter; `roles` matches a task owned by any of them."""
+        ...
+
+    def open_tasks(self, *, roles: Collection[str], user: str | None,
+                   properties: Collection[str | None], now: datetime,
+                   soon: timedelta = timedelta(hours=4), kind: str | None = None,
+                   offset: int = 0, limit: int | None = PAGE_SIZE) -> tuple[list[Task], Page]:
+        """我的待办 (see runtime.store.Repository.open_tasks): the page's tasks and the page."""
         ...
 
     def add_record(self, form: m.Form, data: Mapping[str, Any], *, case: Case,
@@ -162,6 +170,26 @@ class MemoryRepository:
         return [Task.from_dict(t.to_dict()) for t in self.tasks.values()
                 if task_matches(t, property=property, roles=roles, user=user, status=status,
                                 kind=kind, case_id=case_id)]
+
+    def open_tasks(self, *, roles: Collection[str], user: str | None,
+                   properties: Collection[str | None], now: datetime,
+                   soon: timedelta = timedelta(hours=4), kind: str | None = None,
+                   offset: int = 0, limit: int | None = PAGE_SIZE) -> tuple[list[Task], Page]:
+        """The store's open_tasks semantics over the dicts (tests, scenarios)."""
+        wanted, props, soon_s = frozenset(roles), set(properties), soon.total_seconds()
+        counts = dict.fromkeys(URGENCIES, 0)
+        found = []
+        for t in self.tasks.values():
+            doc = t.to_dict()
+            if (t.property in props and (kind is None or t.kind == kind)
+                    and task_visible(doc, wanted, user)):
+                counts[urgency(doc["due_at"], now, soon_s)] += 1
+                found.append(t)
+        found.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.key))
+        end = None if limit is None else offset + limit
+        shown = [Task.from_dict(t.to_dict()) for t in found[offset:end]]
+        page = Page(tuple(t.to_dict() for t in shown), len(found), offset, limit, counts)
+        return shown, page
 
     def add_record(self, form: m.Form, data: Mapping[str, Any], *, case: Case,
                    ruleset_hash: str, at: datetime, by: str | None) -> str:

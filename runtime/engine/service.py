@@ -23,6 +23,7 @@ from runtime.engine.rules import Rules, actors_of
 from runtime.engine.state import Case, Event, Outcome, Task, local
 from runtime.errors import ConflictError, EngineError, FormValidationError
 from runtime.forms.validation import check as check_form
+from runtime.store.pages import PAGE_SIZE, Page
 
 HandbookFor = Callable[[str | None], m.Handbook]
 ProcedureFor = Callable[[Case], m.Procedure]
@@ -73,6 +74,9 @@ class Engine:
                  procedure_for: ProcedureFor | None = None) -> None:
         self.repo = repo
         self.handbook_for = handbook_for
+        bind = getattr(repo, "bind_rules", None)
+        if bind is not None:  # the store repository marks personal case fields for search
+            bind(handbook_for)
         self.procedure_for: ProcedureFor = procedure_for or self.current_procedure
 
     # ---------------------------------------------------------------- rules
@@ -395,6 +399,18 @@ class Engine:
         far = datetime.max
         views.sort(key=lambda v: (v.task.due_at or far, v.task.key))
         return views
+
+    def task_page(self, now: datetime, *, roles: Iterable[str], user: str | None,
+                  properties: Iterable[str | None], kind: str | None = None,
+                  offset: int = 0, limit: int | None = PAGE_SIZE,
+                  soon: timedelta = timedelta(hours=4)) -> tuple[list[TaskView], Page]:
+        """我的待办, one page: open tasks of `roles` (unassigned or the user's) in `properties`,
+        most urgent first, with the total and urgency counts of every match (the page)."""
+        now = local(now)
+        tasks, page = self.repo.open_tasks(roles=tuple(roles), user=user,
+                                           properties=tuple(properties), now=now, soon=soon,
+                                           kind=kind, offset=offset, limit=limit)
+        return [TaskView(t, urgency(t, now, soon)) for t in tasks], page
 
     def complete_task(self, key: str, now: datetime, user: str | None = None,
                       note: str | None = None) -> Task:

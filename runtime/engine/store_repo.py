@@ -4,19 +4,24 @@ Tables: `cases` (one document per case; the store's id is the case id), `tasks` 
 the engine's deterministic `key`, so re-running the scheduler never duplicates) and
 `case_numbers` (one counter per number prefix and year). Records go through
 `runtime.store.records.create_record` with the case id in `case_id`.
+
+Case documents also carry what the page queries index (runtime/store/pages.py): `due_at`
+(the current step's deadline), `breached` (a clock ever breached) and `personal` (the
+personal fields of the case form, once the engine has bound the rules with `bind_rules`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from runtime.compiler import model as m
 from runtime.engine.state import Case, Task
 from runtime.errors import NotFound
 from runtime.store import Repository
+from runtime.store.pages import PAGE_SIZE, Page
 from runtime.store.records import create_record, edit_record
 
 CASES = "cases"
@@ -25,8 +30,24 @@ NUMBERS = "case_numbers"
 _ENGINE = "engine"  # `by` of bookkeeping writes the engine makes on its own
 
 
+def doc_time(at: datetime | None) -> str | None:
+    """Stored ISO text of an engine time (None stays None)."""
+    return at.isoformat(timespec="seconds") if at is not None else None
+
+
 def _stamp(at: datetime | None = None) -> str:
     return (at or datetime.now()).isoformat(timespec="seconds")
+
+
+def personal_paths(form: m.Form | None) -> tuple[str, ...]:
+    """Form-spec paths of a form's personal fields, nested rows included (`workers[].id_no`)."""
+    if form is None:
+        return ()
+    from runtime.forms import form_spec
+
+    marked = set(form.personal_fields)
+    marked.update(spec.path for spec in form_spec(form).walk() if spec.personal)
+    return tuple(sorted(marked))
 
 
 class StoreRepository:
@@ -34,8 +55,20 @@ class StoreRepository:
 
     def __init__(self, store: Repository) -> None:
         self.store = store
+        self._handbook_for: Callable[[str | None], m.Handbook] | None = None
         store.ensure_index(TASKS, "key")
         store.ensure_index(CASES, "procedure_id")
+
+    def bind_rules(self, handbook_for: Callable[[str | None], m.Handbook]) -> None:
+        """Let saved cases name their personal fields (kept out of the general search)."""
+        self._handbook_for = handbook_for
+
+    def _case_personal(self, case: Case) -> list[str]:
+        if self._handbook_for is None:
+            return []
+        hb = self._handbook_for(case.property)
+        proc = hb.procedures.get(case.procedure_id)
+        return list(personal_paths(hb.forms.get(proc.form or "") if proc else None))
 
     # ---------------------------------------------------------------- cases
 
@@ -76,6 +109,10 @@ class StoreRepository:
         doc = case.to_dict()
         doc.pop("id")
         doc.pop("rev")
+        visit = case.current_visit
+        doc["due_at"] = doc_time(visit.due_at) if case.status == "open" and visit else None
+        doc["breached"] = any(e.type == "clock-breach" for e in case.events)
+        doc["personal"] = self._case_personal(case)
         saved = self.store.update(CASES, self._doc_id(case.id), doc, by=_ENGINE,
                                   at=_stamp(case.updated_at), expected_rev=expected_rev)
         return self._case(saved)
@@ -138,6 +175,15 @@ class StoreRepository:
                 out.append(t)
         return out
 
+    def open_tasks(self, *, roles: Collection[str], user: str | None,
+                   properties: Collection[str | None], now: datetime,
+                   soon: timedelta = timedelta(hours=4), kind: str | None = None,
+                   offset: int = 0, limit: int | None = PAGE_SIZE) -> tuple[list[Task], Page]:
+        """我的待办 from the store's page query: the tasks of the page and the page itself."""
+        page = self.store.open_tasks(roles=roles, user=user, properties=properties, now=now,
+                                     soon=soon, kind=kind, offset=offset, limit=limit)
+        return [Task.from_dict(d) for d in page.items], page
+
     # ---------------------------------------------------------------- records
 
     def add_record(self, form: m.Form, data: Mapping[str, Any], *, case: Case,
@@ -147,7 +193,7 @@ class StoreRepository:
             self.store, form_id=form.id, form_version=form.meta.version,
             ruleset_hash=ruleset_hash, property=case.property or "company",
             created_by=by or _ENGINE, data=data, number_prefix=form.number_prefix, at=at,
-            extra={"case_id": case.id})
+            extra={"case_id": case.id}, personal=personal_paths(form))
         return str(rec.id)
 
     def update_record(self, record_id: str, changes: Mapping[str, Any], *, at: datetime,

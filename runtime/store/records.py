@@ -39,6 +39,7 @@ _OWN = frozenset(
         "voided",
         "archived_at",
         "archived_by",
+        "personal",
         "updated_by",
         "updated_at",
     }
@@ -174,10 +175,13 @@ def create_record(
     status: str = "submitted",
     at: datetime | str | None = None,
     extra: Mapping[str, Any] | None = None,
+    personal: tuple[str, ...] | list[str] = (),
 ) -> Record:
     """Save a filled form as a new record with the next number `PREFIX-YYYY-NNNNNN`.
 
-    `extra` holds further top-level fields the runtime queries (case_id, kind, due_at...).
+    `extra` holds further top-level fields the runtime queries (case_id, kind, due_at...);
+    `personal` the form-spec paths of its personal fields (`phone`, `workers[].id_no`), kept
+    with the record so record search matches them only for callers who may see them.
     The number counter and the record are written in one transaction.
     """
     if not isinstance(number_prefix, str) or not number_prefix.strip():
@@ -207,6 +211,8 @@ def create_record(
             "voided": None,
             "archived_at": None,
         }
+        if personal:
+            doc["personal"] = [str(p) for p in personal]
         record_id = store.insert(RECORDS, doc)
         return Record.from_doc(store.get(RECORDS, record_id))
 
