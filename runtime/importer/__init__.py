@@ -17,6 +17,7 @@ import io
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -191,18 +192,26 @@ def preview(
     forms_dir: Path | str | None = None,
     effective: date | None = None,
     source: str = "",
+    progress: Callable[[str, float], None] | None = None,
 ) -> ImportResult:
     """Parse handbook text into draft rules without writing anything (the app's preview).
 
     `kind` narrows what is extracted (role, procedure, schedule; auto finds out). `property`
     scopes the drafts to a management office. Never raises on odd text: what cannot be placed
-    is returned in `unplaced` with its position.
+    is returned in `unplaced` with its position. `progress(stage, share)` is called as each
+    stage starts (the app's progress bar on long files).
     """
+
+    def step(stage: str, share: float) -> None:
+        if progress is not None:
+            progress(stage, share)
+
     if kind not in KINDS:
         raise ImportFailed(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
     registry = registry_for(rules_dir, forms_dir, property)
     if property and property not in registry.taken.get("property", set()):
         raise ImportFailed(f"unknown property {property!r}")
+    step("normalise", 0.05)
     original = text.replace("\r\n", "\n").replace("\r", "\n")
     # Recognise on Simplified text with the noise blanked; offsets are the source's.
     simplified = to_simplified(original)
@@ -210,6 +219,7 @@ def preview(
     text = blank(simplified, noise)
     ctx = Context(text, registry, property, source=original)
     identifiers = extract_control(ctx)
+    step("segment", 0.2)
     doc = segment(text)
     headings = [n for n in doc.walk() if n.kind == "heading"]
     for i, node in enumerate(headings):
@@ -233,6 +243,7 @@ def preview(
         if sched:
             schedules.append(sched)
             found.append("schedule")
+    step("roles", 0.4)
     if kind == "role" or (kind == "auto" and not schedules):
         # Line by line when the text has lines; a text copied as one long line (out of a
         # PDF or a web page) goes through the heading segmentation instead.
@@ -247,6 +258,7 @@ def preview(
                           "routine": r.routine, **r.extra})
         if roles:
             found.append("role")
+    step("procedures", 0.6)
     if kind == "procedure" or (kind == "auto" and not schedules
                                and looks_like_procedure(text, doc)):
         proc = extract_procedure(ctx, doc)
@@ -276,10 +288,12 @@ def preview(
             d.body["description"] = "; ".join(f"{k}: {v}" for k, v in identifiers.items())
     for view in (*roles, *procedures, *schedules):
         view.update(_restored({k: v for k, v in view.items() if k in _SHOWN}, restore))
+    step("drafts", 0.85)
     eff = effective or date.today()
     drafts = {file_name(d): render(d, property, eff, DEFAULT_PLACEMENT[d.kind], source)
               for d in ctx.documents}
     lines = ctx.coverage.lines
+    step("done", 1.0)
     return ImportResult(
         kind="mixed" if len(found) > 1 else found[0] if found else "none",
         structure=[_node_data(text, n, lines) for n in doc.roots],
