@@ -409,6 +409,32 @@ def check_expressions(v: View) -> Iterator[RuleError]:
                     pass
 
 
+def check_procedure_condition_limits(v: View) -> Iterator[RuleError]:
+    """Each procedure condition tried on an empty case: one that breaches a limit whatever
+    the data (`('x' * 10**9) == content`) is E054 at check time, not an error on a case."""
+    from runtime.errors import LimitExceeded
+
+    for proc in v.each("procedure", v.hb.procedures):
+        found: list[tuple[KeyPath, Condition | None]] = []
+        for step in proc.steps:
+            si = v.index("procedure", proc.id, "steps", step.id)
+            found += [(("steps", si, "next", j, "when"), t.when) for j, t in enumerate(step.next)]
+        for clock in proc.clocks:
+            found.append((("clocks", v.index("procedure", proc.id, "clocks", clock.id), "when"),
+                          clock.when))
+        for fu in proc.follow_ups:
+            found.append((("follow-ups", v.index("procedure", proc.id, "follow-ups", fu.id),
+                           "when"), fu.when))
+        for path, cond in found:
+            if cond is None:
+                continue
+            try:
+                cond.evaluate({})
+            except LimitExceeded as exc:
+                yield v.error("procedure", proc.id, path, "E054",
+                              f"condition exceeds a limit on an empty case: {exc.detail}")
+
+
 def _confined(root: Path, name: str) -> Path | None:
     """`root/name` resolved, when it is a regular file inside `root` (symlinks resolved)."""
     try:
@@ -585,6 +611,7 @@ CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_procedure_graph,
     check_conditions,
     check_expressions,
+    check_procedure_condition_limits,
     check_form_templates,
     check_time_sanity,
     check_other_references,

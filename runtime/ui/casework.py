@@ -19,6 +19,7 @@ from runtime.errors import (
     EngineError,
     FormValidationError,
     HandbookError,
+    LimitExceeded,
 )
 from runtime.forms.defaults import FormContext
 from runtime.ui import context as ctx
@@ -303,7 +304,9 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
         except FormValidationError as exc:
             st.session_state[errors_key] = dict(exc.errors)
             st.rerun()
-        except (EngineError, ConflictError) as exc:
+        except (EngineError, ConflictError, LimitExceeded) as exc:
+            # LimitExceeded: a branch condition breached its limit; the message names the rule
+            # and key (runtime/compiler/sandbox.py), so an administrator can fix the rule.
             st.error(error_text(exc, hb, proc))
             return
         st.session_state.pop(errors_key, None)
