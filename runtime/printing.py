@@ -58,8 +58,10 @@ class PrintError(HandbookError):
 # ---------------------------------------------------------------- safe text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Lone surrogates (\ud800-\udfff) cannot be encoded at all: validation refuses them at input,
+# and a record that holds one anyway (older data, an import) prints them as `[U+D800]`.
 _INVISIBLE = re.compile(r"[\x80-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufeff"
-                        r"\ufff9-\ufffb]")
+                        r"\ufff9-\ufffb\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
@@ -148,6 +150,7 @@ class PrintDocument:
     printed_at: str
     lang: str
     labels: dict[str, str]
+    chrome_lang: str = ""  # language of the printed chrome: zh-Hant for `script: hant`
 
     @property
     def fields(self) -> list[PrintField]:
@@ -157,7 +160,18 @@ class PrintDocument:
     @property
     def lang_tag(self) -> str:
         """The HTML `lang` attribute."""
+        if self.chrome_lang == "zh-Hant":
+            return "zh-Hant"
         return "zh-CN" if self.lang == "zh" else "en"
+
+
+def chrome_lang(hb: Handbook | None, lang: str) -> str:
+    """The language of the printed chrome (第 1 页, 打印时间): Traditional Chinese when the
+    property declares `script: hant` and the print is in Chinese, else `lang`."""
+    prop = hb.property if hb is not None else None
+    if lang == "zh" and prop is not None and prop.script == "hant":
+        return "zh-Hant"
+    return lang
 
 
 def _display_datetime(value: str) -> str:
@@ -340,7 +354,8 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
         signatures=signatures,
         printed_at=(now or local_now()).strftime("%Y-%m-%d %H:%M"),
         lang=lang,
-        labels=_labels(lang),
+        labels=_labels(chrome_lang(hb, lang)),
+        chrome_lang=chrome_lang(hb, lang),
     )
 
 
@@ -591,7 +606,7 @@ class _PdfBuilder:
         canvas.saveState()
         canvas.setFont(self.font, 8)
         left = f"{d.labels['printed_at']}: {d.printed_at}"
-        right = f"{d.form_id} v{d.form_version}    " + t("print.page", d.lang,
+        right = f"{d.form_id} v{d.form_version}    " + t("print.page", d.chrome_lang or d.lang,
                                                           page=canvas.getPageNumber())
         canvas.drawString(12 * mm, 9 * mm, _pdf_safe(left))
         canvas.drawRightString(self.pagesize[0] - 12 * mm, 9 * mm, _pdf_safe(right))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TextIO
 
 from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES, check
 
@@ -57,16 +59,35 @@ def _check(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=2))
     else:
         for e in every:  # the cached result is shared: never mutate it
-            print(e.cli_line())
+            print(one_line(e.cli_line()))
         if errors:
-            sys.stdout.flush()  # keep the summary after the last error line in a shared terminal
+            sys.stdout.flush()
             print(f"{len(errors)} error(s), {len(warnings)} warning(s) in "
-                  f"{len({e.file for e in errors})} file(s)", file=sys.stderr)
+                  f"{len({e.file for e in errors})} file(s)", file=_summary_stream())
         else:
             st = result.stats
             print(f"ok: {len(result.files)} files, {st.properties} properties, {st.roles} roles, "
                   f"{st.procedures} procedures, {st.forms} forms, {len(warnings)} warning(s)")
     return 1 if errors else 0
+
+
+def one_line(text: str) -> str:
+    """An error line that stays one line: a multi-line message (a YAML parser's) is joined,
+    so every problem is exactly one `path:line:col: CODE …` line ending in a newline."""
+    return " ⏎ ".join(part.rstrip() for part in text.splitlines() if part.strip())
+
+
+def _summary_stream() -> TextIO:
+    """Where the summary goes: stderr, unless stdout and stderr are the same file (a terminal,
+    `2>&1`). Then it goes to stdout, the stream the error lines went to, so nothing (a pager,
+    `tee`, a terminal multiplexer) can interleave the two and run the summary into the last
+    error line (`…roles[0])3 error(s)`)."""
+    try:
+        if os.path.sameopenfile(sys.stdout.fileno(), sys.stderr.fileno()):
+            return sys.stdout
+    except (AttributeError, OSError, ValueError):  # in-process capture: no real files
+        pass
+    return sys.stderr
 
 
 def _stats(args: argparse.Namespace) -> int:

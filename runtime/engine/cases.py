@@ -317,7 +317,7 @@ def return_(rules: Rules, case: Case, *, reason: str, now: datetime,
     _require_open(case)
     if not (reason or "").strip():
         raise CaseBlocked("a return needs a reason", "reason")
-    if len(case.open_steps) > 1:
+    if len(case.open_steps) > 1 or _in_parallel(rules, case):
         raise CaseBlocked(f"case {case.number} runs parallel branches "
                           f"({', '.join(case.open_steps)}); a branch cannot be returned",
                           "parallel", number=case.number)
@@ -333,6 +333,17 @@ def return_(rules: Rules, case: Case, *, reason: str, now: datetime,
     _enter(rules, out, prev.step, now, user, role=prev.role, user=prev.user)
     c.updated_at = now
     return out
+
+
+def _in_parallel(rules: Rules, case: Case) -> bool:
+    """True between a split and the entry of a join step: the case runs branches."""
+    joins = {s.id for s in rules.procedure.steps if s.join}
+    for e in reversed(case.events):
+        if e.type == "entered" and e.step in joins:
+            return False
+        if e.type == "split":
+            return True
+    return False
 
 
 def comment(case: Case, *, text: str, now: datetime, user: str | None = None) -> Outcome:

@@ -28,6 +28,7 @@ from runtime.i18n import t
 Attach = Callable[[FieldSpec, str, bytes, str], Any]
 ERRORS = ":errors"  # session key suffix: field errors of the last submit
 SUBMITTED = ":submitted"  # session key suffix: cleaned data of the last valid submit
+LANG_SEEN_KEY = "_choice_lang"  # session key: the language each choice widget was last shown in
 _MIN_DATE, _MAX_DATE = date(1900, 1, 1), date(2100, 12, 31)
 
 
@@ -307,6 +308,20 @@ class _Drawer:
             st.text_input(label, key=key, help=help_, disabled=off,
                           placeholder=spec.placeholder, max_chars=_max_chars(spec))
 
+    def _carry_over_language_switch(self, key: str) -> None:
+        """Keep a choice across a language switch, and only then.
+
+        Switching the language makes a choice widget a new widget that would drop its value;
+        handing the value back as session state carries it over (typed text survives on its
+        own). Done on every run, as before, the hand-back echoed a stale value to the browser
+        and undid a click made while an earlier rerun was still in flight (a lost 面谈 under load).
+        """
+        ss = st.session_state
+        seen: dict[str, str] = ss.setdefault(LANG_SEEN_KEY, {})
+        if key in ss and seen.get(key, self.lang) != self.lang:
+            ss[key] = ss[key]
+        seen[key] = self.lang
+
     def choice(self, spec: FieldSpec, key: str, path: str, label: str, help_: str | None,
                off: bool) -> None:
         """Radio, select box or multiselect over the options offered now."""
@@ -322,18 +337,15 @@ class _Drawer:
             current = ss.get(key)
             if isinstance(current, list) and any(v not in values for v in current):
                 ss[key] = [v for v in current if v in values]  # filtered by another field
-            elif key in ss:
-                ss[key] = ss[key]  # keep the choice when the language changes (see below)
+            else:
+                self._carry_over_language_switch(key)
             st.multiselect(label, values, key=key, format_func=fmt, help=help_, disabled=off,
                            placeholder=spec.placeholder or t("forms.pick", self.lang))
             return
         if ss.get(key) is not None and ss.get(key) not in values:
             ss[key] = None
-        elif key in ss:
-            # The option labels are part of the widget's identity: switching the language
-            # makes it a new widget that would drop the choice. Handing the value back as
-            # session state carries it over (typed text survives on its own).
-            ss[key] = ss[key]
+        else:
+            self._carry_over_language_switch(key)
         if spec.widget == "radio" or (spec.widget is None and len(values) <= 4):
             st.radio(label, values, key=key, format_func=fmt, help=help_, disabled=off,
                      horizontal=True)

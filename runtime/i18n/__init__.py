@@ -34,6 +34,12 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     texts = catalog().get(key)
     if texts is None:
         return key
+    if lang == "zh-Hant":  # printed chrome of a `script: hant` property (runtime/i18n/hant.py)
+        from runtime.i18n.hant import HANT
+
+        hant = HANT.get(key)
+        if hant is not None:
+            return hant.format(**values) if values else hant
     text = texts.get(lang) or texts.get(DEFAULT_LANG) or key
     return text.format(**values) if values else text
 

@@ -13,10 +13,12 @@ drafts → account for every character (placed, layout or reported).
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -191,18 +193,26 @@ def preview(
     forms_dir: Path | str | None = None,
     effective: date | None = None,
     source: str = "",
+    progress: Callable[[str, float], None] | None = None,
 ) -> ImportResult:
     """Parse handbook text into draft rules without writing anything (the app's preview).
 
     `kind` narrows what is extracted (role, procedure, schedule; auto finds out). `property`
     scopes the drafts to a management office. Never raises on odd text: what cannot be placed
-    is returned in `unplaced` with its position.
+    is returned in `unplaced` with its position. `progress(stage, share)` is called as each
+    stage starts (the app's progress bar on long files).
     """
+
+    def step(stage: str, share: float) -> None:
+        if progress is not None:
+            progress(stage, share)
+
     if kind not in KINDS:
         raise ImportFailed(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
     registry = registry_for(rules_dir, forms_dir, property)
     if property and property not in registry.taken.get("property", set()):
         raise ImportFailed(f"unknown property {property!r}")
+    step("normalise", 0.05)
     original = text.replace("\r\n", "\n").replace("\r", "\n")
     # Recognise on Simplified text with the noise blanked; offsets are the source's.
     simplified = to_simplified(original)
@@ -210,6 +220,7 @@ def preview(
     text = blank(simplified, noise)
     ctx = Context(text, registry, property, source=original)
     identifiers = extract_control(ctx)
+    step("segment", 0.2)
     doc = segment(text)
     headings = [n for n in doc.walk() if n.kind == "heading"]
     for i, node in enumerate(headings):
@@ -233,12 +244,11 @@ def preview(
         if sched:
             schedules.append(sched)
             found.append("schedule")
+    step("roles", 0.4)
     if kind == "role" or (kind == "auto" and not schedules):
         # Line by line when the text has lines; a text copied as one long line (out of a
         # PDF or a web page) goes through the heading segmentation instead.
-        multi_line = sum(1 for line in text.split("\n") if line.strip()) >= 2
-        parsed = ((extract_chapters(ctx) or extract_roles(ctx, doc)) if multi_line
-                  else (extract_roles(ctx, doc) or extract_chapters(ctx)))
+        ctx, parsed = _best_roles(ctx, doc)
         parsed += extract_staffing(ctx)
         for r in parsed:
             roles.append({"id": r.id, "title": r.title, "start": r.start, "end": r.end,
@@ -247,6 +257,7 @@ def preview(
                           "routine": r.routine, **r.extra})
         if roles:
             found.append("role")
+    step("procedures", 0.6)
     if kind == "procedure" or (kind == "auto" and not schedules
                                and looks_like_procedure(text, doc)):
         proc = extract_procedure(ctx, doc)
@@ -276,10 +287,12 @@ def preview(
             d.body["description"] = "; ".join(f"{k}: {v}" for k, v in identifiers.items())
     for view in (*roles, *procedures, *schedules):
         view.update(_restored({k: v for k, v in view.items() if k in _SHOWN}, restore))
+    step("drafts", 0.85)
     eff = effective or date.today()
     drafts = {file_name(d): render(d, property, eff, DEFAULT_PLACEMENT[d.kind], source)
               for d in ctx.documents}
     lines = ctx.coverage.lines
+    step("done", 1.0)
     return ImportResult(
         kind="mixed" if len(found) > 1 else found[0] if found else "none",
         structure=[_node_data(text, n, lines) for n in doc.roots],
@@ -300,6 +313,25 @@ def preview(
         placed_mask=bytes(ctx.coverage.placed),
         document_control=dict(ctx.document_control),
     )
+
+
+def _best_roles(ctx: Context, doc: Any) -> tuple[Context, list[Any]]:
+    """Role chapters read line by line, or by heading segmentation: whichever finds more.
+
+    Texts differ: a handbook typed in Word has a line per heading and item, a compilation
+    copied out of web pages has whole chapters on one line. Both readers run on copies of the
+    import's state and the one that finds more numbered entries wins (line by line on a tie,
+    for a multi-line text); its state becomes the import's.
+    """
+    trials = []
+    for reader in ("chapters", "segments"):
+        trial = copy.deepcopy(ctx)
+        parsed = extract_chapters(trial) if reader == "chapters" else extract_roles(trial, doc)
+        entries = sum(len(r.duties) + len(r.work_content) + len(r.routine) for r in parsed)
+        trials.append((entries, len(parsed), reader == "chapters", trial, parsed))
+    multi_line = sum(1 for line in ctx.text.split("\n") if line.strip()) >= 2
+    best = max(trials, key=lambda t: (t[0], t[1], t[2] == multi_line))
+    return best[3], best[4]
 
 
 _SHOWN = ("title", "summary", "duties", "work_content", "routine")

@@ -139,10 +139,50 @@ def step_title(hb: m.Handbook, case: Case | CaseLine) -> str:
 
 
 def holds_step(session: ctx.Session, case: Case, step: m.Step | None) -> bool:
-    if case.user and case.user != session.user.username:
+    # With parallel branches each open step has its own assignee (its visit).
+    index = case.open_visit(step.id) if step is not None else None
+    visit = case.visits[index] if index is not None else None
+    user, role = (visit.user, visit.role) if visit is not None else (case.user, case.role)
+    if user and user != session.user.username:
         return False
     roles = set(session.user.roles)
-    return bool(case.role in roles or (step and roles & set(step.roles)))
+    return bool(role in roles or (step and roles & set(step.roles)))
+
+
+def _choose_branch(proc: m.Procedure, case: Case) -> str | None:
+    """Parallel branches: which open step to work on (the case's first one by default)."""
+    open_steps = case.open_steps
+    if len(open_steps) < 2:
+        return case.step
+    titles = {s.id: ctx.text(s.title, s.title_en) for s in proc.steps}
+    return st.radio(ctx.tr("app.case.branches", n=len(open_steps)), open_steps,
+                    format_func=lambda sid: titles.get(sid, sid), horizontal=True,
+                    key=f"branch_{case.id}")
+
+
+def _preconditions(session: ctx.Session, hb: m.Handbook, proc: m.Procedure,
+                   case: Case) -> None:
+    """Events other departments must record (waits-for): shown, and recordable by them."""
+    from runtime.engine.rules import actors_of
+
+    pending = [w for sid in case.open_steps for s in proc.steps if s.id == sid
+               for w in s.waits_for if not case.has_event(w.event)]
+    if not pending:
+        return
+    actors = actors_of(hb)
+    for w in pending:
+        allowed = actors.get(w.by, ()) or ((w.by,) if w.by in hb.roles else ())
+        st.warning(ctx.tr("app.case.waits_for", event=w.title or w.event, by=w.by))
+        mine = [r for r in session.user.roles if r in allowed]
+        if mine and st.button(ctx.tr("app.case.record_event", event=w.title or w.event),
+                              key=f"event_{case.id}_{w.event}"):
+            try:
+                ctx.engine().record_event(case.id, w.event, now(), role=mine[0],
+                                          user=session.user.username)
+            except HandbookError as exc:
+                st.error(error_text(exc, hb, proc))
+                return
+            st.rerun()
 
 
 def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
@@ -151,9 +191,11 @@ def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
     lang = ctx.lang()
     at = now()
     step = None
-    if proc is not None and case.step:
+    chosen = _choose_branch(proc, case) if proc is not None and case.status == "open" \
+        else case.step
+    if proc is not None and chosen:
         try:
-            step = proc.step(case.step)
+            step = proc.step(chosen)
         except KeyError:
             step = None
     done = st.session_state.pop(CASE_FLASH_KEY, None)
@@ -174,6 +216,8 @@ def render_case(session: ctx.Session, hb: m.Handbook, proc: m.Procedure | None,
         st.success(flash)
     _clocks(case, at)
     form = hb.forms.get(proc.form) if proc and proc.form else None
+    if case.status == "open" and proc is not None:
+        _preconditions(session, hb, proc, case)
     if case.status == "open" and step is not None and proc is not None:
         holds = holds_step(session, case, step)
         if holds:
@@ -234,7 +278,9 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
     st.subheader(ctx.tr("app.case.current", step=ctx.text(step.title, step.title_en)))
     if step.instructions:
         st.caption(step.instructions)
-    key = f"case_{case.id}_{len(case.visits)}"
+    # Parallel branches: one form per open step, so the branch's id is part of the key.
+    key = f"case_{case.id}_{len(case.visits)}" + (
+        f"_{step.id}" if len(case.open_steps) > 1 else "")
     errors_key = f"{key}__errors"
     context = form_context(session, case.property, case)
     data: dict[str, Any] = {}

@@ -56,9 +56,16 @@ def flowchart(proc: m.Procedure, hb: m.Handbook, lang: str = "zh") -> str:
     lines = ["digraph flow {", "  rankdir=TB;",
              f"  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f6f8fb\", {_FONT}];",
              f"  edge [{_FONT}, fontsize=10];"]
+    departments = {d.id: d.title for d in hb.company.departments}
+    if hb.property is not None:
+        departments.update({d.id: d.title for d in hb.property.departments})
+    joins = {s.id: s.join for s in proc.steps if s.join}
     for step in proc.steps:
         roles = "、".join(pick(hb.roles[r].title, hb.roles[r].meta.title_en, lang)
                          if r in hb.roles else r for r in step.roles)
+        if step.department:  # a department acts: its head or any of its roles
+            roles = "、".join(x for x in (roles, departments.get(step.department,
+                                                                step.department)) if x)
         label = f"{step.title}\n[{roles}]" if roles else step.title
         if step.time_limit:
             label += f"\n≤ {duration_text(step.time_limit, lang)}"
@@ -70,11 +77,29 @@ def flowchart(proc: m.Procedure, hb: m.Handbook, lang: str = "zh") -> str:
         if step.requires:
             attrs.append('peripheries=2')
         lines.append(f"  {_q(step.id)} [{', '.join(attrs)}];")
+    # Parallel branches as in an activity diagram: a black fork bar after the splitting step,
+    # a join bar (全部完成 / 任一完成) before the step where the branches meet.
+    for sid, how in joins.items():
+        text = ("全部完成" if how == "all" else "任一完成") if lang == "zh" else (
+            "all done" if how == "all" else "first done")
+        lines.append(f"  {_q('join:' + sid)} [label=\"\", xlabel={_q(text)}, shape=box, "
+                     'style=filled, fillcolor="#333333", height=0.08, width=2.2, fixedsize=true];')
+        lines.append(f"  {_q('join:' + sid)} -> {_q(sid)};")
     for step in proc.steps:
+        if step.parallel:
+            fork = "fork:" + step.id
+            lines.append(f"  {_q(fork)} [label=\"\", shape=box, style=filled, "
+                         'fillcolor="#333333", height=0.08, width=2.2, fixedsize=true];')
+            lines.append(f"  {_q(step.id)} -> {_q(fork)};")
+            for tr in step.parallel:
+                label = tr.label or (str(tr.when) if tr.when else "")
+                attr = f" [label={_q(label)}]" if label else ""
+                lines.append(f"  {_q(fork)} -> {_q(tr.to)}{attr};")
         for tr in step.next:
             label = tr.label or (str(tr.when) if tr.when else "")
             attr = f" [label={_q(label)}]" if label else ""
-            lines.append(f"  {_q(step.id)} -> {_q(tr.to)}{attr};")
+            target = f"join:{tr.to}" if tr.to in joins else tr.to
+            lines.append(f"  {_q(step.id)} -> {_q(target)}{attr};")
     for clock in proc.clocks:
         # A clock may run to a date in the case (until: reply_due) instead of a fixed limit.
         limit = duration_text(clock.within, lang) if clock.within else f"→ {clock.until}"

@@ -103,15 +103,18 @@ def _shot(page: object, name: str) -> None:
 
 
 def _idle(page: object) -> None:
-    # Streamlit shows its status widget while a rerun is in flight.
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    # Best effort: it only steadies screenshots; the assertions wait for their own content.
-    try:
-        page.wait_for_function(  # type: ignore[attr-defined]
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
-            "!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=20000)
-    except Exception:  # a slow chart must not fail the end-to-end test
-        page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    """Wait until the app has finished every rerun the last action asked for.
+
+    Streamlit marks its root with data-test-script-state; a click or a committed input sets it
+    to rerunRequested/running at once, and it returns to notRunning only when the server has
+    run the script with that input. Waiting on that state, not on time, is what keeps the
+    browser tests stable on a busy machine.
+    """
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+        " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
+        " && app.getAttribute('data-test-connection-state') === 'CONNECTED'; }",
+        timeout=120000)
 
 
 def _sign_in(page: object, url: str, user: str) -> None:

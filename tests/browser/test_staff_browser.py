@@ -20,6 +20,8 @@ def test_switching_to_english_keeps_the_chosen_channel(server: str, browser: obj
         page.get_by_label("投诉人").fill("张三丰")
         page.keyboard.press("Tab")
         _idle(page)
+        # Two clicks in a row, the second while the first one's rerun may still be running:
+        # neither may undo the other (a stale value echoed back used to).
         page.get_by_text("面谈", exact=True).click()
         page.get_by_text("建议", exact=True).click()
         _idle(page)

@@ -14,7 +14,7 @@ from runtime.errors import HandbookError, RuleError, RuleErrors, StaleBase
 from runtime.ui import context as ctx
 from runtime.ui import control as control_ui
 from runtime.ui.control import show_errors
-from runtime.ui.drafts import safe_relpath, tree_files, validate_with
+from runtime.ui.drafts import tree_files, validate_with
 from runtime.ui.main import goto
 from runtime.ui.rebase import rebase_panel
 from runtime.versions import VersionInfo
@@ -333,78 +333,11 @@ def _changed_files(draft: Draft) -> set[str]:
     return {str(h["file"]) for h in draft.history if h.get("action") == "edit" and h.get("file")}
 
 
-def import_target(name: str, property_id: str | None) -> str:
-    """Where an imported draft file goes in the tree (`roles/x.yaml` → rules/.../imported/...)."""
-    base = f"rules/properties/{property_id}" if property_id else "rules/company"
-    return f"{base}/imported/{safe_relpath('rules/' + name).relative_to('rules').as_posix()}"
-
-
 def import_page() -> None:
-    """Paste or upload handbook text → parsed preview beside the source → save into a draft."""
-    session = ctx.guard("administer")
-    st.title(ctx.tr("app.page.import"))
-    try:
-        from runtime.importer import KINDS as IMPORT_KINDS
-        from runtime.importer import preview
-    except ImportError:
-        st.warning(ctx.tr("app.import.unavailable"))
-        return
-    cols = st.columns(2)
-    kind = cols[0].selectbox(ctx.tr("app.kind"), list(reversed(IMPORT_KINDS)), key="import_kind",
-                             format_func=lambda k: ctx.tr("app.import.auto") if k == "auto"
-                             else ctx.tr(f"app.kind.{k}"))
-    base = ctx.handbook(None)
-    pid = cols[1].selectbox(ctx.tr("app.col.property"), [None, *sorted(base.properties)],
-                            key="import_property",
-                            format_func=lambda p: ctx.tr("app.company_level") if p is None
-                            else ctx.title_of(base.properties[p].meta))
-    upload = st.file_uploader(ctx.tr("app.import.upload"), type=["txt", "md"],
-                              key="import_upload")
-    text = st.text_area(ctx.tr("app.import.paste"), height=200, key="import_text")
-    if upload is not None:
-        text = upload.getvalue().decode("utf-8", errors="replace")
-    if not text.strip():
-        return
-    rules_dir, forms_dir = ctx.rule_dirs()
-    try:
-        result = preview(text, kind, pid, rules_dir=rules_dir, forms_dir=forms_dir)
-    except HandbookError as exc:
-        st.error(str(exc))
-        return
-    st.caption(ctx.tr("app.import.found", kind=result.kind, roles=len(result.roles),
-                      procedures=len(result.procedures), schedules=len(result.schedules),
-                      unplaced=len(result.unplaced)))
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"#### {ctx.tr('app.import.source')}")
-        with st.container(height=560):
-            st.code(text, language=None, line_numbers=True, wrap_lines=True)
-    with right:
-        st.markdown(f"#### {ctx.tr('app.import.result')}")
-        with st.container(height=560):
-            for name, body in result.drafts.items():
-                st.markdown(f"`{import_target(name, pid)}`")
-                st.code(body, language="yaml", line_numbers=True)
-    for passage in result.unplaced:
-        st.warning(ctx.tr("app.import.unplaced", line=passage.line, col=passage.col,
-                          reason=passage.reason, text=passage.excerpt()))
-    if not result.drafts:
-        return
-    draft = draft_picker(session, "import_draft")
-    if draft is not None and st.button(ctx.tr("app.import.save"), type="primary",
-                                       key="import_save"):
-        repo = ctx.drafts()
-        saved = []
-        try:
-            for name, body in result.drafts.items():
-                rel = import_target(name, pid)
-                _, base_hash = repo.read(draft, rel)
-                repo.save(draft, rel, body, base_hash, session.user.username)
-                saved.append(rel)
-        except HandbookError as exc:
-            st.error(str(exc))
-        st.success(ctx.tr("app.import.saved", n=len(saved), draft=draft.title))
-        show_errors(repo.check(draft), None)
+    """导入手册: the page lives in runtime/ui/pages/import_ui.py."""
+    from runtime.ui.pages.import_ui import import_page as page
+
+    page()
 
 
 def users_page() -> None:
