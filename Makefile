@@ -12,7 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The worker (clocks, schedules, notifications) runs beside the app and stops with it.
 run: $(STAMP)
+	$(BIN)/handbook worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER' EXIT INT TERM; \
 	$(BIN)/streamlit run serve.py --server.headless true --browser.gatherUsageStats false \
 		--client.toolbarMode viewer
 

@@ -11,6 +11,7 @@ from runtime.compiler import model as m
 from runtime.forms import form_spec
 from runtime.ui import context as ctx
 from runtime.ui.pages.staff import now
+from runtime.ui.roster_view import roster_section
 
 
 def dashboard_page() -> None:
@@ -86,6 +87,7 @@ def dashboard_page() -> None:
         right.markdown(f"**{ctx.tr('app.dash.by_channel')}**")
         right.bar_chart({ctx.tr("app.dash.received"): _labelled(form, "channel",
                                                                 rep.by_channel)})
+    roster_section(props, at.date())  # 值班安排表 when a role has a work pattern (issue 19)
 
 
 def _complaint_form(props: tuple[str, ...]) -> m.Form | None:

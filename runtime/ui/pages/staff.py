@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -34,39 +33,9 @@ from runtime.ui.fmt import remaining_text, when_text
 from runtime.ui.main import goto
 from runtime.versions import acks as read_tasks
 
-TICK_KEY = "_last_tick"
-SCHEDULE_AHEAD = timedelta(days=6)
-TICK_EVERY = 60.0  # seconds between clock ticks per session (breaches, escalations)
 TASKS_PAGE = "tasks_page_number"
 URGENCY = {"overdue": "overdue", "due-soon": "due_soon", "due": "due", "no-deadline": "none",
            "done": "done"}
-
-
-def _tick(session: ctx.Session) -> None:
-    # Fire due warnings / breaches / escalations at most once a minute per session, so the
-    # task list is current without a rerun paying for a scan of every open case.
-    last = st.session_state.get(TICK_KEY, 0.0)
-    if time.monotonic() - last < TICK_EVERY:
-        return
-    st.session_state[TICK_KEY] = time.monotonic()
-    at = now()
-    planned = _planned()
-    for pid in session.caps.properties:
-        try:
-            ctx.engine().tick(at, pid)
-            # Routine work of the coming week (weekly meeting, report by the 25th...) appears
-            # on the owners' lists by itself; idempotent, so once a day per process is plenty.
-            key = (str(ctx.data_dir()), pid, at.date())
-            if key not in planned:
-                ctx.engine().run_schedules(pid, at.date(), at.date() + SCHEDULE_AHEAD, at)
-                planned.add(key)
-        except HandbookError:
-            continue  # a case on a retired rule version must not block everyone's list
-
-
-@st.cache_resource(show_spinner=False)
-def _planned() -> set[tuple[str, str, date]]:
-    return set()
 
 
 def my_tasks(session: ctx.Session, at: datetime, offset: int = 0,
@@ -83,7 +52,6 @@ def tasks_page() -> None:
     """我的待办: open tasks, coloured by urgency and sorted by deadline (50 per page)."""
     session = ctx.guard("staff")
     st.title(ctx.tr("app.page.tasks"))
-    _tick(session)
     at = now()
     number = st.session_state.get(TASKS_PAGE, 1)
     offset = (number - 1) * PAGE_SIZE if isinstance(number, int) and number > 1 else 0
