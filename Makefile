@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/handbook worker & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER' EXIT INT TERM; \
-	$(BIN)/streamlit run serve.py --server.headless true --browser.gatherUsageStats false \
+	HANDBOOK_DEMO=1 $(BIN)/streamlit run serve.py --server.headless true --browser.gatherUsageStats false \
 		--client.toolbarMode viewer
 
 test: $(STAMP)

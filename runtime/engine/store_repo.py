@@ -43,14 +43,13 @@ def _stamp(at: datetime | None = None) -> str:
 
 
 def personal_paths(form: m.Form | None) -> tuple[str, ...]:
-    """Form-spec paths of a form's personal fields, nested rows included (`workers[].id_no`)."""
+    """Form-spec paths of a form's personal fields, nested rows included (`workers[].id_no`):
+    the one definition of runtime.masking, which every exit masks by."""
     if form is None:
         return ()
-    from runtime.forms import form_spec
+    from runtime.masking import personal_paths as paths
 
-    marked = set(form.personal_fields)
-    marked.update(spec.path for spec in form_spec(form).walk() if spec.personal)
-    return tuple(sorted(marked))
+    return tuple(sorted(paths(form)))
 
 
 class StoreRepository:
