@@ -460,9 +460,38 @@ def check_form_templates(v: View) -> Iterator[RuleError]:
                           f"print template {name!r} must be a file name inside "
                           "forms/templates (no absolute paths or '..')")
             continue
-        if not any(_confined(d, name) for d in v.template_dirs[:1]):
+        found = _confined(v.template_dirs[0], name)
+        if found is None:
             yield v.error("form", form.id, ("print", "template"), "E027",
                           f"print template {name!r} not found in forms/templates")
+            continue
+        for problem in _template_problems(found):
+            yield v.error("form", form.id, ("print", "template"), "E054",
+                          f"print template {name!r} {problem}")
+
+
+def _template_problems(path: Path) -> list[str]:
+    """Refused filters and globals a template uses, and syntax errors (parse only)."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    from runtime.compiler.sandbox import ALLOWED_FILTERS, BoundedTemplateEnvironment
+    from runtime.compiler.sandbox import names_not_allowed as refused
+
+    try:
+        if path.stat().st_size > 1_000_000:
+            return ["is larger than 1 MB"]
+        ast = BoundedTemplateEnvironment().parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"cannot be read: {exc}"]
+    except TemplateSyntaxError as exc:
+        return [f"has a syntax error at line {exc.lineno}: {exc.message}"]
+    filters = {n.name for n in ast.find_all(nodes.Filter)}
+    names = {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"}
+    out = [f"uses {name!r}, which cannot be bounded ({why})"
+           for name, why in sorted(refused(filters | names).items())]
+    out += [f"uses the unknown filter {f!r}" for f in sorted(filters - ALLOWED_FILTERS)
+            if f not in refused([f])]
+    return out
 
 
 def check_time_sanity(v: View) -> Iterator[RuleError]:
