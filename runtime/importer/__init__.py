@@ -13,6 +13,7 @@ drafts → account for every character (placed, layout or reported).
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import shutil
@@ -247,9 +248,7 @@ def preview(
     if kind == "role" or (kind == "auto" and not schedules):
         # Line by line when the text has lines; a text copied as one long line (out of a
         # PDF or a web page) goes through the heading segmentation instead.
-        multi_line = sum(1 for line in text.split("\n") if line.strip()) >= 2
-        parsed = ((extract_chapters(ctx) or extract_roles(ctx, doc)) if multi_line
-                  else (extract_roles(ctx, doc) or extract_chapters(ctx)))
+        ctx, parsed = _best_roles(ctx, doc)
         parsed += extract_staffing(ctx)
         for r in parsed:
             roles.append({"id": r.id, "title": r.title, "start": r.start, "end": r.end,
@@ -314,6 +313,25 @@ def preview(
         placed_mask=bytes(ctx.coverage.placed),
         document_control=dict(ctx.document_control),
     )
+
+
+def _best_roles(ctx: Context, doc: Any) -> tuple[Context, list[Any]]:
+    """Role chapters read line by line, or by heading segmentation: whichever finds more.
+
+    Texts differ: a handbook typed in Word has a line per heading and item, a compilation
+    copied out of web pages has whole chapters on one line. Both readers run on copies of the
+    import's state and the one that finds more numbered entries wins (line by line on a tie,
+    for a multi-line text); its state becomes the import's.
+    """
+    trials = []
+    for reader in ("chapters", "segments"):
+        trial = copy.deepcopy(ctx)
+        parsed = extract_chapters(trial) if reader == "chapters" else extract_roles(trial, doc)
+        entries = sum(len(r.duties) + len(r.work_content) + len(r.routine) for r in parsed)
+        trials.append((entries, len(parsed), reader == "chapters", trial, parsed))
+    multi_line = sum(1 for line in ctx.text.split("\n") if line.strip()) >= 2
+    best = max(trials, key=lambda t: (t[0], t[1], t[2] == multi_line))
+    return best[3], best[4]
 
 
 _SHOWN = ("title", "summary", "duties", "work_content", "routine")

@@ -330,6 +330,15 @@ def _chapter(ctx: Context, ch: Chapter, rid: str) -> ParsedRole:
             else:
                 ctx.coverage.explain(lo, hi, f"{key} of {ch.name}: no numbered items")
             continue
+        numbers = [n.number or 0 for n in items]
+        restart = next((k for k in range(1, len(items))
+                        if 0 < numbers[k] <= numbers[k - 1]), None)
+        if restart is not None:
+            # A list that starts again (the next document of a compilation) is reported,
+            # not appended: a role's numbers never repeat.
+            ctx.coverage.explain(items[restart].start, hi,
+                                 f"a new numbered list after the {key} of {ch.name}")
+            items = items[:restart]
         for a, b in seg.strays:
             ctx.coverage.unplace(a, b, "stray digits glued to an item number (a page number?)")
         for n in rest:
@@ -370,6 +379,13 @@ def _chapter(ctx: Context, ch: Chapter, rid: str) -> ParsedRole:
             elif key == "qualifications":
                 body.setdefault("qualifications", {}).setdefault("other", []).append(entry_text)
                 ctx.place(n.start, n.subtree_end, "role", rid, "qualifications")
+    # 《员工考核办法》 named in a duty is a related document, not a form: it is listed in the
+    # role's references (the duty card shows them) and stays in the duty's text.
+    cited = [m.title for a, b in spans for m in find_mentions(text, a, b) if m.kind == "document"]
+    known = {r["title"] for r in body.get("references", [])}
+    for title in dict.fromkeys(cited):
+        if title not in known:
+            body.setdefault("references", []).append({"title": title})
     reports = [r for r in dict.fromkeys(reports) if r != rid]
     if reports:
         body["reports-to"] = reports[0] if len(reports) == 1 else reports

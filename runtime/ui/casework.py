@@ -266,7 +266,9 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
     st.subheader(ctx.tr("app.case.current", step=ctx.text(step.title, step.title_en)))
     if step.instructions:
         st.caption(step.instructions)
-    key = f"case_{case.id}_{len(case.visits)}_{step.id}"
+    # Parallel branches: one form per open step, so the branch's id is part of the key.
+    key = f"case_{case.id}_{len(case.visits)}" + (
+        f"_{step.id}" if len(case.open_steps) > 1 else "")
     errors_key = f"{key}__errors"
     context = form_context(session, case.property, case)
     data: dict[str, Any] = {}

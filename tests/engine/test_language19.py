@@ -271,3 +271,12 @@ def test_a_multi_line_message_prints_as_one_line() -> None:
 
     assert one_line("a.yaml:1:1: E001 YAML syntax error\n  in line 2\n\n  ^") == \
         "a.yaml:1:1: E001 YAML syntax error ⏎   in line 2 ⏎   ^"
+
+
+def test_a_case_in_parallel_branches_does_not_migrate(engine: Engine) -> None:
+    from runtime.engine.migrate import migrate_case
+
+    case = _split(engine)
+    rules = engine.rules_for(case)
+    with pytest.raises(EngineError, match="parallel branches"):
+        migrate_case(rules, case, ruleset_hash="x", mapping={}, now=T0)
