@@ -331,7 +331,7 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
     signatures, orientation = print_settings(hb, form)
     rec = record if isinstance(record, Mapping) else {}
     status = _as_text(rec.get("status"))
-    status_text = t(f"forms.status.{status}", lang) if status else ""
+    status_text = t(f"forms.status.{status}", chrome_lang(hb, lang)) if status else ""
     if status_text.startswith("forms.status."):
         status_text = status
     if property_title is None and hb is not None and hb.property is not None:

@@ -22,6 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     pc.set_defaults(func=_clocks)
     _register_postgres(bsub)
 
+    pw = bsub.add_parser("worker", help="one worker tick of N open cases across three properties")
+    pw.add_argument("--cases", type=int, default=10_000)
+    pw.add_argument("--json", action="store_true", help="print one JSON line")
+    pw.set_defaults(func=_worker)
     pi = bsub.add_parser("import", help="import accuracy on the handbook corpus "
                          "(benchmarks/import_corpus): exact fragments, characters accounted")
     pi.add_argument("--corpus", help="corpus directory with manifest.yaml")
@@ -73,6 +77,10 @@ def _clocks(args: argparse.Namespace) -> int:
     return _emit(run_clock_bench(args.cases), args.json)
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from runtime.worker.bench import run as run_worker_bench
+
+    return _emit(run_worker_bench(args.cases), args.json)
 def _import(args: argparse.Namespace) -> int:
     """Per-fragment exact-or-not and corpus totals; exit 1 when the goal is not met."""
     from runtime.importer.bench import CORPUS, run

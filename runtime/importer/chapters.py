@@ -43,7 +43,8 @@ _LINE_RE = re.compile(r"^[ \t\u3000]*(?P<mark>" + _MARK
 _TITLE_RE = re.compile(r"^(?P<name>[^\s:：。；;，,、]{1,24}?)" + SUFFIX
                        + r"(?:[ \t\u3000]*[:：][ \t\u3000]*(?P<inline>.*)"
                        r"|[ \t\u3000]+(?P<inline2>(?:1[、.．)）]|[(（]1[)）]|①|第一条).*))?$")
-_POST_RE = re.compile(r"^岗位名称[ \t\u3000]*[:：][ \t\u3000]*(?P<name>[^\s:：]{2,20})$")
+_POST_RE = re.compile(r"^(?:岗位名称|岗位|职位名称|职位|职务)[ \t\u3000]*[:：][ \t\u3000]*"
+                      r"(?P<name>[^\s:：]{2,20})$")
 ROLE_WORDS = ("经理", "主管", "主任", "主办", "助理", "专员", "文员", "前台", "班长", "领班",
               "队长",
               "组长", "员", "工", "管家", "会计", "出纳", "司机", "接待", "总监", "秘书", "干事")
@@ -199,8 +200,11 @@ def _items(ctx: Context, lo: int, hi: int) -> tuple[list[Node], list[Node], Any]
     decimal = re.match(r"\s*\d{1,2}[.．]\d{1,2}(?![\d.．])", text[lo:hi])
     seg = segment(text, lo, hi, ITEM_CLASSES)
     items = [] if decimal else [n for n in seg.roots if n.kind == "item"]
-    if not items:
-        seg = segment(text, lo, hi, ("dec2", "dec3"))
+    # `3.1 …` under 3.0 岗位职责, or 一、… / （一）… used as item numbers under a role title.
+    for classes in (("dec2", "dec3"), ("cnum",), ("pcnum",)):
+        if items:
+            break
+        seg = segment(text, lo, hi, classes)
         items = [n for n in seg.roots if n.kind == "heading"]
         for n in items:
             n.body_start = n.title_start  # the whole text is the item's

@@ -280,3 +280,14 @@ def test_a_case_in_parallel_branches_does_not_migrate(engine: Engine) -> None:
     rules = engine.rules_for(case)
     with pytest.raises(EngineError, match="parallel branches"):
         migrate_case(rules, case, ruleset_hash="x", mapping={}, now=T0)
+
+
+def test_hant_catalog_covers_every_printed_label() -> None:
+    from runtime.i18n import catalog
+    from runtime.i18n.hant import HANT
+    from runtime.printing import _labels
+
+    assert set(_labels("zh-Hant").values()) <= set(HANT.values())
+    assert all(key in catalog() for key in HANT)  # no stray key
+    status = [k for k in catalog() if k.startswith("forms.status.")]
+    assert all(k in HANT for k in status)

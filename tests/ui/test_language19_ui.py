@@ -1,8 +1,10 @@
-"""The case page with parallel branches (issue 19): pick a branch, complete it, the rest stay."""
+"""Issue 19 in the app: the case page with parallel branches (pick a branch, complete it, the
+rest stay) and the dashboard's 值班安排表 from a work pattern."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,10 @@ def rules_with_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     shutil.copytree(ROOT / "forms", dest / "forms")
     (dest / "rules/company/procedures/parallel-check.yaml").write_text(PROCEDURE,
                                                                       encoding="utf-8")
+    role = dest / "rules/company/roles/customer-assistant.yaml"
+    role.write_text(role.read_text(encoding="utf-8").replace(
+        "level: operational\n", "level: operational\nwork-pattern: {week: 5.5}\n", 1),
+        encoding="utf-8")
     monkeypatch.setenv("HANDBOOK_RULES", str(dest / "rules"))
     monkeypatch.setenv("HANDBOOK_FORMS", str(dest / "forms"))
     return dest
@@ -74,3 +80,13 @@ def test_case_page_picks_a_branch_and_completes_it(rules_with_parallel: Path) ->
     complete.click().run()
     assert not at.exception
     assert eng.get_case(case.id).open_steps == ["assistant-check"]
+
+
+def test_dashboard_shows_the_roster(rules_with_parallel: Path) -> None:
+    at = open_page(sign_in("supervisor.taoyuan"), "dashboard")
+    assert not at.exception
+    assert "值班安排表" in [h.value for h in at.subheader]
+    at.date_input(key="roster_month").set_value(date(2026, 12, 1)).run()
+    table = at.dataframe[-1].value
+    row = table[table["岗位/班组"] == "客户助理"].iloc[0]
+    assert row["5"] == "8:30-12:00（半天）" and row["6"] == "休" and row["出勤天数"] == "27"
