@@ -531,6 +531,33 @@ def check_other_references(v: View) -> Iterator[RuleError]:
                                   f"unknown role {r!r}")
 
 
+def check_notifications(v: View) -> Iterator[RuleError]:
+    """`notifications:` names known roles, `email` or its own robots, each robot once (E100)."""
+    hb = v.hb
+    owners: list[tuple[str, str, m.Notifications | None]] = [
+        ("company", hb.company.meta.id, hb.company.notifications)]
+    if hb.property is not None:
+        owners.append(("property", hb.property.meta.id, hb.property.notifications))
+    for kind, rid, settings in owners:
+        if settings is None or not v.wants(kind, rid):
+            continue
+        robots = [r.id for r in settings.robots]
+        for i, rid_ in enumerate(robots):
+            if robots.index(rid_) != i:
+                yield v.error(kind, rid, ("notifications", "robots", i, "id"), "E021",
+                              f"duplicate robot id {rid_!r}")
+        for i, rule in enumerate(settings.channels):
+            for j, role in enumerate(rule.roles):
+                if role not in hb.roles:
+                    yield v.error(kind, rid, ("notifications", "channels", i, "roles", j),
+                                  "E022", f"unknown role {role!r}")
+            for j, via in enumerate(rule.via):
+                if via != "email" and via not in robots:
+                    yield v.error(kind, rid, ("notifications", "channels", i, "via", j),
+                                  "E100", f"unknown channel {via!r}: use email or a robot id "
+                                  f"({', '.join(robots) or 'no robots defined'})")
+
+
 _LINK_OK = re.compile(r"^(?:https?://\S+|[^:\s][^:]*)$")
 
 
@@ -561,6 +588,7 @@ CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_form_templates,
     check_time_sanity,
     check_other_references,
+    check_notifications,
     check_role_documents,
     *LANGUAGE_CHECKS,
 )

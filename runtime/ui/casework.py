@@ -21,6 +21,7 @@ from runtime.errors import (
     HandbookError,
 )
 from runtime.forms.defaults import FormContext
+from runtime.store.pages import CaseLine
 from runtime.ui import context as ctx
 from runtime.ui import formview
 from runtime.ui.fmt import remaining_text, when_text
@@ -103,14 +104,25 @@ def _step_section(hb: m.Handbook, proc: m.Procedure, step: m.Step,
     return case_form, formview.section_fields(case_form, step.section), False
 
 
-def visible_cases(session: ctx.Session, status: str | None = "open") -> list[Case]:
-    out: list[Case] = []
-    for pid in session.caps.properties:
-        out += ctx.engine().repo.find_cases(property=pid, status=status)
-    return sorted(out, key=lambda c: c.created_at, reverse=True)
+def case_lines(session: ctx.Session, *, status: str | None = "open", text: str | None = None,
+               offset: int = 0, limit: int | None = None) -> tuple[list[CaseLine], int]:
+    """Cases the user may see, newest first, from the store's page query: (lines, total).
+
+    `text` matches the number, 房号, names or any case text; personal fields only for users
+    who may see personal data (so a search never reveals a masked value).
+    """
+    page = ctx.store().search_cases(properties=session.caps.properties, text=text,
+                                    status=status, personal=session.caps.sees_personal_data,
+                                    offset=offset, limit=limit)
+    return [CaseLine.from_summary(d) for d in page.items], page.total
 
 
-def case_label(case: Case) -> str:
+def visible_cases(session: ctx.Session, status: str | None = "open") -> list[CaseLine]:
+    """Every case of `status` the user may see, newest first (a list line each)."""
+    return case_lines(session, status=status)[0]
+
+
+def case_label(case: Case | CaseLine) -> str:
     proc = ctx.handbook(case.property).procedures.get(case.procedure_id)
     if proc is None:
         return f"{case.number} · {case.procedure_id}"
@@ -118,7 +130,7 @@ def case_label(case: Case) -> str:
     return f"{case.number} · {ctx.title_of(proc.meta)} · {step}"
 
 
-def step_title(hb: m.Handbook, case: Case) -> str:
+def step_title(hb: m.Handbook, case: Case | CaseLine) -> str:
     """The title of the case's current step (its id when the rules no longer have it)."""
     proc = hb.procedures.get(case.procedure_id)
     steps = proc.steps if proc is not None else ()
