@@ -54,7 +54,7 @@ def _print(res: object, as_json: bool) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from runtime.engine.state import local
-    from runtime.store import open_store
+    from runtime.store.backends import open_configured
     from runtime.worker import live
     from runtime.worker.worker import Worker
 
@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
             return 2
     data = args.data or live.data_dir()
     data.mkdir(parents=True, exist_ok=True)
-    store = open_store(data / "store")
+    store = open_configured(data)  # PostgreSQL when HANDBOOK_DATABASE_URL is set (issue 14)
     rules = live.LiveRules(data)
     trace = (lambda s: print(f"trace {s}", flush=True)) if args.trace else None
     worker = Worker(live.engine(store, rules), store, data=data, holder=args.holder,

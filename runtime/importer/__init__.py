@@ -30,7 +30,13 @@ from runtime.importer.control import extract_control
 from runtime.importer.core import Context, Document, LineIndex, Passage
 from runtime.importer.forms import draft_form
 from runtime.importer.naming import Registry
-from runtime.importer.normalise import Restorer, blank, find_noise, to_simplified
+from runtime.importer.normalise import (
+    Restorer,
+    blank,
+    converter_missing,
+    find_noise,
+    to_simplified,
+)
 from runtime.importer.procedures import (
     extract_inline_procedures,
     extract_procedure,
@@ -220,6 +226,9 @@ def preview(
     text = blank(simplified, noise)
     ctx = Context(text, registry, property, source=original)
     identifiers = extract_control(ctx)
+    if converter_missing(original):
+        ctx.note(0, 0, "the text looks Traditional Chinese but OpenCC is not installed "
+                 "(pip install opencc-python-reimplemented): it is read as Simplified only")
     step("segment", 0.2)
     doc = segment(text)
     headings = [n for n in doc.walk() if n.kind == "heading"]

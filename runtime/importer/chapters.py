@@ -29,6 +29,7 @@ from runtime.importer.roles import (
     ParsedRole,
     _duty,
     guess_level,
+    item_label,
 )
 from runtime.importer.segment import ITEM_CLASSES, Node, clean, is_layout, segment
 
@@ -212,15 +213,6 @@ def _items(ctx: Context, lo: int, hi: int) -> tuple[list[Node], list[Node], Any]
     return items, rest, seg
 
 
-def _label(ctx: Context, node: Node) -> str | None:
-    """The handbook's own numbering when it is not plain `1、` / `1.`."""
-    marker = clean(ctx.source[node.start:node.body_start]) or ctx.source[node.start:node.body_start]
-    marker = marker.strip()
-    if re.fullmatch(r"\d{1,3}[、.．]?", marker):
-        return None
-    return marker or None
-
-
 def _sections(ctx: Context, ch: Chapter) -> list[tuple[str, int, int]]:
     """(key, body start, body end) of the chapter's parts, in order."""
     text = ctx.text
@@ -364,7 +356,7 @@ def _chapter(ctx: Context, ch: Chapter, rid: str) -> ParsedRole:
                 entry["text"] = entry_text
             else:
                 entry = {"no": n.number or 1, "text": entry_text}
-            label = _label(ctx, n)
+            label = item_label(ctx, n)
             if label:
                 entry = {"no": entry["no"], "label": label,
                          **{k: v for k, v in entry.items() if k != "no"}}

@@ -125,14 +125,14 @@ def users() -> auth.UserDirectory:
 
 
 @st.cache_resource(show_spinner=False)
-def _sessions(path: str) -> sessions.SessionStore:
-    return sessions.SessionStore(_store(path), sessions.load_secret(Path(path)),
+def _sessions(path: str, url: str | None = None) -> sessions.SessionStore:
+    return sessions.SessionStore(_store(path, url), sessions.load_secret(Path(path)),
                                  sessions.Policy.from_env())
 
 
 def session_store() -> sessions.SessionStore:
     """Sign-in sessions of this data directory (runtime/sessions.py)."""
-    return _sessions(str(data_dir()))
+    return _sessions(str(data_dir()), database_url())
 
 
 # ---- language ----------------------------------------------------------------------------

@@ -291,3 +291,19 @@ def test_hant_catalog_covers_every_printed_label() -> None:
     assert all(key in catalog() for key in HANT)  # no stray key
     status = [k for k in catalog() if k.startswith("forms.status.")]
     assert all(k in HANT for k in status)
+
+
+def test_flowchart_draws_fork_and_join_bars() -> None:
+    from runtime.ui import diagrams
+
+    hb = _hb()
+    dot = diagrams.flowchart(hb.procedures["decoration-violation"], hb)
+    assert '"measures" -> "fork:measures";' in dot
+    assert all(f'"fork:measures" -> "{b}"' in dot for b in ("stop-work", "rectify"))
+    assert '"fork:measures" -> "deduct-deposit" [label="情节严重时"];' in dot
+    assert all(f'"{b}" -> "join:report";' in dot for b in ("stop-work", "rectify",
+                                                           "deduct-deposit"))
+    assert 'xlabel="全部完成"' in dot and '"join:report" -> "report";' in dot
+    assert "[工程部]" in dot  # a department step names the department
+    anyjoin = diagrams.flowchart(hb.procedures["owner-help"], hb, "en")
+    assert 'xlabel="first done"' in anyjoin

@@ -36,7 +36,7 @@ from runtime.store.pages import (
 )
 from runtime.store.postgres.codec import decode, dumps_value
 
-DERIVE_VERSION = 1
+DERIVE_VERSION = 2
 PAGE_TABLES = frozenset({CASES, RECORDS})
 COLUMNS = ("xv", "xprop", "xkey", "xstatus", "xflag", "xcreated", "xdue", "xg", "xp")
 _NUL = re.compile(r"[\x00-\x1f]")
@@ -48,7 +48,9 @@ def _storable(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
 
 
-_KEY_MAX = 256  # longer values are kept as a digest: btree entries must stay small
+# Longer values are kept as a digest: a btree entry of three key columns must stay under
+# PostgreSQL's 2704-byte limit even for 4-byte characters.
+_KEY_MAX = 100
 
 
 def _json(value: Any) -> str | None:
@@ -108,11 +110,14 @@ def _text(text: str | None, personal: bool, params: list[Any]) -> str | None:
     needle = _NUL.sub("", needle)  # as the embedded TextIndex: control characters are cut
     if not needle:
         return None
+    # pg_trgm needs three characters to narrow anything: for a shorter needle its index would
+    # be read in full, so hide the column from it (`|| ''`) and let the property index lead.
+    g, p = ("xg", "xp") if len(needle) >= 3 else ("(xg || '')", "(xp || '')")
     params.append(_like(needle))
     if personal:
         params.append(_like(needle))
-        return "(xg LIKE %s OR xp LIKE %s)"
-    return "xg LIKE %s"
+        return f"({g} LIKE %s OR {p} LIKE %s)"
+    return f"{g} LIKE %s"
 
 
 def _page_sql(offset: int, limit: int | None, params: list[Any]) -> str:
@@ -140,16 +145,16 @@ def open_tasks(store: Any, *, roles: Collection[str], user: str | None,
     params: list[Any] = []
     props = set(properties)
     prop_parts = []
-    named = [p for p in props if p is not None]
-    if named:
-        prop_parts.append("body -> 'property' = ANY(%s::jsonb[])")
-        params.append([json.dumps(p) for p in named])
+    for p in sorted(x for x in props if x is not None):
+        # open tasks of this property straight from the one GIN index on hb_keys(body)
+        prop_parts.append("(hb_keys(body) @> %s::jsonb AND body -> 'property' = %s::jsonb)")
+        params += [dumps_value({"status": "open", "property": p}), json.dumps(p)]
     if None in props:
-        prop_parts.append("coalesce(body -> 'property', 'null'::jsonb) = 'null'::jsonb")
+        prop_parts.append("(hb_keys(body) @> '{\"status\": \"open\"}'::jsonb AND "
+                          "coalesce(body -> 'property', 'null'::jsonb) = 'null'::jsonb)")
     where = [
-        "hb_keys(body) @> '{\"status\": \"open\"}'::jsonb",
-        "body -> 'status' = '\"open\"'::jsonb",
         "(" + (" OR ".join(prop_parts) or "FALSE") + ")",
+        "body -> 'status' = '\"open\"'::jsonb",
         "jsonb_typeof(body -> 'roles') = 'array'",
         "body -> 'roles' ?| %s::text[]",
     ]
@@ -201,13 +206,7 @@ def search_cases(store: Any, *, properties: Collection[str | None], text: str | 
     hit = _text(text, personal, params)
     if hit:
         where.append(hit)
-    cond = " AND ".join(where)
-    total = int(store._read(f"SELECT count(*) FROM {rel} WHERE {cond}", params)[0][0])
-    page_params = list(params)
-    page = _page_sql(offset, limit, page_params)
-    rows = store._read(
-        f"SELECT id, rev, body::text FROM {rel} WHERE {cond} "
-        f"ORDER BY xcreated DESC NULLS LAST, id DESC{page}", page_params)
+    rows, total = _newest_page(store, rel, " AND ".join(where), params, offset, limit)
     items = tuple(case_summary(store._export(r)) for r in rows)
     return Page(items, total, offset, limit)
 
@@ -228,14 +227,27 @@ def search_records(store: Any, *, properties: Collection[str | None], text: str 
     hit = _text(text, personal, params)
     if hit:
         where.append(hit)
-    cond = " AND ".join(where)
-    total = int(store._read(f"SELECT count(*) FROM {rel} WHERE {cond}", params)[0][0])
+    rows, total = _newest_page(store, rel, " AND ".join(where), params, offset, limit)
+    return Page(tuple(store._export(r) for r in rows), total, offset, limit)
+
+
+def _newest_page(store: Any, rel: str, cond: str, params: list[Any], offset: int,
+                 limit: int | None) -> tuple[list[tuple[Any, ...]], int]:
+    """One page newest first and the total of every match, in one scan (a window count)."""
     page_params = list(params)
     page = _page_sql(offset, limit, page_params)
+    # the window runs over ids and sort keys only; bodies are read for the page alone
     rows = store._read(
-        f"SELECT id, rev, body::text FROM {rel} WHERE {cond} "
-        f"ORDER BY xcreated DESC NULLS LAST, id DESC{page}", page_params)
-    return Page(tuple(store._export(r) for r in rows), total, offset, limit)
+        f"WITH hits AS (SELECT id, xcreated, count(*) OVER () AS total FROM {rel} "
+        f"WHERE {cond} ORDER BY xcreated DESC NULLS LAST, id DESC{page}) "
+        f"SELECT r.id, r.rev, r.body::text, h.total FROM hits h JOIN {rel} r ON r.id = h.id "
+        "ORDER BY h.xcreated DESC NULLS LAST, h.id DESC", page_params)
+    if rows:
+        return rows, int(rows[0][3])
+    if not offset:
+        return [], 0
+    # a page past the end: the window had no row to report the total on
+    return [], int(store._read(f"SELECT count(*) FROM {rel} WHERE {cond}", params)[0][0])
 
 
 def case_counts(store: Any, *, properties: Collection[str | None], now: datetime,

@@ -169,9 +169,10 @@ class PgStore:
     def _translate(self, exc: Exception) -> StoreError:
         """A lost connection is StoreUnavailable (retry later); anything else a StoreError."""
         state = getattr(exc, "sqlstate", None)
-        if isinstance(exc, PoolTimeout) or (
-            isinstance(exc, psycopg.Error) and (state is None or state[:2] in ("08", "57"))
-        ):
+        lost = isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and (
+            state is None or state[:2] in ("08", "57")
+        )
+        if isinstance(exc, PoolTimeout) or lost:
             return self._unavailable(exc)
         return StoreError(f"database error: {str(exc).strip()}")
 
