@@ -12,8 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The worker (clocks, schedules, notifications) runs beside the app and stops with it.
 run: $(STAMP)
-	$(BIN)/streamlit run serve.py --server.headless true --browser.gatherUsageStats false \
+	$(BIN)/handbook worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER' EXIT INT TERM; \
+	HANDBOOK_DEMO=1 $(BIN)/streamlit run serve.py --server.headless true --browser.gatherUsageStats false \
 		--client.toolbarMode viewer
 
 test: $(STAMP)

@@ -1,14 +1,17 @@
 """Users, hashed passwords, capabilities from the rules, and masking of personal data.
 
 No Streamlit here: the app (runtime/ui) asks this module who a user is and what they may do,
-and every page calls `require()` before it renders anything. Passwords are PBKDF2-SHA256
-(hashlib, no extra dependency) stored as `pbkdf2_sha256$iterations$salt$hash`, so the
-iteration count can be raised later without invalidating old hashes.
+and every page calls `require()` before it renders anything. New password hashes are
+argon2id (argon2-cffi, the OWASP first choice) in its standard `$argon2id$v=19$m=…` text;
+older PBKDF2-SHA256 hashes (`pbkdf2_sha256$iterations$salt$hash`) still verify and are replaced
+by argon2id at the next successful sign-in (`needs_rehash`). Throttling of failed sign-ins is
+runtime/throttle.py.
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import hmac
 import os
@@ -43,16 +46,55 @@ def _iterations() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_ITERATIONS
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+
+@functools.lru_cache(maxsize=4)
+def _argon2(memory_kib: int, time_cost: int) -> Any:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+
+
+def _hasher() -> Any:
+    # argon2-cffi's defaults (64 MiB, 3 passes); tests lower them through the environment.
+    # The parameters are stored in each hash, so changing them later upgrades at sign-in.
+    return _argon2(_env_int("HANDBOOK_ARGON2_MEMORY_KIB", 65536),
+                   _env_int("HANDBOOK_ARGON2_TIME", 3))
+
+
 def hash_password(password: str, *, salt: str | None = None, iterations: int | None = None) -> str:
-    """A salted PBKDF2-SHA256 hash of `password` in the self-describing text format."""
+    """An argon2id hash of `password`; with `salt` or `iterations`, the legacy PBKDF2-SHA256
+    format (kept for reading old data and its tests)."""
+    if salt is None and iterations is None:
+        return str(_hasher().hash(password))
     n = iterations or _iterations()
     salt = salt or secrets.token_hex(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), n)
     return f"{ALGORITHM}${n}${salt}${digest.hex()}"
 
 
+def needs_rehash(stored: str) -> bool:
+    """True for a PBKDF2 hash, or an argon2 hash made with other parameters than today's."""
+    if not stored.startswith("$argon2"):
+        return True
+    try:
+        return bool(_hasher().check_needs_rehash(stored))
+    except Exception:  # an unreadable hash: replace it once the password is known
+        return True
+
+
 def verify_password(password: str, stored: str) -> bool:
-    """Whether `password` matches a hash made by `hash_password` (constant-time compare)."""
+    """Whether `password` matches a stored argon2id or PBKDF2 hash (constant-time)."""
+    if stored.startswith("$argon2"):
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+        try:
+            return bool(_hasher().verify(stored, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError, ValueError):
+            return False
     try:
         algorithm, n, salt, expected = stored.split("$")
         if algorithm != ALGORITHM:
@@ -247,13 +289,31 @@ class UserDirectory:
         return sorted(users, key=lambda u: (u.property or "", u.username))
 
     def authenticate(self, username: str, password: str) -> User | None:
-        """The user when the password matches and the account is active, else None."""
+        """The user when the password matches and the account is active, else None. A correct
+        password on an old (PBKDF2) hash is re-hashed with argon2id on the spot."""
         user = self.get(username.strip())
         if user is None or not user.active:
-            # Hash anyway so a wrong username costs as much as a wrong password.
-            verify_password(password, hash_password("x", salt="0" * 32))
+            # Verify anyway so a wrong username costs as much as a wrong password.
+            verify_password(password, _dummy_hash())
             return None
-        return user if verify_password(password, user.password_hash) else None
+        if not verify_password(password, user.password_hash):
+            return None
+        if needs_rehash(user.password_hash):
+            user = replace(user, password_hash=hash_password(password))
+            doc = self._table.get_user(user.username) or {}
+            kept = {k: v for k, v in doc.items() if k not in ("id", "rev", "_rev")}
+            self._table.put_user({**kept, "password_hash": user.password_hash})
+        return user
+
+    def change_password(self, username: str, old: str, new: str) -> User:
+        """Set a new password after checking the old one; ValueError when refused (wrong old
+        password, too short, unchanged, or the published demo password)."""
+        user = self.get(username)
+        if user is None or not verify_password(old, user.password_hash):
+            raise ValueError("wrong password")
+        if new in (old, DEMO_PASSWORD):
+            raise ValueError("choose a password different from the old and the demo one")
+        return self.save(user, new)
 
     def save(self, user: User, password: str | None = None) -> User:
         """Create or update a user; a new user needs a password (at least MIN_PASSWORD long)."""
@@ -289,6 +349,17 @@ class UserDirectory:
         return created
 
 
+@functools.lru_cache(maxsize=1)
+def _dummy_hash_for(params: tuple[str, str]) -> str:
+    return hash_password(secrets.token_hex(16))
+
+
+def _dummy_hash() -> str:
+    # One hash with today's parameters, so an unknown name costs one argon2 verify too.
+    return _dummy_hash_for((os.environ.get("HANDBOOK_ARGON2_MEMORY_KIB", ""),
+                            os.environ.get("HANDBOOK_ARGON2_TIME", "")))
+
+
 # ---- demo users --------------------------------------------------------------------------
 
 
@@ -312,6 +383,23 @@ _PER_PROPERTY: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("admin", "管理处经理", ("office-manager",), "administrator, dashboard"),
 )
 DEMO_PASSWORD = "demo1234"
+
+
+@functools.lru_cache(maxsize=256)
+def _published(password_hash: str) -> bool:
+    return verify_password(DEMO_PASSWORD, password_hash)
+
+
+def uses_published_password(user: User) -> bool:
+    """A bundled demo account still on the password published in the README (checked once
+    per stored hash): it must choose its own before working, unless the app runs as a demo."""
+    return user.demo and bool(user.password_hash) and _published(user.password_hash)
+
+
+def demo_mode() -> bool:
+    """True when the app was started as a demo (`make run` sets HANDBOOK_DEMO=1): demo
+    accounts may keep their published password."""
+    return os.environ.get("HANDBOOK_DEMO", "").strip().lower() in ("1", "true", "yes")
 # Demo people have people's names (not role names), so 接待人 and the case log read as at a
 # real front desk; one name per property in sorted property order, cycling.
 _DEMO_NAMES: dict[str, tuple[str, ...]] = {

@@ -161,11 +161,21 @@ def write_csv(form: Form, records: Iterable[Any], out: IO[str] | Path | str,
     return _write_csv(out, headers, rows)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NOT_XML = re.compile(r"[\ud800-\udfff\ufffe\uffff]")  # beyond control chars: not XML 1.0
+
+
+def _encodable(text: str) -> str:
+    # Validation refuses lone surrogates; a stored one (older data) becomes visible `[U+D800]`
+    # instead of making the whole file unwritable.
+    return _SURROGATE.sub(lambda m: f"[U+{ord(m[0]):04X}]", text)
+
+
 def _write_csv(fh: IO[str], headers: list[str], rows: list[list[str]]) -> int:
     writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow([_encodable(h) for h in headers])
     for row in rows:
-        writer.writerow([_defuse(c) for c in row])
+        writer.writerow([_encodable(_defuse(c)) for c in row])
     return len(rows)
 
 
@@ -180,6 +190,7 @@ def csv_bytes(form: Form, records: Iterable[Any], lang: str = "zh", *,
 def _xlsx_text(text: str, lang: str) -> str:
     # openpyxl refuses control characters; show them as visible symbols like the printout.
     text = _ILLEGAL_XLSX.sub(lambda m: chr(0x2400 + ord(m[0])), text)
+    text = _NOT_XML.sub(lambda m: f"[U+{ord(m[0]):04X}]", text)
     if len(text) > XLSX_CELL_LIMIT:
         note = t("export.truncated", lang)
         text = text[: XLSX_CELL_LIMIT - len(note)] + note
@@ -197,8 +208,8 @@ def write_xlsx(form: Form, records: Iterable[Any], out: IO[bytes] | Path | str,
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = _sheet_title(form.title)
-    ws.append(headers)
+    ws.title = _sheet_title(_xlsx_text(form.title, lang))
+    ws.append([_xlsx_text(h, lang) for h in headers])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2F2F2")

@@ -58,8 +58,10 @@ class PrintError(HandbookError):
 # ---------------------------------------------------------------- safe text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Lone surrogates (\ud800-\udfff) cannot be encoded at all: validation refuses them at input,
+# and a record that holds one anyway (older data, an import) prints them as `[U+D800]`.
 _INVISIBLE = re.compile(r"[\x80-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufeff"
-                        r"\ufff9-\ufffb]")
+                        r"\ufff9-\ufffb\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
@@ -329,7 +331,7 @@ def build_document(hb: Handbook | None, form: Form, record: Mapping[str, Any] | 
     signatures, orientation = print_settings(hb, form)
     rec = record if isinstance(record, Mapping) else {}
     status = _as_text(rec.get("status"))
-    status_text = t(f"forms.status.{status}", lang) if status else ""
+    status_text = t(f"forms.status.{status}", chrome_lang(hb, lang)) if status else ""
     if status_text.startswith("forms.status."):
         status_text = status
     if property_title is None and hb is not None and hb.property is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable, Iterator
@@ -11,6 +12,13 @@ from typing import Any
 import pytest
 
 from tests import streamlit_deprecations
+
+# Password hashing made cheap for tests (argon2 with 1 MiB, one pass; the parameters are in
+# each hash), and the app run as a demo so AppTest signs in with the published demo password
+# (a real start without HANDBOOK_DEMO makes demo accounts choose their own: issue 18).
+os.environ.setdefault("HANDBOOK_ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("HANDBOOK_ARGON2_TIME", "1")
+os.environ.setdefault("HANDBOOK_DEMO", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

@@ -222,6 +222,13 @@ def _template_link_out(root: Path) -> str:
     return _template("leak.html.j2")(root)
 
 
+def _template_wordwrap(root: Path) -> str:
+    (root / "forms/templates").mkdir(exist_ok=True)
+    (root / "forms/templates/wrap.html.j2").write_text(
+        "{{ doc.form_title|wordwrap }}{{ lipsum(10**6) }}", encoding="utf-8")
+    return _template("wrap.html.j2")(root)
+
+
 HOSTILE = [
     ("fifo", _fifo, "E007", "not a regular file: a FIFO"),
     ("dev-zero-link", _dev_zero, "E007", "symlink pointing outside the rules tree"),
@@ -237,6 +244,7 @@ HOSTILE = [
     ("template-dotdot", _template("../register.yaml"), "E027",
      "must be a file name inside forms/templates"),
     ("template-link-out", _template_link_out, "E027", "not found in forms/templates"),
+    ("template-unboundable", _template_wordwrap, "E054", "'lipsum', which cannot be bounded"),
 ]
 
 

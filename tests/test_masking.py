@@ -152,3 +152,80 @@ def test_a_role_that_sees_personal_data_sees_it(fid: str, tmp_path: Path) -> Non
 def test_the_one_rule(value: Any, masked: Any) -> None:
     assert mask_value(value) == masked
     assert auth.mask(value) == masked
+
+
+# ---- search: the store's index and the search page -----------------------------------------
+
+ID_NO = "440301199001011234"
+
+
+def _permit_record(store: Any) -> Any:
+    from runtime.engine.store_repo import personal_paths as store_paths
+    from runtime.store.records import create_record
+
+    _, form = FORMS["renovation-permit"]
+    data = dict(valid_sample(form))
+    _put(data, "workers[].id_no", ID_NO)
+    return create_record(store, form_id=form.id, form_version=form.meta.version,
+                         ruleset_hash="h", property="taoyuan-village", created_by="前台",
+                         data=data, number_prefix=form.number_prefix,
+                         personal=store_paths(form))
+
+
+def test_store_search_keeps_nested_personal_values_out_for_masked_callers(
+        tmp_path: Path) -> None:
+    from runtime.engine.store_repo import personal_paths as store_paths
+    from runtime.store import open_store
+
+    _, form = FORMS["renovation-permit"]
+    assert set(store_paths(form)) == set(personal_paths(form))  # one definition
+    store = open_store(tmp_path / "store")
+    try:
+        rec = _permit_record(store)
+        hidden = store.search_records(properties=["taoyuan-village"], text=ID_NO,
+                                      personal=False)
+        shown = store.search_records(properties=["taoyuan-village"], text=ID_NO,
+                                     personal=True)
+        assert [d["number"] for d in shown.items] == [rec.number]
+        assert list(hidden.items) == []
+        # the ID's tail alone does not find it either (its masked form shows the tail)
+        assert list(store.search_records(properties=["taoyuan-village"], text=ID_NO[-4:],
+                                         personal=False).items) == []
+    finally:
+        store.close()
+
+
+def test_search_page_does_not_find_a_nested_id_number_for_the_masked_account(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from runtime.store import open_store
+    from tests.ui.conftest import open_page
+    from tests.ui.conftest import sign_in as app_sign_in
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("HANDBOOK_DATA", str(data))
+    store = open_store(data / "store")
+    try:
+        number = _permit_record(store).number
+    finally:
+        store.close()
+
+    def search(username: str, text: str) -> AppTest:
+        at = open_page(app_sign_in(username), "search")
+        at.text_input(key="search_text").input(text).run()
+        assert not at.exception
+        return at
+
+    def screen(at: AppTest) -> str:
+        return json.dumps([j.value for j in at.json], ensure_ascii=False, default=str)
+
+    masked = search("quality", ID_NO)
+    assert not any(number in str(e.label) for e in masked.expander)
+    # found by its number, the record shows the nested ID number masked on screen
+    by_number = search("quality", number)
+    assert any(number in str(e.label) for e in by_number.expander)
+    assert ID_NO not in screen(by_number) and mask_text(ID_NO) in screen(by_number)
+    seer = search("frontdesk.taoyuan", ID_NO)
+    assert any(number in str(e.label) for e in seer.expander)
+    assert ID_NO in screen(seer)

@@ -102,3 +102,20 @@ def test_role_document_checks(make_tree: MakeTree, extra: str,
                               codes: list[tuple[str, str]]) -> None:
     errors = _compile_with(make_tree, extra).errors
     assert [(e.code, e.key_path) for e in errors] == codes
+
+
+def test_role_document_changes_are_listed_in_plain_language(make_tree: MakeTree,
+                                                           tmp_path: Path) -> None:
+    from runtime.versions.diff import diff_trees
+
+    old = make_tree()
+    import shutil
+
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    clerk = new / CLERK
+    clerk.write_text(clerk.read_text(encoding="utf-8") + DOCUMENT, encoding="utf-8")
+    changes = [c.zh for c in diff_trees(old / "rules", old / "forms", new / "rules",
+                                        new / "forms")]
+    assert any("工作流程" in c and "班前检查" in c for c in changes), changes
+    assert any("目的" in c for c in changes) and any("相关文件" in c for c in changes)

@@ -223,6 +223,17 @@ def test_check_flags_compute_names_and_unboundable(make_tree: MakeTree, hint: st
     assert hits[0].key_path.startswith("ui.fields.total.")
 
 
+def test_check_flags_a_procedure_condition_that_always_breaches(make_tree: MakeTree) -> None:
+    root = make_tree()
+    proc = root / "rules/procedures/complaint.yaml"
+    proc.write_text(proc.read_text(encoding="utf-8").replace(
+        "when: serious", "when: \"('x' * 10**9) == content\"", 1), encoding="utf-8")
+    errors = compile_tree(root / "rules", root / "forms").errors
+    hits = [e for e in errors if e.code == "E054"]
+    assert hits and hits[0].file == "rules/procedures/complaint.yaml", errors
+    assert hits[0].key_path == "steps[0].next[0].when"
+
+
 def test_runtime_breach_names_rule_file_and_key(make_tree: MakeTree) -> None:
     """A condition whose breach depends on the data: raised with rule, file and key path."""
     root = make_tree()

@@ -17,6 +17,7 @@ COMMANDS: list[str] = [
     "runtime.cli.cmd_engine",
     "runtime.cli.cmd_import",
     "runtime.cli.cmd_forms",
+    "runtime.cli.cmd_worker",
     "runtime.cli.cmd_db",
     "runtime.cli.cmd_roster",
     "runtime.cli.cmd_backup",

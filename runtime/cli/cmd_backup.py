@@ -36,8 +36,15 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
 def _backup(args: argparse.Namespace) -> int:
     from runtime.backup import backup
     from runtime.errors import HandbookError
+    from runtime.store.backends import database_url
     from runtime.versions import data_dir
 
+    if database_url():
+        # issue 14: the records are in PostgreSQL, not in DATA/store; say so instead of
+        # writing a backup that silently lacks them.
+        print("note: HANDBOOK_DATABASE_URL is set: this archive holds the data directory "
+              "(versions, drafts, attachments) but not the PostgreSQL records; back those up "
+              "with pg_dump, or `handbook db copy --from URL --to DIR` first", file=sys.stderr)
     try:
         report = backup(args.data or data_dir(), args.to, progress=_progress)
     except (HandbookError, OSError) as exc:

@@ -20,7 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     pc.add_argument("--cases", type=int, default=10_000)
     pc.add_argument("--json", action="store_true", help="print one JSON line")
     pc.set_defaults(func=_clocks)
+    _register_postgres(bsub)
 
+    pw = bsub.add_parser("worker", help="one worker tick of N open cases across three properties")
+    pw.add_argument("--cases", type=int, default=10_000)
+    pw.add_argument("--json", action="store_true", help="print one JSON line")
+    pw.set_defaults(func=_worker)
     pi = bsub.add_parser("import", help="import accuracy on the handbook corpus "
                          "(benchmarks/import_corpus): exact fragments, characters accounted")
     pi.add_argument("--corpus", help="corpus directory with manifest.yaml")
@@ -28,6 +33,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="also run `handbook check` on each fragment's drafts (slower)")
     pi.add_argument("--json", action="store_true", help="print one JSON object")
     pi.set_defaults(func=_import)
+
+
+def _register_postgres(bsub: argparse._SubParsersAction) -> None:
+    # issue 14: the PostgreSQL backend's volume benchmark (runtime/store/postgres/bench.py)
+    pp = bsub.add_parser("postgres", help="PostgreSQL backend: volume, pages, throughput")
+    pp.add_argument("--properties", type=int, default=50)
+    pp.add_argument("--years", type=int, default=5)
+    pp.add_argument("--url", help="an empty database (default: a throwaway cluster)")
+    pp.add_argument("--processes", type=int, default=4)
+    pp.add_argument("--sessions", type=int, default=10)
+    pp.add_argument("--seconds", type=float, default=10.0)
+    pp.add_argument("--json", action="store_true", help="print one JSON line")
+    pp.set_defaults(func=_postgres)
+
+
+def _postgres(args: argparse.Namespace) -> int:
+    from runtime.store.postgres.bench import run as run_pg_bench
+
+    return _emit(run_pg_bench(args.properties, args.years, url=args.url,
+                              procs=args.processes, sessions=args.sessions,
+                              seconds=args.seconds), args.json)
 
 
 def _emit(result: dict[str, object], as_json: bool) -> int:
@@ -51,6 +77,10 @@ def _clocks(args: argparse.Namespace) -> int:
     return _emit(run_clock_bench(args.cases), args.json)
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from runtime.worker.bench import run as run_worker_bench
+
+    return _emit(run_worker_bench(args.cases), args.json)
 def _import(args: argparse.Namespace) -> int:
     """Per-fragment exact-or-not and corpus totals; exit 1 when the goal is not met."""
     from runtime.importer.bench import CORPUS, run

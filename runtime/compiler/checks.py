@@ -412,6 +412,32 @@ def check_expressions(v: View) -> Iterator[RuleError]:
                     pass
 
 
+def check_procedure_condition_limits(v: View) -> Iterator[RuleError]:
+    """Each procedure condition tried on an empty case: one that breaches a limit whatever
+    the data (`('x' * 10**9) == content`) is E054 at check time, not an error on a case."""
+    from runtime.errors import LimitExceeded
+
+    for proc in v.each("procedure", v.hb.procedures):
+        found: list[tuple[KeyPath, Condition | None]] = []
+        for step in proc.steps:
+            si = v.index("procedure", proc.id, "steps", step.id)
+            found += [(("steps", si, "next", j, "when"), t.when) for j, t in enumerate(step.next)]
+        for clock in proc.clocks:
+            found.append((("clocks", v.index("procedure", proc.id, "clocks", clock.id), "when"),
+                          clock.when))
+        for fu in proc.follow_ups:
+            found.append((("follow-ups", v.index("procedure", proc.id, "follow-ups", fu.id),
+                           "when"), fu.when))
+        for path, cond in found:
+            if cond is None:
+                continue
+            try:
+                cond.evaluate({})
+            except LimitExceeded as exc:
+                yield v.error("procedure", proc.id, path, "E054",
+                              f"condition exceeds a limit on an empty case: {exc.detail}")
+
+
 def _confined(root: Path, name: str) -> Path | None:
     """`root/name` resolved, when it is a regular file inside `root` (symlinks resolved)."""
     try:
@@ -437,9 +463,38 @@ def check_form_templates(v: View) -> Iterator[RuleError]:
                           f"print template {name!r} must be a file name inside "
                           "forms/templates (no absolute paths or '..')")
             continue
-        if not any(_confined(d, name) for d in v.template_dirs[:1]):
+        found = _confined(v.template_dirs[0], name)
+        if found is None:
             yield v.error("form", form.id, ("print", "template"), "E027",
                           f"print template {name!r} not found in forms/templates")
+            continue
+        for problem in _template_problems(found):
+            yield v.error("form", form.id, ("print", "template"), "E054",
+                          f"print template {name!r} {problem}")
+
+
+def _template_problems(path: Path) -> list[str]:
+    """Refused filters and globals a template uses, and syntax errors (parse only)."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    from runtime.compiler.sandbox import ALLOWED_FILTERS, BoundedTemplateEnvironment
+    from runtime.compiler.sandbox import names_not_allowed as refused
+
+    try:
+        if path.stat().st_size > 1_000_000:
+            return ["is larger than 1 MB"]
+        ast = BoundedTemplateEnvironment().parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"cannot be read: {exc}"]
+    except TemplateSyntaxError as exc:
+        return [f"has a syntax error at line {exc.lineno}: {exc.message}"]
+    filters = {n.name for n in ast.find_all(nodes.Filter)}
+    names = {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"}
+    out = [f"uses {name!r}, which cannot be bounded ({why})"
+           for name, why in sorted(refused(filters | names).items())]
+    out += [f"uses the unknown filter {f!r}" for f in sorted(filters - ALLOWED_FILTERS)
+            if f not in refused([f])]
+    return out
 
 
 def check_time_sanity(v: View) -> Iterator[RuleError]:
@@ -556,6 +611,33 @@ def check_other_references(v: View) -> Iterator[RuleError]:
                                   f"unknown role {r!r}")
 
 
+def check_notifications(v: View) -> Iterator[RuleError]:
+    """`notifications:` names known roles, `email` or its own robots, each robot once (E100)."""
+    hb = v.hb
+    owners: list[tuple[str, str, m.Notifications | None]] = [
+        ("company", hb.company.meta.id, hb.company.notifications)]
+    if hb.property is not None:
+        owners.append(("property", hb.property.meta.id, hb.property.notifications))
+    for kind, rid, settings in owners:
+        if settings is None or not v.wants(kind, rid):
+            continue
+        robots = [r.id for r in settings.robots]
+        for i, rid_ in enumerate(robots):
+            if robots.index(rid_) != i:
+                yield v.error(kind, rid, ("notifications", "robots", i, "id"), "E021",
+                              f"duplicate robot id {rid_!r}")
+        for i, rule in enumerate(settings.channels):
+            for j, role in enumerate(rule.roles):
+                if role not in hb.roles:
+                    yield v.error(kind, rid, ("notifications", "channels", i, "roles", j),
+                                  "E022", f"unknown role {role!r}")
+            for j, via in enumerate(rule.via):
+                if via != "email" and via not in robots:
+                    yield v.error(kind, rid, ("notifications", "channels", i, "via", j),
+                                  "E100", f"unknown channel {via!r}: use email or a robot id "
+                                  f"({', '.join(robots) or 'no robots defined'})")
+
+
 _LINK_OK = re.compile(r"^(?:https?://\S+|[^:\s][^:]*)$")
 
 
@@ -583,9 +665,11 @@ CHECKS: tuple[Callable[[View], Iterator[RuleError]], ...] = (
     check_procedure_graph,
     check_conditions,
     check_expressions,
+    check_procedure_condition_limits,
     check_form_templates,
     check_time_sanity,
     check_other_references,
+    check_notifications,
     check_role_documents,
     *LANGUAGE_CHECKS,
 )

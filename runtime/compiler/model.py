@@ -634,6 +634,54 @@ class ServiceHours:
 
 
 @dataclass(frozen=True)
+class ChannelRule:
+    """Which external channels (email, a robot id) the holders of some roles are told by."""
+
+    roles: tuple[str, ...]
+    via: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # empty: every kind of notification
+
+
+@dataclass(frozen=True)
+class Robot:
+    """A WeCom / DingTalk group robot; its URL and signing secret live in the environment."""
+
+    id: str
+    type: str  # wecom | dingtalk
+    url_env: str
+    secret_env: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """External messages wait while it is quiet (local time on the property calendar)."""
+
+    start: time | None = None
+    end: time | None = None
+    non_working_days: bool = False
+    urgent: tuple[str, ...] = ("breach", "escalated")  # `except:` kinds, never held
+
+
+@dataclass(frozen=True)
+class Digest:
+    """External messages of these kinds are merged into one per period and recipient."""
+
+    every_minutes: int
+    kinds: tuple[str, ...] = ()  # empty: every kind except breach and escalated
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """Per-company or per-property notification settings (runtime/notify)."""
+
+    channels: tuple[ChannelRule, ...] = ()
+    robots: tuple[Robot, ...] = ()
+    quiet_hours: QuietHours | None = None
+    digest: Digest | None = None
+
+
+@dataclass(frozen=True)
 class Company:
     """The company base every property inherits."""
 
@@ -643,6 +691,7 @@ class Company:
     departments: tuple[Department, ...]
     service_hours: tuple[ServiceHours, ...] = ()
     access: Access = field(default_factory=Access)
+    notifications: Notifications | None = None
     limits: Mapping[str, Duration] = field(default_factory=_empty)  # immediately: 15m ...
 
 
@@ -657,6 +706,7 @@ class Property(_Named):
     departments: tuple[Department, ...]
     overlay_count: int = 0
     address: str | None = None
+    notifications: Notifications | None = None  # None: the company's settings apply
     script: Literal["hans", "hant"] = "hans"  # zh-Hant: printed chrome in Traditional
 
 
@@ -700,6 +750,12 @@ class Handbook:
     def scope(self) -> str | None:
         """The property id this view resolves, or None for the company base."""
         return self.property.meta.id if self.property else None
+
+    @builtins.property
+    def notifications(self) -> Notifications:
+        """The effective notification settings: the property's, else the company's."""
+        own = self.property.notifications if self.property else None
+        return own or self.company.notifications or Notifications()
 
     @builtins.property
     def calendar(self) -> Calendar | None:

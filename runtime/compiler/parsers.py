@@ -239,6 +239,41 @@ def _service_hours(items: Any) -> tuple[m.ServiceHours, ...]:
     return tuple(out)
 
 
+def _notifications(ctx: Ctx, value: Any) -> m.Notifications | None:
+    """`notifications:` of a company or property (runtime/notify reads it)."""
+    if value is None:
+        return None
+    d = _d(value)
+    channels = tuple(m.ChannelRule(_ids(_d(c).get("roles")), _ids(_d(c).get("via")),
+                                   _ids(_d(c).get("kinds"))) for c in _l(d.get("channels")))
+    robots = tuple(m.Robot(str(_d(r).get("id", "")), str(_d(r).get("type", "wecom")),
+                           str(_d(r).get("url-env", "")), _opt(_d(r).get("secret-env")),
+                           _opt(_d(r).get("title"))) for r in _l(d.get("robots")))
+    quiet = None
+    if "quiet-hours" in d:
+        q = _d(d.get("quiet-hours"))
+        start, end = _hhmm(q.get("start")), _hhmm(q.get("end"))
+        if (start is None) != (end is None) or (start is not None and start == end):
+            ctx.error(("notifications", "quiet-hours"), "E100",
+                      "quiet hours need both start and end, and they must differ")
+            start = end = None
+        urgent = _ids(q.get("except")) if "except" in q else ("breach", "escalated")
+        quiet = m.QuietHours(start, end, bool(q.get("non-working-days", False)), urgent)
+    digest = None
+    if "digest" in d:
+        g = _d(d.get("digest"))
+        every = ctx.duration(g.get("every"), ("notifications", "digest", "every"))
+        if every is not None:
+            minutes = (0 if every.working or every.is_calendar_unit
+                       else every.to_timedelta().total_seconds() / 60)
+            if minutes < 1:
+                ctx.error(("notifications", "digest", "every"), "E100",
+                          "a digest period is a wall-clock duration of at least 1 minute")
+            else:
+                digest = m.Digest(int(minutes), _ids(g.get("kinds")))
+    return m.Notifications(channels, robots, quiet, digest)
+
+
 def parse_company(ctx: Ctx) -> m.Company:
     """kind: company."""
     d = ctx.data
@@ -262,6 +297,7 @@ def parse_company(ctx: Ctx) -> m.Company:
             dashboard=_ids(_d(d.get("access")).get("dashboard")),
             all_properties=_ids(_d(d.get("access")).get("all-properties")),
         ),
+        notifications=_notifications(ctx, d.get("notifications")),
         limits=MappingProxyType({
             str(k): dur for k, v in _d(d.get("limits")).items()
             if (dur := ctx.duration(v, ("limits", k))) is not None}),
@@ -279,6 +315,7 @@ def parse_property(ctx: Ctx) -> m.Property:
         departments=_departments(ctx, d.get("departments")),
         overlay_count=len(_l(d.get("overlays"))),
         address=_opt(d.get("address")),
+        notifications=_notifications(ctx, d.get("notifications")),
         script=cast(Any, "hant" if d.get("script") == "hant" else "hans"),
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from runtime.engine import clocks as ck
 from runtime.engine.cases import step_task
@@ -36,6 +36,41 @@ def tick(rules: Rules, case: Case, now: datetime) -> Outcome:
     if out.events:
         c.updated_at = max(c.updated_at, now)
     return out
+
+
+RECHECK = timedelta(hours=1)  # a clock whose `when` may change with time alone
+
+
+def next_check(rules: Rules, case: Case, now: datetime,
+               states: list[ck.ClockState] | None = None) -> datetime | None:
+    """The next moment a tick of this case could fire a warning or breach (None: never,
+    until an operation changes the case). A clock waiting on a condition is looked at
+    again within RECHECK, because conditions may read the time (`hour`, `today`)."""
+    if case.status != "open":
+        return None
+    if states is None:
+        states = ck.evaluate(rules.procedure, case, rules.calendar, now)
+    found: list[datetime] = []
+    # On the hour, not an hour from now: a value that moved with every tick would make
+    # every tick save the case again.
+    recheck = now.replace(minute=0, second=0, microsecond=0) + RECHECK
+    for st in states:
+        if st.status == "inactive":
+            if st.clock is not None and st.clock.when is not None:
+                found.append(recheck)
+            continue
+        if st.status in ("met", "stopped"):
+            continue
+        if st.warning_at is not None and f"{st.key}:warning" not in case.fired:
+            found.append(st.warning_at)
+        if st.due_at is not None and f"{st.key}:breach" not in case.fired:
+            found.append(st.due_at)
+    if not found:
+        return None
+    first = min(found)
+    # Something already past that did not fire (e.g. stopped exactly at the limit) must not
+    # make every tick decode the case again.
+    return first if first > now else recheck
 
 
 def _refresh_step_due(rules: Rules, out: Outcome, states: list[ck.ClockState]) -> None:

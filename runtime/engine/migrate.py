@@ -47,6 +47,10 @@ def migrate_case(rules: Rules, case: Case, *, ruleset_hash: str, mapping: Mappin
         raise EngineError(f"case {case.number} is {case.status}; only open cases migrate")
     if case.procedure_id != proc.id:
         raise EngineError(f"case {case.number} runs {case.procedure_id}, not {proc.id}")
+    if len(case.open_steps) > 1:
+        # Several branches are open: which visit maps to which step is not one answer.
+        raise EngineError(f"case {case.number} runs parallel branches "
+                          f"({', '.join(case.open_steps)}); finish them before migrating")
     ids = {s.id for s in proc.steps}
     target = mapping.get(case.step, case.step)
     if target not in ids:

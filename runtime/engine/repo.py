@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 from runtime.compiler import model as m
 from runtime.engine.state import Case, Task
 from runtime.errors import ConflictError, NotFound
+from runtime.notify.plan import Person
 from runtime.store.pages import PAGE_SIZE, URGENCIES, Page, task_visible, urgency
 
 
@@ -76,6 +77,22 @@ class CaseRepository(Protocol):
         """All writes inside happen together or not at all (best effort for memory)."""
         ...
 
+    def due_cases(self, before: datetime, *, property: str | None = None) -> list[Case]:
+        """Open cases whose `next_check_at` is before `before` (the worker's tick index)."""
+        ...
+
+    def people(self, property: str | None, role: str) -> list[Person]:
+        """Active users holding `role` at `property` (else company-level holders)."""
+        ...
+
+    def person(self, username: str) -> Person | None:
+        """One active user as a notification recipient."""
+        ...
+
+    def add_notifications(self, entries: Sequence[Mapping[str, Any]]) -> int:
+        """Write outbox entries whose key is new (inside the caller's transaction)."""
+        ...
+
 
 def task_matches(t: Task, *, property: str | None = None, roles: Iterable[str] | None = None,
                  user: str | None = None, status: str | None = None, kind: str | None = None,
@@ -101,6 +118,9 @@ class MemoryRepository:
         self.cases: dict[str, Case] = {}
         self.tasks: dict[str, Task] = {}
         self.records: dict[str, dict[str, Any]] = {}
+        self.notifications: dict[str, dict[str, Any]] = {}  # the outbox, by key
+        self.users: list[Person] = []
+        self.user_roles: dict[str, tuple[str | None, tuple[str, ...]]] = {}
         self._counters: dict[str, int] = {}
         self._lock = threading.RLock()
 
@@ -216,3 +236,35 @@ class MemoryRepository:
         """Holds the lock; memory writes are not rolled back (tests only)."""
         with self._lock:
             yield
+
+    def due_cases(self, before: datetime, *, property: str | None = None) -> list[Case]:
+        """Open cases due a tick (never indexed ones count as due)."""
+        return [c.copy() for c in self.cases.values() if c.status == "open"
+                and (property is None or c.property == property)
+                and (c.next_check_at is None or c.next_check_at < before)]
+
+    def add_user(self, person: Person, property: str | None, roles: Iterable[str]) -> None:
+        """A recipient for scenario and test runs."""
+        self.users.append(person)
+        self.user_roles[person.username] = (property, tuple(roles))
+
+    def people(self, property: str | None, role: str) -> list[Person]:
+        """Holders of a role at the property, else company-level holders."""
+        def holders(where: str | None) -> list[Person]:
+            return [p for p in self.users if role in self.user_roles[p.username][1]
+                    and self.user_roles[p.username][0] == where]
+        return holders(property) or (holders(None) if property is not None else [])
+
+    def person(self, username: str) -> Person | None:
+        """A known recipient."""
+        return next((p for p in self.users if p.username == username), None)
+
+    def add_notifications(self, entries: Sequence[Mapping[str, Any]]) -> int:
+        """Keep new entries by key."""
+        added = 0
+        with self._lock:
+            for e in entries:
+                if e["key"] not in self.notifications:
+                    self.notifications[e["key"]] = dict(e)
+                    added += 1
+        return added

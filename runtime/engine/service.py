@@ -21,8 +21,9 @@ from runtime.engine.clocks import evaluate as evaluate_clocks
 from runtime.engine.repo import CaseRepository
 from runtime.engine.rules import Rules, actors_of
 from runtime.engine.state import Case, Event, Outcome, Task, local
-from runtime.errors import ConflictError, EngineError, FormValidationError
+from runtime.errors import ConflictError, EngineError, FormValidationError, HandbookError
 from runtime.forms.validation import check as check_form
+from runtime.notify.notifier import Notifier
 from runtime.store.pages import PAGE_SIZE, Page
 
 HandbookFor = Callable[[str | None], m.Handbook]
@@ -71,13 +72,17 @@ class Engine:
     """Case, task, clock and schedule operations over a repository and the current rules."""
 
     def __init__(self, repo: CaseRepository, handbook_for: HandbookFor,
-                 procedure_for: ProcedureFor | None = None) -> None:
+                 procedure_for: ProcedureFor | None = None, notify: bool = True) -> None:
         self.repo = repo
         self.handbook_for = handbook_for
         bind = getattr(repo, "bind_rules", None)
         if bind is not None:  # the store repository marks personal case fields for search
             bind(handbook_for)
         self.procedure_for: ProcedureFor = procedure_for or self.current_procedure
+        # Who is told what (runtime/notify): outbox entries written in the same transaction
+        # as the events that cause them.
+        self.notifier: Notifier | None = Notifier(repo, handbook_for) if notify else None
+        self.ticked = 0  # cases the last tick() looked at
 
     # ---------------------------------------------------------------- rules
 
@@ -104,11 +109,17 @@ class Engine:
 
     # ---------------------------------------------------------------- persistence
 
-    def _save(self, out: Outcome, expected_rev: int | None) -> Case:
+    def _save(self, out: Outcome, expected_rev: int | None, now: datetime,
+              rules: Rules | None = None) -> Case:
+        if rules is not None:
+            out.case.next_check_at = escalation.next_check(rules, out.case, now)
         with self.repo.transaction():
             saved = self.repo.save_case(out.case, expected_rev)
             if out.tasks:
                 self.repo.put_tasks(_last_per_key(out.tasks))
+            if self.notifier is not None and out.events:
+                self.notifier.case_events(saved, out.events, rules.procedure if rules else None,
+                                          now)
         return saved
 
     def _apply(self, case_id: str, now: datetime, expected_rev: int | None,
@@ -124,7 +135,7 @@ class Engine:
         merged = Outcome(after.case, before.events + done.events + (
             after.events if after is not done else []),
             before.tasks + done.tasks + (after.tasks if after is not done else []))
-        return self._save(merged, case.rev)
+        return self._save(merged, case.rev, now, rules)
 
     # ---------------------------------------------------------------- cases
 
@@ -157,7 +168,7 @@ class Engine:
         out = cases.start(rules, case_id=case_id, number=number, property=property,
                           ruleset_hash=hb.content_hash, data=data, now=now, user=user, role=role,
                           partial=partial)
-        return self._save(out, None)
+        return self._save(out, None, now, rules)
 
     def get_case(self, case_id: str) -> Case:
         """One case (NotFound when absent)."""
@@ -334,20 +345,31 @@ class Engine:
     def _tick(self, case: Case, now: datetime) -> list[Event]:
         if case.status != "open":
             return []
-        out = escalation.tick(self.rules_for(case), case, now)
-        if out.events or out.tasks:
-            self._save(out, case.rev)
+        rules = self.rules_for(case)
+        out = escalation.tick(rules, case, now)
+        if out.events or out.tasks or escalation.next_check(
+                rules, out.case, now) != case.next_check_at:
+            self._save(out, case.rev, now, rules)
         return out.events
 
-    def tick(self, now: datetime, property: str | None = None) -> list[Event]:
-        """Fire due warnings, breaches and escalations of every open case; returns new events."""
+    def tick(self, now: datetime, property: str | None = None,
+             due_only: bool = False) -> list[Event]:
+        """Fire due warnings, breaches and escalations of every open case; returns new events.
+
+        `due_only`: only the cases whose `next_check_at` has come (the worker's index); a
+        case not yet indexed (saved before the index existed) needs one full tick."""
         now = local(now)
         fired: list[Event] = []
-        for case in self.repo.find_cases(property=property, status="open"):
+        found = (self.repo.due_cases(now, property=property) if due_only
+                 else self.repo.find_cases(property=property, status="open"))
+        self.ticked = len(found)
+        for case in found:
             try:
                 fired.extend(self._tick(case, now))
             except ConflictError:
                 continue  # someone saved it meanwhile: their save ticked it, or the next will
+            except HandbookError:
+                continue  # a case on a retired rule version must not stop the others
         return fired
 
     def migrate(self, procedure_id: str, now: datetime, *, property: str | None = None,
@@ -379,7 +401,7 @@ class Engine:
                 results.append(MigrationResult(case.number, False, str(exc)))
                 continue
             if not dry_run:
-                self._save(out, case.rev)
+                self._save(out, case.rev, now, rules)
             results.append(MigrationResult(
                 case.number, True, f"v{case.procedure_version} → v{proc.meta.version} "
                 f"at step {out.case.step}" + (" (dry run)" if dry_run else "")))

@@ -163,6 +163,9 @@ class Case:
     fired: list[str] = field(default_factory=list)  # keys of warnings/breaches already raised
     closed_at: datetime | None = None
     rev: int = 0  # repository revision, for optimistic concurrency
+    # When a tick could next fire something (escalation.next_check): the worker's index of
+    # open cases, so one tick decodes only the cases that are due, not every open case.
+    next_check_at: datetime | None = None
 
     def copy(self) -> Case:
         """A deep copy the pure functions can change freely."""
@@ -217,6 +220,7 @@ class Case:
             "events": [e.to_dict() for e in self.events],
             "records": [r.to_dict() for r in self.records],
             "fired": list(self.fired), "closed_at": _iso(self.closed_at), "rev": self.rev,
+            "next_check_at": _iso(self.next_check_at),
         }
 
     @classmethod
@@ -233,7 +237,7 @@ class Case:
             events=[Event.from_dict(e) for e in d.get("events") or []],
             records=[RecordRef.from_dict(r) for r in d.get("records") or []],
             fired=list(d.get("fired") or []), closed_at=_dt(d.get("closed_at")),
-            rev=int(d.get("rev") or 0),
+            rev=int(d.get("rev") or 0), next_check_at=_dt(d.get("next_check_at")),
         )
 
 

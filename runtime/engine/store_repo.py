@@ -20,13 +20,16 @@ from typing import Any
 from runtime.compiler import model as m
 from runtime.engine.state import Case, Task
 from runtime.errors import NotFound
-from runtime.store import Repository
+from runtime.notify import outbox
+from runtime.notify.plan import Person
+from runtime.store import Criteria, Repository
 from runtime.store.pages import PAGE_SIZE, Page
 from runtime.store.records import create_record, edit_record
 
 CASES = "cases"
 TASKS = "tasks"
 NUMBERS = "case_numbers"
+USERS = "users"
 _ENGINE = "engine"  # `by` of bookkeeping writes the engine makes on its own
 
 
@@ -40,14 +43,13 @@ def _stamp(at: datetime | None = None) -> str:
 
 
 def personal_paths(form: m.Form | None) -> tuple[str, ...]:
-    """Form-spec paths of a form's personal fields, nested rows included (`workers[].id_no`)."""
+    """Form-spec paths of a form's personal fields, nested rows included (`workers[].id_no`):
+    the one definition of runtime.masking, which every exit masks by."""
     if form is None:
         return ()
-    from runtime.forms import form_spec
+    from runtime.masking import personal_paths as paths
 
-    marked = set(form.personal_fields)
-    marked.update(spec.path for spec in form_spec(form).walk() if spec.personal)
-    return tuple(sorted(marked))
+    return tuple(sorted(paths(form)))
 
 
 class StoreRepository:
@@ -58,6 +60,8 @@ class StoreRepository:
         self._handbook_for: Callable[[str | None], m.Handbook] | None = None
         store.ensure_index(TASKS, "key")
         store.ensure_index(CASES, "procedure_id")
+        store.ensure_index(CASES, "next_check_at", ordered=True)
+        outbox.prepare(store)
 
     def bind_rules(self, handbook_for: Callable[[str | None], m.Handbook]) -> None:
         """Let saved cases name their personal fields (kept out of the general search)."""
@@ -204,3 +208,46 @@ class StoreRepository:
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """The store's transaction: one journal line, all or nothing."""
         return self.store.transaction()
+
+    # ---------------------------------------------------------------- worker and notify
+
+    def due_cases(self, before: datetime, *, property: str | None = None) -> list[Case]:
+        """Open cases whose next check has come: a range query on the ordered index, so a
+        tick decodes only them."""
+        equals: dict[str, Any] = {"status": "open"}
+        if property is not None:
+            equals["property"] = property
+        docs = self.store.query(CASES, Criteria(
+            equals=equals, ranges={"next_check_at": (None, _stamp(before))}))
+        return [self._case(d) for d in docs]
+
+    def unindexed_cases(self) -> int:
+        """Open cases without a next check (saved before the index): they need a full tick."""
+        return self.store.count(CASES, Criteria(equals={"status": "open",
+                                                        "next_check_at": None}))
+
+    @staticmethod
+    def _person(doc: Mapping[str, Any]) -> Person:
+        lang = doc.get("lang")
+        return Person(str(doc["username"]), doc.get("email") or None,
+                      lang if lang in ("zh", "en") else "zh")
+
+    def people(self, property: str | None, role: str) -> list[Person]:
+        """Active users of the property holding the role, else company-level holders."""
+        docs = [d for d in self.store.all(USERS)
+                if d.get("active", True) and role in (d.get("roles") or ())]
+        here = [self._person(d) for d in docs if (d.get("property") or None) == property]
+        if here or property is None:
+            return here
+        return [self._person(d) for d in docs if not d.get("property")]
+
+    def person(self, username: str) -> Person | None:
+        """One active user."""
+        rows = self.store.find(USERS, username=username)
+        if not rows or not rows[0].get("active", True):
+            return None
+        return self._person(rows[0])
+
+    def add_notifications(self, entries: Sequence[Mapping[str, Any]]) -> int:
+        """Outbox entries into the same store (so inside the caller's transaction)."""
+        return outbox.write(self.store, entries)

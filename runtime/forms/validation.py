@@ -10,6 +10,7 @@ message per field path, in Chinese or English. Neither raises on hostile input.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
@@ -69,17 +70,67 @@ def _is_datetime(value: object) -> bool:
     return True
 
 
-def format_checker() -> FormatChecker:
-    """jsonschema's format checker with our date, time and date-time rules.
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-    Stock jsonschema checks `time` and `date-time` only when an optional package is present and
-    then demands RFC 3339 offsets; forms store naive local times (`2026-01-31T14:30:00`), and
-    people type `14:30`, so the three are defined here.
+
+def _is_uuid(value: object) -> bool:
+    # The RFC 9562 text form only: 8-4-4-4-12 hex digits (no braces, no URN, no bare hex).
+    return not isinstance(value, str) or bool(_UUID.match(value))
+
+
+def _email_ok(value: object, international: bool) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not international and not value.isascii():
+        return False  # `email` is RFC 5321 (ASCII); `idn-email` is RFC 6531
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        # Syntax only; never a DNS look-up, and local names (`a@io`) are syntax too.
+        validate_email(value, check_deliverability=False, allow_quoted_local=True,
+                       allow_domain_literal=True, allow_smtputf8=international,
+                       globally_deliverable=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _is_email(value: object) -> bool:
+    return _email_ok(value, international=False)
+
+
+def _is_idn_email(value: object) -> bool:
+    return _email_ok(value, international=True)
+
+
+# Formats a form may declare (docs/RULES.md, form schema); each means what it says.
+CHECKED_FORMATS: tuple[str, ...] = (
+    "date", "time", "date-time", "email", "idn-email", "uri", "uri-reference", "iri",
+    "iri-reference", "uuid", "hostname", "idn-hostname", "ipv4", "ipv6", "json-pointer",
+    "relative-json-pointer", "uri-template", "duration", "regex",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def format_checker() -> FormatChecker:
+    """jsonschema's format checkers (with its `format-nongpl` extras installed: uri, iri,
+    hostname, duration … are real checks) plus our date, time and date-time rules, a real
+    e-mail syntax check (email-validator; jsonschema only looks for an "@") and strict uuid.
+
+    Stock jsonschema demands RFC 3339 offsets for `time` and `date-time`; forms store naive
+    local times (`2026-01-31T14:30:00`), and people type `14:30`, so the three are ours.
     """
     checker = FormatChecker()
     checker.checkers["date"] = (_is_date, ())
     checker.checkers["time"] = (_is_time, ())
     checker.checkers["date-time"] = (_is_datetime, ())
+    checker.checkers["email"] = (_is_email, ())
+    checker.checkers["idn-email"] = (_is_idn_email, ())
+    checker.checkers["uuid"] = (_is_uuid, ())
+    missing = [f for f in CHECKED_FORMATS if f not in checker.checkers]
+    if missing:  # an install without the extras must fail loudly, not check nothing
+        raise RuntimeError(f"format checkers missing (install jsonschema[format-nongpl]): "
+                           f"{', '.join(missing)}")
     return checker
 
 
@@ -344,7 +395,31 @@ def _coerce_all(specs: tuple[FieldSpec, ...], data: Mapping[Any, Any]) -> dict[A
 
 # ---------------------------------------------------------------- validation
 
-_PRIORITY = {"required": 0, "type": 1, "unknown": 1, "format": 2, "enum": 2, "pattern": 2}
+_PRIORITY = {"unencodable": 0, "limit": 0, "required": 0, "type": 1, "unknown": 1, "format": 2,
+             "enum": 2, "pattern": 2}
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def unencodable(data: Any, path: str = "") -> list[tuple[str, str]]:
+    """(concrete path, `U+D800`) for every text, or key, holding a code point that UTF-8
+    cannot encode (a lone surrogate), at any depth. Such text is refused at the boundary,
+    not replaced, so what is stored is always what the person typed."""
+    out: list[tuple[str, str]] = []
+    if isinstance(data, str):
+        hit = _SURROGATE.search(data)
+        if hit:
+            out.append((path, f"U+{ord(hit[0]):04X}"))
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            sub = f"{path}.{key}" if path else str(key)
+            out += unencodable(key, sub) if isinstance(key, str) else []
+            out += unencodable(value, sub)
+    elif isinstance(data, list | tuple):
+        for i, value in enumerate(data):
+            out += unencodable(value, f"{path}[{i}]")
+    return out
 
 
 class _Errors:
@@ -499,6 +574,10 @@ def validate(form: Form, data: Any, lang: str = "zh",
         state = evaluate(fs, data, context)
         for path, message in state.errors.items():  # a breached rule limit: refuse, say why
             errors.add(path, "limit", message)
+        for path, code in unencodable(data):
+            spec = fs.by_path.get(re.sub(r"\[\d+\]", "[]", path))
+            errors.add(path or FORM_KEY, "unencodable", t(
+                "forms.unencodable", lang, field=_label(spec, path, lang, fs), code=code))
         _check_rules(fs, data, state, lang, errors)
         _check_schema(form, fs, data, state, lang, errors)
     except RecursionError:  # absurdly nested hostile data: reject it as a whole, never crash

@@ -269,6 +269,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.search.placeholder": _s("如 TS-2026 或 98-1-302", "e.g. TS-2026 or 98-1-302"),
     "app.search.cases": _s("案件 ({n})", "Cases ({n})"),
     "app.search.records": _s("记录 ({n})", "Records ({n})"),
+    "app.search.page": _s("页码 (共 {pages} 页)", "Page (of {pages})"),
     # dashboard
     "app.dash.open": _s("办理中", "Open"),
     "app.dash.overdue": _s("已超期", "Overdue"),

@@ -54,6 +54,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "forms.datetime": {"zh": "{field}时间格式不正确 (如 2026-01-31 14:30)",
                        "en": "{field} is not a valid date and time (e.g. 2026-01-31 14:30)"},
     "forms.format": {"zh": "{field}格式不正确", "en": "{field} has the wrong format"},
+    "forms.unencodable": {
+        "zh": "{field}含有无法保存和打印的字符 ({code}), 请删除后重新输入",
+        "en": "{field} contains a character that cannot be stored or printed ({code}); "
+              "delete it and type it again"},
     "forms.min_items": {"zh": "{field}至少需要 {limit} 项",
                         "en": "{field} needs at least {limit} entries"},
     "forms.max_items": {"zh": "{field}最多 {limit} 项",

@@ -32,4 +32,11 @@ HANT: dict[str, str] = {
     "print.attachment": "附件",
     "print.void": "已作廢",
     "forms.row": "第 {n} 行",
+    "forms.status.open": "辦理中",
+    "forms.status.active": "有效",
+    "forms.status.closed": "已結案",
+    "forms.status.archived": "已歸檔",
+    "forms.status.void": "已作廢",
+    "forms.status.voided": "已作廢",
+    "forms.status.draft": "草稿",
 }

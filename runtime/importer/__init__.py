@@ -13,6 +13,7 @@ drafts → account for every character (placed, layout or reported).
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import shutil
@@ -29,7 +30,13 @@ from runtime.importer.control import extract_control
 from runtime.importer.core import Context, Document, LineIndex, Passage
 from runtime.importer.forms import draft_form
 from runtime.importer.naming import Registry
-from runtime.importer.normalise import Restorer, blank, find_noise, to_simplified
+from runtime.importer.normalise import (
+    Restorer,
+    blank,
+    converter_missing,
+    find_noise,
+    to_simplified,
+)
 from runtime.importer.procedures import (
     extract_inline_procedures,
     extract_procedure,
@@ -219,6 +226,9 @@ def preview(
     text = blank(simplified, noise)
     ctx = Context(text, registry, property, source=original)
     identifiers = extract_control(ctx)
+    if converter_missing(original):
+        ctx.note(0, 0, "the text looks Traditional Chinese but OpenCC is not installed "
+                 "(pip install opencc-python-reimplemented): it is read as Simplified only")
     step("segment", 0.2)
     doc = segment(text)
     headings = [n for n in doc.walk() if n.kind == "heading"]
@@ -247,9 +257,7 @@ def preview(
     if kind == "role" or (kind == "auto" and not schedules):
         # Line by line when the text has lines; a text copied as one long line (out of a
         # PDF or a web page) goes through the heading segmentation instead.
-        multi_line = sum(1 for line in text.split("\n") if line.strip()) >= 2
-        parsed = ((extract_chapters(ctx) or extract_roles(ctx, doc)) if multi_line
-                  else (extract_roles(ctx, doc) or extract_chapters(ctx)))
+        ctx, parsed = _best_roles(ctx, doc)
         parsed += extract_staffing(ctx)
         for r in parsed:
             roles.append({"id": r.id, "title": r.title, "start": r.start, "end": r.end,
@@ -314,6 +322,25 @@ def preview(
         placed_mask=bytes(ctx.coverage.placed),
         document_control=dict(ctx.document_control),
     )
+
+
+def _best_roles(ctx: Context, doc: Any) -> tuple[Context, list[Any]]:
+    """Role chapters read line by line, or by heading segmentation: whichever finds more.
+
+    Texts differ: a handbook typed in Word has a line per heading and item, a compilation
+    copied out of web pages has whole chapters on one line. Both readers run on copies of the
+    import's state and the one that finds more numbered entries wins (line by line on a tie,
+    for a multi-line text); its state becomes the import's.
+    """
+    trials = []
+    for reader in ("chapters", "segments"):
+        trial = copy.deepcopy(ctx)
+        parsed = extract_chapters(trial) if reader == "chapters" else extract_roles(trial, doc)
+        entries = sum(len(r.duties) + len(r.work_content) + len(r.routine) for r in parsed)
+        trials.append((entries, len(parsed), reader == "chapters", trial, parsed))
+    multi_line = sum(1 for line in ctx.text.split("\n") if line.strip()) >= 2
+    best = max(trials, key=lambda t: (t[0], t[1], t[2] == multi_line))
+    return best[3], best[4]
 
 
 _SHOWN = ("title", "summary", "duties", "work_content", "routine")

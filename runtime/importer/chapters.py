@@ -29,6 +29,7 @@ from runtime.importer.roles import (
     ParsedRole,
     _duty,
     guess_level,
+    item_label,
 )
 from runtime.importer.segment import ITEM_CLASSES, Node, clean, is_layout, segment
 
@@ -43,7 +44,8 @@ _LINE_RE = re.compile(r"^[ \t\u3000]*(?P<mark>" + _MARK
 _TITLE_RE = re.compile(r"^(?P<name>[^\s:：。；;，,、]{1,24}?)" + SUFFIX
                        + r"(?:[ \t\u3000]*[:：][ \t\u3000]*(?P<inline>.*)"
                        r"|[ \t\u3000]+(?P<inline2>(?:1[、.．)）]|[(（]1[)）]|①|第一条).*))?$")
-_POST_RE = re.compile(r"^岗位名称[ \t\u3000]*[:：][ \t\u3000]*(?P<name>[^\s:：]{2,20})$")
+_POST_RE = re.compile(r"^(?:岗位名称|岗位|职位名称|职位|职务)[ \t\u3000]*[:：][ \t\u3000]*"
+                      r"(?P<name>[^\s:：]{2,20})$")
 ROLE_WORDS = ("经理", "主管", "主任", "主办", "助理", "专员", "文员", "前台", "班长", "领班",
               "队长",
               "组长", "员", "工", "管家", "会计", "出纳", "司机", "接待", "总监", "秘书", "干事")
@@ -199,22 +201,16 @@ def _items(ctx: Context, lo: int, hi: int) -> tuple[list[Node], list[Node], Any]
     decimal = re.match(r"\s*\d{1,2}[.．]\d{1,2}(?![\d.．])", text[lo:hi])
     seg = segment(text, lo, hi, ITEM_CLASSES)
     items = [] if decimal else [n for n in seg.roots if n.kind == "item"]
-    if not items:
-        seg = segment(text, lo, hi, ("dec2", "dec3"))
+    # `3.1 …` under 3.0 岗位职责, or 一、… / （一）… used as item numbers under a role title.
+    for classes in (("dec2", "dec3"), ("cnum",), ("pcnum",)):
+        if items:
+            break
+        seg = segment(text, lo, hi, classes)
         items = [n for n in seg.roots if n.kind == "heading"]
         for n in items:
             n.body_start = n.title_start  # the whole text is the item's
     rest = [n for n in seg.roots if n.kind == "text"]
     return items, rest, seg
-
-
-def _label(ctx: Context, node: Node) -> str | None:
-    """The handbook's own numbering when it is not plain `1、` / `1.`."""
-    marker = clean(ctx.source[node.start:node.body_start]) or ctx.source[node.start:node.body_start]
-    marker = marker.strip()
-    if re.fullmatch(r"\d{1,3}[、.．]?", marker):
-        return None
-    return marker or None
 
 
 def _sections(ctx: Context, ch: Chapter) -> list[tuple[str, int, int]]:
@@ -330,6 +326,15 @@ def _chapter(ctx: Context, ch: Chapter, rid: str) -> ParsedRole:
             else:
                 ctx.coverage.explain(lo, hi, f"{key} of {ch.name}: no numbered items")
             continue
+        numbers = [n.number or 0 for n in items]
+        restart = next((k for k in range(1, len(items))
+                        if 0 < numbers[k] <= numbers[k - 1]), None)
+        if restart is not None:
+            # A list that starts again (the next document of a compilation) is reported,
+            # not appended: a role's numbers never repeat.
+            ctx.coverage.explain(items[restart].start, hi,
+                                 f"a new numbered list after the {key} of {ch.name}")
+            items = items[:restart]
         for a, b in seg.strays:
             ctx.coverage.unplace(a, b, "stray digits glued to an item number (a page number?)")
         for n in rest:
@@ -351,7 +356,7 @@ def _chapter(ctx: Context, ch: Chapter, rid: str) -> ParsedRole:
                 entry["text"] = entry_text
             else:
                 entry = {"no": n.number or 1, "text": entry_text}
-            label = _label(ctx, n)
+            label = item_label(ctx, n)
             if label:
                 entry = {"no": entry["no"], "label": label,
                          **{k: v for k, v in entry.items() if k != "no"}}
@@ -370,6 +375,13 @@ def _chapter(ctx: Context, ch: Chapter, rid: str) -> ParsedRole:
             elif key == "qualifications":
                 body.setdefault("qualifications", {}).setdefault("other", []).append(entry_text)
                 ctx.place(n.start, n.subtree_end, "role", rid, "qualifications")
+    # 《员工考核办法》 named in a duty is a related document, not a form: it is listed in the
+    # role's references (the duty card shows them) and stays in the duty's text.
+    cited = [m.title for a, b in spans for m in find_mentions(text, a, b) if m.kind == "document"]
+    known = {r["title"] for r in body.get("references", [])}
+    for title in dict.fromkeys(cited):
+        if title not in known:
+            body.setdefault("references", []).append({"title": title})
     reports = [r for r in dict.fromkeys(reports) if r != rid]
     if reports:
         body["reports-to"] = reports[0] if len(reports) == 1 else reports

@@ -41,6 +41,16 @@ def _char(ch: str) -> str:
     return out if len(out) == 1 else ch
 
 
+# Frequent Traditional-only characters of duty lists: enough to tell a Traditional handbook
+# when OpenCC itself is missing (an install that skipped the dependency).
+_TRADITIONAL_HINTS = set("職責業務處員經負時區戶來電話檔與為會證領導規範據辦職條節崗級設備")
+
+
+def converter_missing(text: str) -> bool:
+    """True when `text` looks Traditional but OpenCC is not installed to read it."""
+    return _converter() is None and sum(ch in _TRADITIONAL_HINTS for ch in text) >= 3
+
+
 def to_simplified(text: str) -> str:
     """`text` in Simplified characters, one for one (same length, same offsets)."""
     return "".join(_char(ch) for ch in text)

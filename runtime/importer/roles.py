@@ -162,6 +162,16 @@ def _fields(ctx: Context, lo: int, hi: int) -> tuple[dict[str, tuple[str, int, i
     return out, last_end, hi
 
 
+def item_label(ctx: Context, node: Node) -> str | None:
+    """The handbook's own numbering as written (`（1）`, `①`, `a)`, `第三条`), kept as the duty's
+    `label`; None for plain `1、` / `1.`, which `no` already says."""
+    marker = clean(ctx.source[node.start:node.body_start]) or ctx.source[
+        node.start:node.body_start].strip()
+    if re.fullmatch(r"\d{1,3}[、.．]?", marker):
+        return None
+    return marker or None
+
+
 def _duty(ctx: Context, node: Node, role_title: str) -> dict[str, Any]:
     text = ctx.text
     end = node.subtree_end
@@ -339,6 +349,10 @@ def _role(ctx: Context, h: RoleHeading, rid: str) -> ParsedRole:
     duties = []
     for node in items:
         duty = _duty(ctx, node, h.name)
+        label = item_label(ctx, node)
+        if label:
+            duty = {"no": duty["no"], "label": label,
+                    **{k: v for k, v in duty.items() if k != "no"}}
         duties.append(duty)
         ctx.place(node.start, node.subtree_end, "role", rid, f"duties[{len(duties) - 1}]")
     for a, b in seg.strays:

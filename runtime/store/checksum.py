@@ -17,7 +17,7 @@ from runtime.store.repository import Repository
 
 def _canonical(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      default=str).encode("utf-8")
+                      default=str).encode("utf-8", "surrogatepass")  # lone surrogates are data too
 
 
 def table_checksum(docs: Iterable[dict[str, Any]]) -> dict[str, Any]:

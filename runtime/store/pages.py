@@ -20,7 +20,7 @@ text with personal values apart), so the embedded indexes and the SQL backend ag
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -150,6 +150,32 @@ class MonthlyReport:
         if satisfaction:
             self.rated += 1
             self.satisfied += satisfaction in SATISFIED
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One case in a list (a `search_cases` summary), with its times parsed."""
+
+    id: str
+    number: str
+    procedure_id: str
+    property: str | None
+    status: str
+    step: str | None
+    role: str | None
+    created_at: datetime
+    due_at: datetime | None = None
+    breached: bool = False
+
+    @classmethod
+    def from_summary(cls, doc: Mapping[str, Any]) -> CaseLine:
+        """Build from a summary document (CASE_SUMMARY_KEYS)."""
+        return cls(id=str(doc["id"]), number=str(doc.get("number") or ""),
+                   procedure_id=str(doc.get("procedure_id") or ""),
+                   property=doc.get("property"), status=str(doc.get("status") or ""),
+                   step=doc.get("step"), role=doc.get("role"),
+                   created_at=parse_time(doc.get("created_at")) or datetime.min,
+                   due_at=parse_time(doc.get("due_at")), breached=bool(doc.get("breached")))
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -287,8 +313,3 @@ def needle_of(text: str | None) -> str | None:
         return None
     folded = text.strip().casefold()
     return folded or None
-
-
-def in_properties(value: Any, properties: Iterable[str | None]) -> bool:
-    """Whether a stored `property` is one of `properties`."""
-    return value in set(properties)

@@ -19,8 +19,10 @@ from runtime.errors import (
     EngineError,
     FormValidationError,
     HandbookError,
+    LimitExceeded,
 )
 from runtime.forms.defaults import FormContext
+from runtime.store.pages import CaseLine
 from runtime.ui import context as ctx
 from runtime.ui import formview
 from runtime.ui.fmt import remaining_text, when_text
@@ -103,14 +105,25 @@ def _step_section(hb: m.Handbook, proc: m.Procedure, step: m.Step,
     return case_form, formview.section_fields(case_form, step.section), False
 
 
-def visible_cases(session: ctx.Session, status: str | None = "open") -> list[Case]:
-    out: list[Case] = []
-    for pid in session.caps.properties:
-        out += ctx.engine().repo.find_cases(property=pid, status=status)
-    return sorted(out, key=lambda c: c.created_at, reverse=True)
+def case_lines(session: ctx.Session, *, status: str | None = "open", text: str | None = None,
+               offset: int = 0, limit: int | None = None) -> tuple[list[CaseLine], int]:
+    """Cases the user may see, newest first, from the store's page query: (lines, total).
+
+    `text` matches the number, 房号, names or any case text; personal fields only for users
+    who may see personal data (so a search never reveals a masked value).
+    """
+    page = ctx.store().search_cases(properties=session.caps.properties, text=text,
+                                    status=status, personal=session.caps.sees_personal_data,
+                                    offset=offset, limit=limit)
+    return [CaseLine.from_summary(d) for d in page.items], page.total
 
 
-def case_label(case: Case) -> str:
+def visible_cases(session: ctx.Session, status: str | None = "open") -> list[CaseLine]:
+    """Every case of `status` the user may see, newest first (a list line each)."""
+    return case_lines(session, status=status)[0]
+
+
+def case_label(case: Case | CaseLine) -> str:
     proc = ctx.handbook(case.property).procedures.get(case.procedure_id)
     if proc is None:
         return f"{case.number} · {case.procedure_id}"
@@ -118,7 +131,7 @@ def case_label(case: Case) -> str:
     return f"{case.number} · {ctx.title_of(proc.meta)} · {step}"
 
 
-def step_title(hb: m.Handbook, case: Case) -> str:
+def step_title(hb: m.Handbook, case: Case | CaseLine) -> str:
     """The title of the case's current step (its id when the rules no longer have it)."""
     proc = hb.procedures.get(case.procedure_id)
     steps = proc.steps if proc is not None else ()
@@ -266,7 +279,9 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
     st.subheader(ctx.tr("app.case.current", step=ctx.text(step.title, step.title_en)))
     if step.instructions:
         st.caption(step.instructions)
-    key = f"case_{case.id}_{len(case.visits)}_{step.id}"
+    # Parallel branches: one form per open step, so the branch's id is part of the key.
+    key = f"case_{case.id}_{len(case.visits)}" + (
+        f"_{step.id}" if len(case.open_steps) > 1 else "")
     errors_key = f"{key}__errors"
     context = form_context(session, case.property, case)
     data: dict[str, Any] = {}
@@ -301,7 +316,9 @@ def _work_step(session: ctx.Session, hb: m.Handbook, proc: m.Procedure, case: Ca
         except FormValidationError as exc:
             st.session_state[errors_key] = dict(exc.errors)
             st.rerun()
-        except (EngineError, ConflictError) as exc:
+        except (EngineError, ConflictError, LimitExceeded) as exc:
+            # LimitExceeded: a branch condition breached its limit; the message names the rule
+            # and key (runtime/compiler/sandbox.py), so an administrator can fix the rule.
             st.error(error_text(exc, hb, proc))
             return
         st.session_state.pop(errors_key, None)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from runtime import auth, sessions
+from runtime import auth, sessions, throttle
 from runtime.compiler import model as m
 from runtime.compiler import pipeline
 from runtime.engine.service import Engine
@@ -125,14 +125,14 @@ def users() -> auth.UserDirectory:
 
 
 @st.cache_resource(show_spinner=False)
-def _sessions(path: str) -> sessions.SessionStore:
-    return sessions.SessionStore(_store(path), sessions.load_secret(Path(path)),
+def _sessions(path: str, url: str | None = None) -> sessions.SessionStore:
+    return sessions.SessionStore(_store(path, url), sessions.load_secret(Path(path)),
                                  sessions.Policy.from_env())
 
 
 def session_store() -> sessions.SessionStore:
     """Sign-in sessions of this data directory (runtime/sessions.py)."""
-    return _sessions(str(data_dir()))
+    return _sessions(str(data_dir()), database_url())
 
 
 # ---- language ----------------------------------------------------------------------------
@@ -228,19 +228,44 @@ def current() -> Session | None:
     return Session(user, auth.capabilities(user, hb), hb)
 
 
+@st.cache_resource(show_spinner=False)
+def _throttle(path: str, url: str | None = None) -> throttle.Throttle:
+    return throttle.Throttle(_store(path, url))
+
+
+def sign_in_throttle() -> throttle.Throttle:
+    """Failed sign-in counters and locks (runtime/throttle.py) on this data's store."""
+    return _throttle(str(data_dir()), database_url())
+
+
+def _client() -> str:
+    with contextlib.suppress(AttributeError, RuntimeError):  # no browser (AppTest)
+        return str(st.context.ip_address or "")
+    return ""
+
+
+def sign_in_attempt(username: str, password: str) -> throttle.Outcome:
+    """One throttled sign-in; on success the session starts as `sign_in` describes."""
+    outcome = sign_in_throttle().attempt(users(), username, password, _client())
+    if outcome.user is not None:
+        _start_session(outcome.user)
+    return outcome
+
+
 def sign_in(username: str, password: str) -> auth.User | None:
-    """Check the password, start a server-side session for this tab and queue the hand-off
-    that gives the browser its cookie; None when refused."""
-    user = users().authenticate(username, password)
-    if user is not None:
-        agent = ""
-        with contextlib.suppress(AttributeError, RuntimeError):  # no browser (AppTest)
-            agent = str(st.context.headers.get("user-agent") or "")
-        token = session_store().create(user.username, user_agent=agent)
-        st.session_state[TOKEN_KEY] = token
-        st.session_state[USER_KEY] = user.username
-        st.session_state[HANDOFF_KEY] = sessions.HANDOFF.issue(token)
-    return user
+    """Check the password (throttled), start a server-side session for this tab and queue the
+    hand-off that gives the browser its cookie; None when refused."""
+    return sign_in_attempt(username, password).user
+
+
+def _start_session(user: auth.User) -> None:
+    agent = ""
+    with contextlib.suppress(AttributeError, RuntimeError):  # no browser (AppTest)
+        agent = str(st.context.headers.get("user-agent") or "")
+    token = session_store().create(user.username, user_agent=agent)
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[USER_KEY] = user.username
+    st.session_state[HANDOFF_KEY] = sessions.HANDOFF.issue(token)
 
 
 def sign_out() -> None:

@@ -122,6 +122,11 @@ def _run() -> None:
                           visibility="hidden") for p in PAGES]
         st.navigation([login, *hidden], position="hidden").run()
         return
+    from runtime.ui.pages.password import change_password_page, must_change_password
+
+    if must_change_password(session):  # a demo account on its published password (issue 18)
+        change_password_page(session)
+        return
     allowed = [p for p in PAGES if session.caps.can(p.capability)]
     groups: dict[str, list[st.Page]] = {}
     pages: dict[str, st.Page] = {}

@@ -1,4 +1,8 @@
-"""Dashboard figures computed from cases, tasks and records (pure: no Streamlit).
+"""Dashboard figures computed from case and task objects (pure: no Streamlit).
+
+The app's dashboard reads the same figures from the store's page queries (`case_counts`,
+`monthly_report`, defined in runtime/store/pages.py, which this module shares); these
+helpers compute them from objects in hand (scenario runs, tests).
 
 Definitions (so the figures can be checked by hand):
 - open: case status open; overdue: open and its current step's deadline has passed;
@@ -10,15 +14,16 @@ Definitions (so the figures can be checked by hand):
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from runtime.engine.state import Case, Task
+from runtime.store.pages import SATISFIED, MonthlyReport, callback_month, in_month
 
-SATISFIED = frozenset({"very-satisfied", "satisfied"})
+__all__ = ["SATISFIED", "MonthlyReport", "Row", "by_procedure", "in_month", "is_breached",
+           "is_overdue", "monthly_report"]
 
 
 def is_overdue(case: Case, now: datetime) -> bool:
@@ -61,94 +66,17 @@ def by_procedure(cases: Iterable[Case], now: datetime) -> list[Row]:
     return sorted(rows.values(), key=lambda r: (r.property or "", r.procedure))
 
 
-def in_month(moment: datetime | str | None, month: date) -> bool:
-    """Whether a timestamp falls in the month of `month`."""
-    if moment is None:
-        return False
-    if isinstance(moment, str):
-        try:
-            moment = datetime.fromisoformat(moment)
-        except ValueError:
-            return False
-    return moment.year == month.year and moment.month == month.month
-
-
-@dataclass
-class MonthlyReport:
-    """客户投诉工作月报: the month's complaints, how they were handled, call-backs."""
-
-    month: date
-    total: int = 0
-    complaints: int = 0
-    suggestions: int = 0
-    closed: int = 0
-    on_time: int = 0
-    breached: int = 0
-    by_day: dict[int, int] = field(default_factory=dict)
-    by_channel: Counter[str] = field(default_factory=Counter)
-    by_responsibility: Counter[str] = field(default_factory=Counter)
-    by_validity: Counter[str] = field(default_factory=Counter)
-    callbacks_due: int = 0
-    callbacks_done: int = 0
-    rated: int = 0
-    satisfied: int = 0
-
-    @staticmethod
-    def _rate(part: int, whole: int) -> float | None:
-        return round(100.0 * part / whole, 1) if whole else None
-
-    @property
-    def handling_rate(self) -> float | None:
-        """Closed or past the handling clock / all (投诉处理率), percent."""
-        return self._rate(self.closed, self.total)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """Complaints with no breached clock, percent."""
-        return self._rate(self.on_time, self.total)
-
-    @property
-    def callback_rate(self) -> float | None:
-        """Call-backs done / due, percent."""
-        return self._rate(self.callbacks_done, self.callbacks_due)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        """Satisfied or very satisfied / rated call-backs, percent."""
-        return self._rate(self.satisfied, self.rated)
-
-
 def monthly_report(month: date, cases: Iterable[Case], tasks: Iterable[Task],
                    callback_records: Iterable[Mapping[str, Any]]) -> MonthlyReport:
     """The month's report from complaint cases, their follow-up tasks and call-back records."""
     rep = MonthlyReport(month)
     for c in cases:
-        if not in_month(c.created_at, month):
-            continue
-        rep.total += 1
-        kind = c.data.get("kind")
-        rep.complaints += kind != "suggestion"
-        rep.suggestions += kind == "suggestion"
-        rep.closed += c.status == "closed"
-        breached = is_breached(c)
-        rep.breached += breached
-        rep.on_time += not breached
-        rep.by_day[c.created_at.day] = rep.by_day.get(c.created_at.day, 0) + 1
-        for counter, name in ((rep.by_channel, "channel"),
-                              (rep.by_responsibility, "responsibility"),
-                              (rep.by_validity, "validity")):
-            value = c.data.get(name)
-            if value:
-                counter[str(value)] += 1
+        if in_month(c.created_at, month):
+            rep.add_case(c.to_dict())
     for t in tasks:
         if t.kind == "follow-up" and t.due_at is not None and in_month(t.due_at, month):
-            rep.callbacks_due += 1
-            rep.callbacks_done += t.status == "done"
+            rep.add_callback_task(t.to_dict())
     for r in callback_records:
-        data = r.get("data") or {}
-        if not in_month(data.get("visited_at") or r.get("created_at"), month):
-            continue
-        if data.get("satisfaction"):
-            rep.rated += 1
-            rep.satisfied += data["satisfaction"] in SATISFIED
+        if in_month(callback_month(r), month):
+            rep.add_callback_record(r)
     return rep

@@ -139,6 +139,21 @@ class _Differ:
             if a.authorities != b.authorities:
                 self.add("role", rid, t, "权限", "authorities", "changed", len(a.authorities),
                          len(b.authorities), [rid])
+            self._role_document(rid, t, a, b)
+
+    def _role_document(self, rid: str, t: str, a: m.Role, b: m.Role) -> None:
+        """目的, 适用范围, 工作内容, 工作流程 and 相关文件 of a role document."""
+        for attr, zh, en in (("purpose", "目的", "purpose"), ("scope", "适用范围", "scope")):
+            if getattr(a, attr) != getattr(b, attr):
+                self.add("role", rid, t, zh, en, "changed", getattr(a, attr),
+                         getattr(b, attr), [rid])
+        for attr, zh, en in (("work_content", "工作内容", "work content"),
+                             ("routine", "工作流程", "daily routine"),
+                             ("references", "相关文件", "related documents")):
+            before = [getattr(x, "text", None) or getattr(x, "title", "") for x in getattr(a, attr)]
+            after = [getattr(x, "text", None) or getattr(x, "title", "") for x in getattr(b, attr)]
+            if before != after:
+                self.add("role", rid, t, zh, en, "changed", before, after, [rid])
 
     def procedures(self) -> None:
         for pid, a, b in self._pairs("procedures"):

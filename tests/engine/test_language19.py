@@ -271,3 +271,39 @@ def test_a_multi_line_message_prints_as_one_line() -> None:
 
     assert one_line("a.yaml:1:1: E001 YAML syntax error\n  in line 2\n\n  ^") == \
         "a.yaml:1:1: E001 YAML syntax error ⏎   in line 2 ⏎   ^"
+
+
+def test_a_case_in_parallel_branches_does_not_migrate(engine: Engine) -> None:
+    from runtime.engine.migrate import migrate_case
+
+    case = _split(engine)
+    rules = engine.rules_for(case)
+    with pytest.raises(EngineError, match="parallel branches"):
+        migrate_case(rules, case, ruleset_hash="x", mapping={}, now=T0)
+
+
+def test_hant_catalog_covers_every_printed_label() -> None:
+    from runtime.i18n import catalog
+    from runtime.i18n.hant import HANT
+    from runtime.printing import _labels
+
+    assert set(_labels("zh-Hant").values()) <= set(HANT.values())
+    assert all(key in catalog() for key in HANT)  # no stray key
+    status = [k for k in catalog() if k.startswith("forms.status.")]
+    assert all(k in HANT for k in status)
+
+
+def test_flowchart_draws_fork_and_join_bars() -> None:
+    from runtime.ui import diagrams
+
+    hb = _hb()
+    dot = diagrams.flowchart(hb.procedures["decoration-violation"], hb)
+    assert '"measures" -> "fork:measures";' in dot
+    assert all(f'"fork:measures" -> "{b}"' in dot for b in ("stop-work", "rectify"))
+    assert '"fork:measures" -> "deduct-deposit" [label="情节严重时"];' in dot
+    assert all(f'"{b}" -> "join:report";' in dot for b in ("stop-work", "rectify",
+                                                           "deduct-deposit"))
+    assert 'xlabel="全部完成"' in dot and '"join:report" -> "report";' in dot
+    assert "[工程部]" in dot  # a department step names the department
+    anyjoin = diagrams.flowchart(hb.procedures["owner-help"], hb, "en")
+    assert 'xlabel="first done"' in anyjoin

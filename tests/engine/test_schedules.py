@@ -10,7 +10,6 @@ from runtime.engine import calendar as engcal
 from runtime.engine import schedules
 from runtime.engine.service import Engine
 from runtime.engine.store_repo import StoreRepository
-from runtime.store import open_store
 
 from .helpers import dt, engine, handbook
 
@@ -76,14 +75,14 @@ def test_moved_occurrence_explains_why() -> None:
     assert moved.note is not None and "2026-01-25" in moved.note
 
 
-def test_store_scheduler_is_idempotent_across_processes(tmp_path) -> None:
+def test_store_scheduler_is_idempotent_across_processes(backend) -> None:
     for _ in range(2):  # two "processes": the store is closed and reopened in between
-        with open_store(tmp_path / "store") as store:
+        with backend.open() as store:
             eng = Engine(StoreRepository(store), handbook)
             run = eng.run_schedules(None, date(2026, 1, 1), date(2026, 3, 31),
                                     dt("2026-01-01 00:00"))
     assert run.created == 0 and run.existing > 0
-    with open_store(tmp_path / "store") as store:
+    with backend.open() as store:
         eng = Engine(StoreRepository(store), handbook)
         mine = eng.tasks(dt("2026-01-20 00:00"), roles=["supervisor"], kind="schedule")
         assert mine and {v.task.role for v in mine} == {"supervisor"}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 from runtime.compiler.pipeline import load
 from runtime.engine.repo import MemoryRepository
 from runtime.engine.service import Engine
 from runtime.engine.store_repo import StoreRepository, personal_paths
-from runtime.store import open_store
 
 AT = datetime(2026, 3, 2, 9, 0)
 PROP = "taoyuan-village"
@@ -25,8 +24,9 @@ def _start(eng: Engine, at: datetime) -> str:
     return case.id
 
 
-def test_case_documents_carry_what_the_pages_index(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s") as store:
+def test_case_documents_carry_what_the_pages_index(backend: Any) -> None:
+    """On each store backend (tests/conftest.py: embedded and PostgreSQL)."""
+    with backend.open() as store:
         eng = Engine(StoreRepository(store), lambda pid: load(property=pid))
         case_id = _start(eng, AT)
         doc = store.get("cases", int(case_id))
@@ -46,8 +46,8 @@ def test_case_documents_carry_what_the_pages_index(tmp_path: Path) -> None:
         assert store.get("cases", int(case_id))["breached"] is True
 
 
-def test_task_page_on_both_repositories(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s") as store:
+def test_task_page_on_both_repositories(backend: Any) -> None:
+    with backend.open() as store:
         for repo in (MemoryRepository(), StoreRepository(store)):
             eng = Engine(repo, lambda pid: load(property=pid))
             for i in range(3):

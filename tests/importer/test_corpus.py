@@ -291,3 +291,32 @@ def test_schema_header_resolves_wherever_out_points(tmp_path: Path, where: str,
 def test_uploaded_docx_reads_like_a_file() -> None:
     data = (CORPUS / "f07-docx-table.docx").read_bytes()
     assert read_bytes(data, "x.docx") == read_source(CORPUS / "f07-docx-table.docx")
+
+
+def test_documents_cited_in_duties_become_references() -> None:
+    text = ("客服主管岗位职责\n1、按《员工考核办法》对客服人员进行考核。\n"
+            "2、执行《用工制度》，填写《员工考勤表》。\n")
+    result = preview(text)
+    draft = _draft(result, "客服主管")
+    assert draft["references"] == [{"title": "员工考核办法"}, {"title": "用工制度"}]
+    assert draft["duties"][1]["forms"]  # 《员工考勤表》 is a form, not a reference
+    assert validate(result) == []
+
+
+def test_opencc_is_installed() -> None:
+    """Traditional handbooks need it; if this fails, run `make .venv/.installed`."""
+    from runtime.importer.normalise import _converter
+
+    assert _converter() is not None
+
+
+def test_missing_opencc_is_said_not_silent(monkeypatch: pytest.MonkeyPatch) -> None:
+    import runtime.importer.normalise as normalise
+
+    monkeypatch.setattr(normalise, "_converter", lambda: None)
+    normalise._char.cache_clear()
+    try:
+        result = preview((CORPUS / "f01-hant-assistant.txt").read_text(encoding="utf-8"))
+        assert any("OpenCC is not installed" in n.reason for n in result.notes)
+    finally:
+        normalise._char.cache_clear()

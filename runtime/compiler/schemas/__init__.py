@@ -22,6 +22,10 @@ FIELD = r"^[a-z][a-z0-9_]*$"
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 HHMM = r"^([01]\d|2[0-4]):[0-5]\d$"
+ENV_NAME = r"^[A-Z][A-Z0-9_]*$"
+# Notification types (runtime/notify/plan.py): what a message is about.
+NOTIFY_KINDS = ["step-entered", "warning", "breach", "escalated", "follow-up-due", "read-task",
+                "review", "approval"]
 
 
 def _s(desc: str, **kw: Any) -> dict[str, Any]:
@@ -122,6 +126,60 @@ DEFS: dict[str, Any] = {
             "note": _s("说明", type="string"),
         },
         ["start", "end"],
+    ),
+    "notifications": _obj(
+        "通知设置: 哪些岗位经哪些渠道收到通知、免打扰时段、汇总 (站内消息总是发送)",
+        {
+            "channels": _arr(
+                "各岗位的外部渠道 (站内消息之外)",
+                _obj(
+                    "岗位渠道",
+                    {
+                        "roles": _s("岗位 id", **IDLIST),
+                        "via": _arr("渠道: email 邮件, 或 robots 中群机器人的 id", IDREF),
+                        "kinds": _arr("只用于这些通知类型 (不填即全部)",
+                                      {"enum": NOTIFY_KINDS}),
+                    },
+                    ["roles", "via"],
+                ),
+            ),
+            "robots": _arr(
+                "群机器人 (企业微信 / 钉钉): 地址与密钥只从环境变量读取",
+                _obj(
+                    "群机器人",
+                    {
+                        "id": {"$ref": "#/definitions/id"},
+                        "type": _s("wecom 企业微信 / dingtalk 钉钉", enum=["wecom", "dingtalk"]),
+                        "url-env": _s("保存 webhook 地址的环境变量名 (如 HANDBOOK_WECOM_OPS)",
+                                      type="string", pattern=ENV_NAME),
+                        "secret-env": _s("钉钉加签密钥的环境变量名", type="string",
+                                         pattern=ENV_NAME),
+                        "title": _s("群名称", type="string"),
+                    },
+                    ["id", "type", "url-env"],
+                ),
+            ),
+            "quiet-hours": _obj(
+                "免打扰: 此时段 (管理处工作日历的本地时间) 内邮件与群消息延后到结束时发送",
+                {
+                    "start": {"$ref": "#/definitions/hhmm"},
+                    "end": {"$ref": "#/definitions/hhmm"},
+                    "non-working-days": _s("按管理处工作日历, 休息日与节假日全天免打扰",
+                                           type="boolean"),
+                    "except": _arr("不受免打扰限制的通知类型 (默认 breach, escalated)",
+                                   {"enum": NOTIFY_KINDS}),
+                },
+            ),
+            "digest": _obj(
+                "汇总: 这些类型的邮件与群消息每隔一段时间合并为一条",
+                {
+                    "every": {"$ref": "#/definitions/duration"},
+                    "kinds": _arr("汇总的通知类型 (不填即 breach、escalated 以外的全部)",
+                                  {"enum": NOTIFY_KINDS}),
+                },
+                ["every"],
+            ),
+        },
     ),
     "step-point": {
         "description": "步骤 id (进入该步骤时), 或 {step, event: enter|complete}",
@@ -450,6 +508,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "all-properties": _s("可查看所有管理处案件的岗位 id", **IDLIST),
                 },
             ),
+            "notifications": {"$ref": "#/definitions/notifications"},
         },
         ["document-control"],
     ),
@@ -464,6 +523,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "calendar": _s("本管理处工作日历 id", **IDREF),
             "service-hours": _arr("服务时段", {"$ref": "#/definitions/service-hours"}),
             "departments": _arr("本管理处部门", {"$ref": "#/definitions/department"}),
+            "notifications": {"$ref": "#/definitions/notifications"},
             "script": _s("中文字形: hans 简体 (默认) / hant 繁体 (打印页眉页脚等按繁体)",
                          enum=["hans", "hant"]),
             "overlays": _arr("对公司规则的覆盖", OVERLAY),

@@ -8,8 +8,6 @@ copy that lost or changed anything is reported and exits non-zero.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from runtime.errors import StoreError
+from runtime.store.checksum import table_checksum
 from runtime.store.postgres import is_url
 
 BATCH = 5000
@@ -70,14 +69,9 @@ def documents(store: Any, table: str) -> Iterator[dict[str, Any]]:
 
 
 def checksum(store: Any, table: str) -> tuple[int, str]:
-    """(count, sha256 of canonical JSON lines) of one table."""
-    h = hashlib.sha256()
-    n = 0
-    for doc in documents(store, table):
-        h.update(json.dumps(doc, sort_keys=True, ensure_ascii=True).encode("ascii"))
-        h.update(b"\n")
-        n += 1
-    return n, h.hexdigest()
+    """(count, sha256) of one table, the same checksum backups record (runtime.store.checksum)."""
+    summary = table_checksum(documents(store, table))
+    return int(summary["count"]), str(summary["sha256"])
 
 
 def _last_id(store: Any, table: str) -> int:

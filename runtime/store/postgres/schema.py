@@ -99,6 +99,9 @@ def upgrade(conn: Any) -> list[Migration]:
                     (mig.version, mig.name, mig.checksum),
                 )
             applied_now.append(mig)
+        from runtime.store.postgres.pages import backfill
+
+        backfill(conn)  # derived page columns of older rows (a no-op when all are current)
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
     return applied_now

@@ -28,8 +28,8 @@ import contextlib
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,7 +40,8 @@ from runtime.errors import ConflictError, NotFound, StoreError, StoreUnavailable
 from runtime.store.embedded.indexes import bound_key
 from runtime.store.embedded.journal import DEFAULT_EQ_FIELDS, check_table_name
 from runtime.store.embedded.store import _order_value, _text_hit
-from runtime.store.postgres import schema
+from runtime.store.pages import CALLBACK_FORM, PAGE_SIZE, CaseCounts, MonthlyReport, Page
+from runtime.store.postgres import pages, schema
 from runtime.store.postgres.codec import (
     _escape_str,
     _unescape_str,
@@ -156,20 +157,24 @@ class PgStore:
         if tx is not None:
             try:
                 yield tx
-            except psycopg.OperationalError as exc:
-                raise self._unavailable(exc) from None
             except psycopg.Error as exc:
-                raise StoreError(f"database error: {exc}") from None
+                raise self._translate(exc) from None
             return
         try:
             with self._pool.connection(timeout=self._timeout) as conn:
                 yield conn
-        except PoolTimeout as exc:
-            raise self._unavailable(exc) from None
-        except psycopg.OperationalError as exc:
-            raise self._unavailable(exc) from None
-        except psycopg.Error as exc:
-            raise StoreError(f"database error: {exc}") from None
+        except (PoolTimeout, psycopg.Error) as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: Exception) -> StoreError:
+        """A lost connection is StoreUnavailable (retry later); anything else a StoreError."""
+        state = getattr(exc, "sqlstate", None)
+        lost = isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) and (
+            state is None or state[:2] in ("08", "57")
+        )
+        if isinstance(exc, PoolTimeout) or lost:
+            return self._unavailable(exc)
+        return StoreError(f"database error: {str(exc).strip()}")
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a read; outside a transaction one retry on a fresh connection (restarts)."""
@@ -179,7 +184,7 @@ class PgStore:
             try:
                 with self._conn() as conn:
                     return conn.execute(sql, args).fetchall()
-            except StoreError:
+            except StoreUnavailable:
                 if in_tx or attempt:
                     raise
         raise AssertionError("unreachable")
@@ -216,10 +221,8 @@ class PgStore:
             self._local.conn = None
             try:
                 txn.__exit__(None, None, None)  # COMMIT
-            except psycopg.OperationalError as exc:
-                raise self._unavailable(exc) from None
             except psycopg.Error as exc:
-                raise StoreError(f"database error at commit: {exc}") from None
+                raise self._translate(exc) from None
         finally:
             self._local.conn = None
             self._pool.putconn(conn)
@@ -245,6 +248,12 @@ class PgStore:
         with self._meta:
             self._rels[table] = rel
         self._ensure_extra(table, rel)
+        return rel
+
+    def _writable(self, table: str) -> str:
+        """The physical table to write to (created on first use)."""
+        rel = self._rel(table, create=True)
+        assert rel is not None
         return rel
 
     def _ddl(self) -> psycopg.Connection[Any]:
@@ -280,6 +289,7 @@ class PgStore:
                         conn.execute(
                             f"CREATE INDEX {rel}_o_{f} ON {rel} (hb_order_key(body -> {_lit(f)}))"
                         )
+                    conn.execute("SELECT hb_add_page_columns(%s, %s)", (rel, table))
                     conn.execute(
                         "INSERT INTO hb_tables (name, relname) VALUES (%s, %s)", (table, rel)
                     )
@@ -331,38 +341,43 @@ class PgStore:
 
     # ------------------------------------------------------------------ writes
     @staticmethod
-    def _fresh(doc: Mapping[str, Any]) -> str:
+    def _fresh(table: str, doc: Mapping[str, Any]) -> tuple[Any, ...]:
+        """INSERT parameters: the body text, then the page columns (tables that have them)."""
         if not isinstance(doc, Mapping):
             raise StoreError(f"a document must be a mapping, not {type(doc).__name__}")
         bad = [k for k in RESERVED if k in doc]
         if bad:
             raise StoreError(f"{', '.join(bad)} is assigned by the store, not the caller")
-        return encode(doc)[0]
+        text, value = encode(doc)
+        derived = pages.derive(table, value)
+        return (text,) if derived is None else (text, *derived)
+
+    @staticmethod
+    def _insert_sql(rel: str, table: str) -> str:
+        if table not in pages.PAGE_TABLES:
+            return f"INSERT INTO {rel} (body) VALUES (%s::jsonb) RETURNING id"
+        cols = ", ".join(pages.COLUMNS)
+        marks = ", ".join(["%s"] * len(pages.COLUMNS))
+        return f"INSERT INTO {rel} (body, {cols}) VALUES (%s::jsonb, {marks}) RETURNING id"
 
     def insert(self, table: str, doc: Mapping[str, Any]) -> DocId:
         """Store a new document durably; returns its id."""
-        text = self._fresh(doc)
-        rel = self._rel(table, create=True)
+        params = self._fresh(table, doc)
+        rel = self._writable(table)
         with self._conn() as conn:
-            row = conn.execute(
-                f"INSERT INTO {rel} (body) VALUES (%s::jsonb) RETURNING id", (text,)
-            ).fetchone()
+            row = conn.execute(self._insert_sql(rel, table), params).fetchone()
         assert row is not None
         return int(row[0])
 
     def insert_many(self, table: str, docs: Iterable[Mapping[str, Any]]) -> list[DocId]:
         """Store several documents atomically (all or none)."""
-        texts = [self._fresh(d) for d in docs]
-        if not texts:
+        rows = [self._fresh(table, d) for d in docs]
+        if not rows:
             return []
-        rel = self._rel(table, create=True)
+        rel = self._writable(table)
         with self._conn() as conn, conn.transaction():
             cur = conn.cursor()
-            cur.executemany(
-                f"INSERT INTO {rel} (body) VALUES (%s::jsonb) RETURNING id",
-                [(t,) for t in texts],
-                returning=True,
-            )
+            cur.executemany(self._insert_sql(rel, table), rows, returning=True)
             ids: list[int] = []
             while True:
                 row = cur.fetchone()
@@ -397,7 +412,11 @@ class PgStore:
         cas = "" if expected_rev is None else " AND rev = %s"
         params: list[Any] = [text, top_keys(merged), int(doc_id)]
         params += [] if expected_rev is None else [expected_rev]
-        with self._conn() as conn:
+        paged = table in pages.PAGE_TABLES
+        with self._conn() as conn, (
+            conn.transaction() if paged and not self.in_transaction()
+            else contextlib.nullcontext()
+        ):
             row = conn.execute(
                 f"UPDATE {rel} SET body = hb_merge(body, %s::jsonb, %s::text[]), rev = rev + 1 "
                 f"WHERE id = %s{cas} RETURNING id, rev, body::text",
@@ -405,8 +424,16 @@ class PgStore:
             ).fetchone()
             if row is None:
                 self._refuse(conn, rel, table, doc_id, expected_rev)
-        assert row is not None
-        return self._export(row)
+            assert row is not None
+            out = self._export(row)
+            if paged:
+                # the page columns follow the whole document, in the same transaction
+                body = {k: v for k, v in out.items() if k not in RESERVED}
+                derived = pages.derive(table, body)
+                assert derived is not None
+                sets = ", ".join(f"{c} = %s" for c in pages.COLUMNS)
+                conn.execute(f"UPDATE {rel} SET {sets} WHERE id = %s", (*derived, out["id"]))
+        return out
 
     @staticmethod
     def _refuse(
@@ -584,6 +611,75 @@ class PgStore:
         """Every document of a table, by id."""
         return self.query(table, Criteria())
 
+    # ------------------------------------------------------------------ page queries
+    # Semantics: runtime/store/repository.py; SQL and derived columns: postgres/pages.py.
+
+    def open_tasks(
+        self,
+        *,
+        roles: Collection[str],
+        user: str | None,
+        properties: Collection[str | None],
+        now: datetime,
+        soon: timedelta = timedelta(hours=4),
+        kind: str | None = None,
+        offset: int = 0,
+        limit: int | None = PAGE_SIZE,
+    ) -> Page:
+        """我的待办: open tasks of the roles in the properties, most urgent first."""
+        return pages.open_tasks(self, roles=roles, user=user, properties=properties, now=now,
+                                soon=soon, kind=kind, offset=offset, limit=limit)
+
+    def search_cases(
+        self,
+        *,
+        properties: Collection[str | None],
+        text: str | None = None,
+        status: str | None = None,
+        procedures: Collection[str] | None = None,
+        personal: bool = False,
+        offset: int = 0,
+        limit: int | None = PAGE_SIZE,
+    ) -> Page:
+        """Cases newest first (trigram-indexed text search)."""
+        return pages.search_cases(self, properties=properties, text=text, status=status,
+                                  procedures=procedures, personal=personal, offset=offset,
+                                  limit=limit)
+
+    def search_records(
+        self,
+        *,
+        properties: Collection[str | None],
+        text: str | None = None,
+        form_id: str | None = None,
+        include_voided: bool = False,
+        personal: bool = False,
+        offset: int = 0,
+        limit: int | None = PAGE_SIZE,
+    ) -> Page:
+        """Records newest first (trigram-indexed text search)."""
+        return pages.search_records(self, properties=properties, text=text, form_id=form_id,
+                                    include_voided=include_voided, personal=personal,
+                                    offset=offset, limit=limit)
+
+    def case_counts(
+        self, *, properties: Collection[str | None], now: datetime, month: date | None = None
+    ) -> list[CaseCounts]:
+        """Dashboard counts per property and procedure (one GROUP BY)."""
+        return pages.case_counts(self, properties=properties, now=now, month=month)
+
+    def monthly_report(
+        self,
+        *,
+        properties: Collection[str | None],
+        month: date,
+        procedures: Collection[str],
+        callback_form: str = CALLBACK_FORM,
+    ) -> MonthlyReport:
+        """客户投诉工作月报 of a month from that month's rows only."""
+        return pages.monthly_report(self, properties=properties, month=month,
+                                    procedures=procedures, callback_form=callback_form)
+
     # ------------------------------------------------------------------ bulk (db copy)
     def scan(self, table: str, batch: int = 2000) -> Iterator[tuple[int, int, str]]:
         """(id, rev, JSON body text as stored) of every document, by id, in batches."""
@@ -606,11 +702,15 @@ class PgStore:
         """Insert documents with their own ids and revisions (copying a database); one commit."""
         rel = self._rel(table, create=True)
         n = 0
-        copy = f"COPY {rel} (id, rev, body) FROM STDIN"
+        paged = table in pages.PAGE_TABLES
+        cols = "id, rev, body" + (", " + ", ".join(pages.COLUMNS) if paged else "")
+        copy = f"COPY {rel} ({cols}) FROM STDIN"
         with self._conn() as conn, conn.transaction(), conn.cursor().copy(copy) as cp:
             for doc_id, doc in rows:
                 body = {k: v for k, v in doc.items() if k not in RESERVED}
-                cp.write_row((int(doc_id), int(doc.get("rev", 1)), encode(body)[0]))
+                text, value = encode(body)
+                derived = pages.derive(table, value) if paged else None
+                cp.write_row((int(doc_id), int(doc.get("rev", 1)), text, *(derived or ())))
                 n += 1
         return n
 

@@ -362,6 +362,9 @@ def users_page() -> None:
                    ctx.tr("app.col.property"): u.property or ctx.tr("app.company_level"),
                    ctx.tr("app.users.active"): "✓" if u.active else "✗"}
                   for u in all_users], hide_index=True, width="stretch")
+    from runtime.ui.locks import locks_panel
+
+    locks_panel(None if company_wide else {u.username.casefold() for u in all_users})
     names = ["", *[u.username for u in all_users]]
     chosen = st.selectbox(ctx.tr("app.users.edit"), names, key="users_pick",
                           format_func=lambda n: ctx.tr("app.users.new") if n == "" else n)

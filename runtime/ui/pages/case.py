@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from runtime.engine.state import Case
 from runtime.errors import (
     HandbookError,
 )
+from runtime.store.pages import PAGE_SIZE, CaseLine
 from runtime.ui import context as ctx
-from runtime.ui.casework import CASE_KEY, case_label, render_case, visible_cases
+from runtime.ui.casework import CASE_KEY, case_label, case_lines, render_case, visible_cases
 
 CASE_PARAM = "case"
 PICK_KEY = "case_pick"
@@ -56,16 +56,16 @@ def _picked() -> None:
     st.session_state[CASE_KEY] = st.session_state.get(PICK_KEY)
 
 
-def _follow_link(session: ctx.Session, cases: list[Case]) -> None:
+def _follow_link(session: ctx.Session, cases: list[CaseLine]) -> None:
     """A new `?case=<number>` in the URL (deep link, reload) chooses that case when the user
     may see it; the number already shown is not new, so the picker keeps working."""
     wanted = st.query_params.get(CASE_PARAM)
     if not wanted or wanted == st.session_state.get(SEEN_KEY):
         return
     hit = next((c for c in cases if c.number == wanted), None)
-    if hit is None:  # a closed case: look among all the user may see
-        hit = next((c for c in visible_cases(session, status=None) if c.number == wanted),
-                   None)
+    if hit is None:  # a closed case: look it up by its number among all the user may see
+        found, _ = case_lines(session, status=None, text=wanted, limit=PAGE_SIZE)
+        hit = next((c for c in found if c.number == wanted), None)
     if hit is not None:
         st.session_state[CASE_KEY] = hit.id
     st.session_state[SEEN_KEY] = wanted

@@ -8,22 +8,10 @@ from datetime import date
 import streamlit as st
 
 from runtime.compiler import model as m
-from runtime.engine.state import Case, Task
 from runtime.forms import form_spec
-from runtime.store.records import list_records
 from runtime.ui import context as ctx
-from runtime.ui import stats
 from runtime.ui.pages.staff import now
-
-
-def _load(props: tuple[str, ...]) -> tuple[list[Case], list[Task]]:
-    eng = ctx.engine()
-    cases: list[Case] = []
-    tasks: list[Task] = []
-    for pid in props:
-        cases += eng.repo.find_cases(property=pid)
-        tasks += eng.repo.find_tasks(property=pid, kind="follow-up")
-    return cases, tasks
+from runtime.ui.roster_view import roster_section
 
 
 def dashboard_page() -> None:
@@ -38,8 +26,9 @@ def dashboard_page() -> None:
                                 format_func=lambda p: ctx.title_of(hb0.properties[p].meta))
         props = tuple(chosen)
     at = now()
-    cases, tasks = _load(props)
-    rows = stats.by_procedure(cases, at)
+    store = ctx.store()
+    # Kept tallies and the month's documents only: the cost does not grow with the history.
+    rows = store.case_counts(properties=props, now=at)
     totals = {k: sum(getattr(r, k) for r in rows) for k in ("open", "overdue", "breached",
                                                              "closed")}
     cols = st.columns(4)
@@ -71,12 +60,7 @@ def dashboard_page() -> None:
     month = month if isinstance(month, date) else at.date()
     complaint_ids = {p.id for pid in props for p in ctx.handbook(pid).procedures.values()
                      if p.category == "complaint"}
-    complaints = [c for c in cases if c.procedure_id in complaint_ids]
-    callbacks = [{"data": r.data, "created_at": r.created_at} for pid in props
-                 for r in list_records(ctx.store(), form_id="callback-record", property=pid)]
-    rep = stats.monthly_report(month, complaints,
-                               [t for t in tasks if t.case_id in {c.id for c in complaints}],
-                               callbacks)
+    rep = store.monthly_report(properties=props, month=month, procedures=complaint_ids)
     cols = st.columns(4)
     cols[0].metric(ctx.tr("app.dash.received"), rep.total)
     cols[1].metric(ctx.tr("app.dash.handling_rate"), _pct(rep.handling_rate))
@@ -103,6 +87,7 @@ def dashboard_page() -> None:
         right.markdown(f"**{ctx.tr('app.dash.by_channel')}**")
         right.bar_chart({ctx.tr("app.dash.received"): _labelled(form, "channel",
                                                                 rep.by_channel)})
+    roster_section(props, at.date())  # 值班安排表 when a role has a work pattern (issue 19)
 
 
 def _complaint_form(props: tuple[str, ...]) -> m.Form | None:

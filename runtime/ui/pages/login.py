@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from runtime import throttle
 from runtime.ui import context as ctx
 
 
@@ -17,7 +18,13 @@ def login_page() -> None:
                                  key="login_password")
         submitted = st.form_submit_button(ctx.tr("app.login.submit"), type="primary")
     if submitted:
-        if ctx.sign_in(username, password) is None:
-            st.error(ctx.tr("app.login.refused"))
-        else:
+        # One answer per result, the same for an unknown name and a wrong password.
+        outcome = ctx.sign_in_attempt(username, password)
+        if outcome.result is throttle.Result.OK:
             st.rerun()
+        elif outcome.result is throttle.Result.WAIT:
+            st.error(ctx.tr("sec.login.wait", seconds=outcome.wait_seconds))
+        elif outcome.result is throttle.Result.LOCKED and outcome.until is not None:
+            st.error(ctx.tr("sec.login.locked", until=outcome.until.strftime("%H:%M")))
+        else:
+            st.error(ctx.tr("app.login.refused"))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -15,6 +14,7 @@ from runtime.errors import (
     HandbookError,
 )
 from runtime.forms.widgets import reset_form
+from runtime.store.pages import PAGE_SIZE, Page
 from runtime.ui import context as ctx
 from runtime.ui import formview
 from runtime.ui.casework import (
@@ -33,70 +33,46 @@ from runtime.ui.fmt import remaining_text, when_text
 from runtime.ui.main import goto
 from runtime.versions import acks as read_tasks
 
-TICK_KEY = "_last_tick"
-SCHEDULE_AHEAD = timedelta(days=6)
-TICK_EVERY = 60.0  # seconds between clock ticks per session (breaches, escalations)
+TASKS_PAGE = "tasks_page_number"
 URGENCY = {"overdue": "overdue", "due-soon": "due_soon", "due": "due", "no-deadline": "none",
            "done": "done"}
 
 
-def _tick(session: ctx.Session) -> None:
-    # Fire due warnings / breaches / escalations at most once a minute per session, so the
-    # task list is current without a rerun paying for a scan of every open case.
-    last = st.session_state.get(TICK_KEY, 0.0)
-    if time.monotonic() - last < TICK_EVERY:
-        return
-    st.session_state[TICK_KEY] = time.monotonic()
-    at = now()
-    planned = _planned()
-    for pid in session.caps.properties:
-        try:
-            ctx.engine().tick(at, pid)
-            # Routine work of the coming week (weekly meeting, report by the 25th...) appears
-            # on the owners' lists by itself; idempotent, so once a day per process is plenty.
-            key = (str(ctx.data_dir()), pid, at.date())
-            if key not in planned:
-                ctx.engine().run_schedules(pid, at.date(), at.date() + SCHEDULE_AHEAD, at)
-                planned.add(key)
-        except HandbookError:
-            continue  # a case on a retired rule version must not block everyone's list
-
-
-@st.cache_resource(show_spinner=False)
-def _planned() -> set[tuple[str, str, date]]:
-    return set()
-
-
-def my_tasks(session: ctx.Session, at: datetime) -> list[TaskView]:
-    """Open tasks of the user's roles (and those assigned to them) in their properties."""
+def my_tasks(session: ctx.Session, at: datetime, offset: int = 0,
+             limit: int | None = PAGE_SIZE) -> tuple[list[TaskView], Page]:
+    """One page of the open tasks of the user's roles (unassigned or theirs) in their
+    properties, most urgent first, and the page (total, urgency counts of every match)."""
     user = session.user
-    views: list[TaskView] = []
-    for pid in session.caps.properties:
-        views += ctx.engine().tasks(at, roles=user.roles, user=user.username, property=pid)
-    far = datetime.max
-    views.sort(key=lambda v: (v.task.due_at or far, v.task.key))
-    return views
+    return ctx.engine().task_page(at, roles=user.roles, user=user.username,
+                                  properties=session.caps.properties, offset=offset,
+                                  limit=limit)
 
 
 def tasks_page() -> None:
-    """我的待办: open tasks, coloured by urgency and sorted by deadline."""
+    """我的待办: open tasks, coloured by urgency and sorted by deadline (50 per page)."""
     session = ctx.guard("staff")
     st.title(ctx.tr("app.page.tasks"))
-    _tick(session)
     at = now()
-    views = my_tasks(session, at)
-    counts = {k: 0 for k in ("overdue", "due_soon", "due", "none")}
-    for v in views:
-        counts[URGENCY[v.urgency]] = counts.get(URGENCY[v.urgency], 0) + 1
+    number = st.session_state.get(TASKS_PAGE, 1)
+    offset = (number - 1) * PAGE_SIZE if isinstance(number, int) and number > 1 else 0
+    views, page = my_tasks(session, at, offset)
+    if not views and page.total:  # fewer pages than the one picked (work was done)
+        st.session_state[TASKS_PAGE] = 1
+        views, page = my_tasks(session, at)
+    counts = page.counts
     cols = st.columns(4)
     for col, status in zip(cols, ("overdue", "due_soon", "due", "none"), strict=True):
-        col.metric(ctx.tr(f"app.status.{status}"), counts[status])
+        col.metric(ctx.tr(f"app.status.{status}"), counts.get(status, 0))
     unread = ctx.store().count(read_tasks.TABLE, username=session.user.username, status="open")
     if unread and st.button(ctx.tr("app.readtask.pending", n=unread), key="tasks_read"):
         goto("ack")
     if not views:
         st.info(ctx.tr("app.tasks.empty"))
         return
+    pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
+    if pages > 1:
+        st.number_input(ctx.tr("app.search.page", pages=pages), min_value=1,
+                        max_value=pages, step=1, key=TASKS_PAGE)
     hb0 = ctx.handbook(None)
     for v in views:
         task = v.task

@@ -41,8 +41,20 @@ BACKENDS: dict[str, Callable[[Path], contextlib.AbstractContextManager[Any]]] = 
 }
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+PG = "postgresql"  # a fresh database of the session's throwaway cluster (tests/conftest.py)
+
+
+@pytest.fixture(params=[*sorted(BACKENDS), PG])
 def repo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Repository]:
     """An empty repository of each registered backend."""
+    if request.param == PG:
+        from runtime.store.postgres.store import open_pg_store
+
+        store = open_pg_store(request.getfixturevalue("pg_url"))
+        try:
+            yield store
+        finally:
+            store.close()
+        return
     with BACKENDS[request.param](tmp_path) as r:
         yield r
