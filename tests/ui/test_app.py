@@ -443,6 +443,9 @@ def test_dashboard_counts_open_overdue_and_monthly_report() -> None:
     table = at.dataframe[0].value
     assert list(table.iloc[0, 2:4]) == [2, 1]  # open, overdue for 投诉 in 桃源村
     assert int(metrics["受理件数"]) >= 1  # this month (the 3-day-old may be last month)
+    picker = at.selectbox(key="dash_month")  # months, not a full-date calendar
+    assert len(picker.options) == 24 and all(
+        len(o) == 7 and o[4] == "-" and o.replace("-", "").isdigit() for o in picker.options)
 
 
 def test_dashboard_refused_to_front_desk() -> None:

@@ -55,9 +55,11 @@ def dashboard_page() -> None:
         st.info(ctx.tr("app.none"))
 
     st.subheader(ctx.tr("app.dash.monthly"))
-    month = st.date_input(ctx.tr("app.dash.month"), value=at.date().replace(day=1),
-                          key="dash_month")
-    month = month if isinstance(month, date) else at.date()
+    # A month picker that shows months (issue 12 item 5), not a full-date calendar.
+    months = month_choices(at.date())
+    month = st.selectbox(ctx.tr("app.dash.month"), months, index=0, key="dash_month",
+                         format_func=lambda d: f"{d.year}-{d.month:02d}")
+    month = month if isinstance(month, date) else months[0]
     complaint_ids = {p.id for pid in props for p in ctx.handbook(pid).procedures.values()
                      if p.category == "complaint"}
     rep = store.monthly_report(properties=props, month=month, procedures=complaint_ids)
@@ -110,3 +112,13 @@ def _labelled(form: m.Form | None, field: str, counts: Mapping[str, int]) -> dic
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:g}%"
+
+
+def month_choices(today: date, count: int = 24) -> list[date]:
+    """The first day of this month and the `count - 1` months before it, newest first."""
+    out: list[date] = []
+    y, mo = today.year, today.month
+    for _ in range(max(1, count)):
+        out.append(date(y, mo, 1))
+        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+    return out
