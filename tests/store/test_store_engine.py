@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,31 @@ def test_out_of_order_line_refuses_to_open(tmp_path: Path) -> None:
         fh.write(encode_line(5, [("del", "t", 1)]))
     with pytest.raises(StoreError, match="out of order"):
         open_store(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "ops",
+    [
+        '[{"op":"put","t":"t","id":"abc","doc":{"n":1}}]',
+        '[{"op":"del","t":"t"}]',
+        '[{"op":"put","t":"t","id":[1],"doc":{}}]',
+        '["put"]',
+    ],
+    ids=["non-numeric-id", "missing-id", "list-id", "op-not-object"],
+)
+def test_crc_valid_malformed_line_is_a_store_error(tmp_path: Path, ops: str) -> None:
+    with open_store(tmp_path) as s:
+        s.insert("t", {"n": 1})
+    payload = f'{{"seq":2,"ops":{ops}}}'.encode()
+    line = b'{"crc":"%08x",' % zlib.crc32(payload) + payload[1:] + b"\n"
+    assert decode_line(line.rstrip(b"\n")) is not None  # the CRC really is valid
+    path = _journal(tmp_path)
+    with open(path, "ab") as fh:
+        fh.write(line)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"malformed operation.*handbook restore"):
+        open_store(tmp_path)
+    assert path.read_bytes() == before
 
 
 def test_missing_snapshot_with_journal_is_not_silently_emptied(tmp_path: Path) -> None:

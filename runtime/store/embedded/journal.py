@@ -386,7 +386,15 @@ class JournalStorage(Storage):
                     f"{self._p(journal_name(self._gen))}: line at byte {self._offset + pos} has "
                     f"seq {obj['seq']}, expected {self._seq + 1}; the journal is out of order"
                 )
-            self._replay(obj["ops"])
+            try:
+                self._replay(obj["ops"])
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # CRC-valid but not an operation we wrote: damage, never a raw traceback
+                raise StoreError(
+                    f"{self._p(journal_name(self._gen))}: malformed operation in line at byte "
+                    f"{self._offset + pos} ({type(exc).__name__}: {exc}); the files are kept "
+                    "untouched — restore from a backup (`handbook restore FILE`)"
+                ) from exc
             self._seq = obj["seq"]
             pos = nl + 1
         self._offset += pos
