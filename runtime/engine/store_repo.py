@@ -230,7 +230,8 @@ class StoreRepository:
     def _person(doc: Mapping[str, Any]) -> Person:
         lang = doc.get("lang")
         return Person(str(doc["username"]), doc.get("email") or None,
-                      lang if lang in ("zh", "en") else "zh")
+                      lang if lang in ("zh", "en") else "zh",
+                      tuple(str(r) for r in doc.get("roles") or ()))
 
     def people(self, property: str | None, role: str) -> list[Person]:
         """Active users of the property holding the role, else company-level holders."""

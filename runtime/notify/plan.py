@@ -46,6 +46,7 @@ class Person:
     username: str
     email: str | None = None
     lang: str = "zh"
+    roles: tuple[str, ...] = ()  # a named recipient's channels are those of their roles
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,13 @@ def fan_out(msg: Message, settings: m.Notifications, people: People, user: Users
     def add(channel: str, recipient: str, **extra: Any) -> None:
         targets.setdefault((channel, recipient), extra)
 
+    def add_robots(via: Iterable[str]) -> None:
+        for v in via:
+            r = robots.get(v)
+            if r is not None:
+                add(r.type, r.id, robot={"type": r.type, "url_env": r.url_env,
+                                         "secret_env": r.secret_env, "title": r.title})
+
     for role in msg.roles:
         via = _via(settings, role, msg.kind)
         holders = people(msg.property, role)
@@ -264,17 +272,17 @@ def fan_out(msg: Message, settings: m.Notifications, people: People, user: Users
             add(INBOX, p.username)
             if EMAIL in via and p.email and email_on:
                 add(EMAIL, p.username)
-        for v in via:
-            r = robots.get(v)
-            if r is not None:
-                add(r.type, r.id, robot={"type": r.type, "url_env": r.url_env,
-                                         "secret_env": r.secret_env, "title": r.title})
+        add_robots(via)
     for username in msg.users:
         found = user(username)
         add(INBOX, username)
-        if found is not None and found.email and email_on and any(
-                EMAIL in _via(settings, role, msg.kind) for role in msg.roles):
+        # A person named directly (the assignee of a step, a read task's reader) is told by
+        # the channels of the roles they hold, besides those of the message's roles.
+        roles = dict.fromkeys([*msg.roles, *(found.roles if found is not None else ())])
+        via = [v for role in roles for v in _via(settings, role, msg.kind)]
+        if found is not None and found.email and email_on and EMAIL in via:
             add(EMAIL, username)
+        add_robots(via)
 
     entries = []
     for (channel, recipient), extra in targets.items():

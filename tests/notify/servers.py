@@ -36,7 +36,7 @@ class Mailbox:
     def keys(self) -> list[str]:
         """The idempotency keys of the received mails."""
         with self.lock:
-            return [str(m["X-Handbook-Idempotency-Key"]) for m in self.messages]
+            return [str(m["X-Handbook-Idempotency-Key"]).strip() for m in self.messages]
 
 
 class _Handler:

@@ -102,6 +102,8 @@ class PgStore:
         self.url = url
         self.where = redact(url)
         self._timeout = timeout
+        self._min_size = min_size
+        self._max_size = max_size
         self._local = threading.local()
         self._rels: dict[str, str] = {}
         self._extra: dict[str, set[tuple[str, bool]]] = {}
@@ -109,16 +111,7 @@ class PgStore:
         self._meta = threading.Lock()
         self._closed = False
         try:
-            self._pool = ConnectionPool(
-                url,
-                min_size=min_size,
-                max_size=max_size,
-                kwargs={"autocommit": True},
-                check=ConnectionPool.check_connection,
-                timeout=timeout,
-                name="handbook",
-                open=False,
-            )
+            self._pool = self._new_pool()
             self._pool.open(wait=True, timeout=timeout)
         except (PoolTimeout, psycopg.Error) as exc:
             raise StoreUnavailable(
@@ -148,6 +141,59 @@ class PgStore:
             "; the last action was not saved — try again in a moment"
         )
 
+    def _new_pool(self) -> ConnectionPool:
+        """A closed pool of autocommit connections (the caller opens it)."""
+        return ConnectionPool(
+            self.url,
+            min_size=self._min_size,
+            max_size=self._max_size,
+            kwargs={"autocommit": True},
+            check=ConnectionPool.check_connection,
+            timeout=self._timeout,
+            name="handbook",
+            open=False,
+        )
+
+    def _getconn(self) -> tuple[ConnectionPool, psycopg.Connection[Any]]:
+        """A pooled connection and the pool it must go back to.
+
+        After an outage psycopg_pool retries with a doubling back-off, so a server that is back
+        could stay "unavailable" for minutes. When the pool times out but a direct connection
+        works, the server is back: the pool is replaced and the request tried once more.
+        """
+        pool = self._pool
+        try:
+            return pool, pool.getconn(timeout=self._timeout)
+        except PoolTimeout as exc:
+            if not self._server_answers():
+                raise self._unavailable(exc) from None
+            pool = self._renew_pool(pool)
+            try:
+                return pool, pool.getconn(timeout=self._timeout)
+            except PoolTimeout as again:
+                raise self._unavailable(again) from None
+
+    def _server_answers(self) -> bool:
+        try:
+            with psycopg.connect(self.url, autocommit=True,
+                                 connect_timeout=max(1, int(self._timeout))) as c:
+                c.execute("SELECT 1")
+            return True
+        except psycopg.Error:
+            return False
+
+    def _renew_pool(self, stale: ConnectionPool) -> ConnectionPool:
+        """Swap `stale` for a fresh open pool (once, however many threads noticed)."""
+        with self._meta:
+            if self._pool is stale and not self._closed:
+                fresh = self._new_pool()
+                fresh.open(wait=False)
+                self._pool = fresh
+                # Connections other threads still hold go back to the stale pool, which closes
+                # them; closing it here must not wait for them.
+                threading.Thread(target=stale.close, daemon=True).start()
+            return self._pool
+
     @contextlib.contextmanager
     def _conn(self) -> Iterator[psycopg.Connection[Any]]:
         """The thread's transaction connection, or a pooled autocommit one."""
@@ -161,10 +207,16 @@ class PgStore:
                 raise self._translate(exc) from None
             return
         try:
-            with self._pool.connection(timeout=self._timeout) as conn:
-                yield conn
-        except (PoolTimeout, psycopg.Error) as exc:
+            pool, conn = self._getconn()
+        except psycopg.Error as exc:
             raise self._translate(exc) from None
+        try:
+            with conn:
+                yield conn
+        except psycopg.Error as exc:
+            raise self._translate(exc) from None
+        finally:
+            pool.putconn(conn)
 
     def _translate(self, exc: Exception) -> StoreError:
         """A lost connection is StoreUnavailable (retry later); anything else a StoreError."""
@@ -200,8 +252,8 @@ class PgStore:
         if self._closed:
             raise StoreError("the store is closed")
         try:
-            conn = self._pool.getconn(timeout=self._timeout)
-        except (PoolTimeout, psycopg.OperationalError) as exc:
+            pool, conn = self._getconn()
+        except psycopg.OperationalError as exc:
             raise self._unavailable(exc) from None
         try:
             try:
@@ -225,7 +277,7 @@ class PgStore:
                 raise self._translate(exc) from None
         finally:
             self._local.conn = None
-            self._pool.putconn(conn)
+            pool.putconn(conn)
 
     def in_transaction(self) -> bool:
         """True inside transaction() on this thread."""
@@ -737,9 +789,11 @@ class PgStore:
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
         """Close the pool; the store cannot be used afterwards."""
-        if not self._closed:
+        with self._meta:  # not while _renew_pool swaps pools: the fresh one would leak
+            if self._closed:
+                return
             self._closed = True
-            self._pool.close()
+        self._pool.close()
 
     def __enter__(self) -> PgStore:
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
@@ -64,5 +65,32 @@ def test_server_restart_mid_session_is_a_clear_error_then_recovers(pg_cluster: A
         finally:
             pg_cluster.cluster.start()
         assert [d["n"] for d in store.all("t")] == [1, 4]
+    finally:
+        store.close()
+
+
+def test_a_long_outage_does_not_outlast_the_server(pg_cluster: Any, pg_url: str) -> None:
+    """After minutes of outage the pool backs off; the first request after the server is back works."""
+    store = open_pg_store(pg_url, timeout=1)
+    try:
+        store.insert("t_outage", {"n": 1})
+        pg_cluster.cluster.stop()
+        try:
+            # Enough failed requests that psycopg_pool's doubling back-off (1, 2, 4, 8 s …)
+            # would put its next reconnect attempt well after the server is back.
+            deadline = time.monotonic() + 10
+            failures = 0
+            while time.monotonic() < deadline:
+                with pytest.raises(StoreUnavailable):
+                    store.count("t_outage")
+                failures += 1
+            assert failures >= 3
+        finally:
+            pg_cluster.cluster.start()
+        assert store.count("t_outage") == 1
+        store.insert("t_outage", {"n": 2})
+        with store.transaction():
+            store.insert("t_outage", {"n": 3})
+        assert sorted(d["n"] for d in store.all("t_outage")) == [1, 2, 3]
     finally:
         store.close()
