@@ -79,18 +79,19 @@ def dashboard_page() -> None:
     count_title = ctx.tr("app.dash.axis_count")
     if rep.by_day:
         st.markdown(f"**{ctx.tr('app.dash.per_day')}**")
-        st.vega_lite_chart(charts.day_bars(month, rep.by_day, day_title=ctx.tr("app.dash.axis_day"),
-                                           count_title=count_title), width="stretch")
+        per_day = charts.day_bars(month, rep.by_day, day_title=ctx.tr("app.dash.axis_day"),
+                                  count_title=count_title)
+        st.vega_lite_chart(spec=per_day, width="stretch")
     form = _complaint_form(props)
     resp = charts.ordered_counts(_labelled(form, "responsibility", rep.by_responsibility))
     chan = charts.ordered_counts(_labelled(form, "channel", rep.by_channel))
     bars = max(len(resp), len(chan))  # both side-by-side charts get the same height
     left, right = st.columns(2)
-    for col, rows, key in ((left, resp, "responsibility"), (right, chan, "channel")):
-        if rows:
+    for col, counts, key in ((left, resp, "responsibility"), (right, chan, "channel")):
+        if counts:
             col.markdown(f"**{ctx.tr(f'app.dash.by_{key}')}**")
-            col.vega_lite_chart(charts.category_bars(
-                rows, category_title=ctx.tr(f"app.dash.axis_{key}"), count_title=count_title,
+            col.vega_lite_chart(spec=charts.category_bars(
+                counts, category_title=ctx.tr(f"app.dash.axis_{key}"), count_title=count_title,
                 min_bars=bars), width="stretch")
     roster_section(props, at.date())  # 值班安排表 when a role has a work pattern (issue 19)
 
