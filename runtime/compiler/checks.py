@@ -337,6 +337,7 @@ def check_conditions(v: View) -> Iterator[RuleError]:
                     continue  # syntax errors are reported by the parser
                 yield from _check_condition(v, "form", form.id, ("ui", "fields", name, key),
                                             cond, fields, f"form {form.id!r}")
+            yield from _time_bounds(v, form, name, hints)
             cf = hints.get("choices-from")
             if isinstance(cf, dict) and cf.get("field") not in fields:
                 yield v.error("form", form.id, ("ui", "fields", name, "choices-from", "field"),
@@ -346,6 +347,37 @@ def check_conditions(v: View) -> Iterator[RuleError]:
                 if fname not in fields:
                     yield v.error("form", form.id, ("ui", "sections", i, "fields", j), "E052",
                                   f"section {section.id!r} lists {fname!r}, not a schema field")
+
+
+def _time_bounds(v: View, form: Any, name: str, hints: dict[str, Any]) -> Iterator[RuleError]:
+    """E053: not-before / not-after only on a date or date-time field, with a real date, and
+    fixed bounds in order (otherwise nothing could ever be entered)."""
+    from datetime import datetime
+
+    words = {k: hints[k] for k in ("not-before", "not-after") if isinstance(hints.get(k), str)}
+    if not words:
+        return
+    props = form.schema.get("properties") if isinstance(form.schema, dict) else None
+    sub = props.get(name) if isinstance(props, dict) else None
+    fmt = sub.get("format") if isinstance(sub, dict) else None
+    widget = hints.get("widget")
+    if fmt not in ("date", "date-time") and widget not in ("date", "datetime"):
+        key = next(iter(words))
+        yield v.error("form", form.id, ("ui", "fields", name, key), "E053",
+                      f"{key} on {name!r}, which is not a date or date-time field")
+        return
+    fixed = {}
+    for key, word in words.items():
+        if word.strip() in ("now", "today"):
+            continue
+        try:
+            fixed[key] = datetime.fromisoformat(word.strip())
+        except ValueError:  # the schema's pattern passed 2026-02-30; the calendar did not
+            yield v.error("form", form.id, ("ui", "fields", name, key), "E053",
+                          f"{key} of {name!r}: {word!r} is not a date or date-time")
+    if len(fixed) == 2 and fixed["not-before"] > fixed["not-after"]:
+        yield v.error("form", form.id, ("ui", "fields", name, "not-after"), "E053",
+                      f"not-after of {name!r} is before its not-before: nothing can be entered")
 
 
 def _hint_levels(hints: Any, known: set[str], schema: Any, path: KeyPath

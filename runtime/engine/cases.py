@@ -25,6 +25,7 @@ from runtime.engine import followups
 from runtime.engine.rules import Rules
 from runtime.engine.state import Case, Event, Outcome, Task, TaskStatus, Visit
 from runtime.errors import CaseBlocked, EngineError, FormValidationError
+from runtime.forms.defaults import FormContext
 from runtime.forms.validation import check as check_form
 
 
@@ -51,8 +52,8 @@ def _section_fields(rules: Rules, step: m.Step) -> tuple[m.Form | None, tuple[st
 
 
 def validate_step_data(rules: Rules, step: m.Step, data: Mapping[str, Any],
-                       merged: Mapping[str, Any], *, defer_required: bool = False
-                       ) -> dict[str, Any]:
+                       merged: Mapping[str, Any], *, defer_required: bool = False,
+                       now: datetime | None = None) -> dict[str, Any]:
     """Check a step's data against its form section; returns it with schema defaults filled.
 
     FormValidationError maps each bad field to one message: fields not in the form, wrong
@@ -74,7 +75,10 @@ def validate_step_data(rules: Rules, step: m.Step, data: Mapping[str, Any],
         raise FormValidationError(errors)
     # The forms room cleans (types, defaults) and validates; only this section's fields count.
     checked = set(data) & set(props) if defer_required else allowed
-    cleaned = check_form(form, {**merged, **data}, fields=checked)
+    # `now` is the engine's clock (scenarios run on simulated time): not-before: now is judged
+    # against it, and values the case already holds are not judged again.
+    cleaned = check_form(form, {**merged, **data}, fields=checked,
+                         context=FormContext(now=now, case=dict(merged)))
     return {k: cleaned[k] for k in sorted(allowed)
             if k in cleaned and (k in data or k not in merged)}
 
@@ -161,8 +165,8 @@ def start(rules: Rules, *, case_id: str, number: str, property: str | None,
     (`partial`: only the fields given are checked; the rest are due when the step completes)."""
     proc = rules.procedure
     first = rules.step(proc.start)
-    clean = validate_step_data(rules, first, data or {}, {}, defer_required=partial) \
-        if data else {}
+    clean = validate_step_data(rules, first, data or {}, {}, defer_required=partial,
+                               now=now) if data else {}
     case = Case(id=case_id, number=number, procedure_id=proc.id,
                 procedure_version=proc.meta.version, ruleset_hash=ruleset_hash,
                 property=property, created_at=now, updated_at=now, data=clean)
@@ -229,7 +233,7 @@ def complete(rules: Rules, case: Case, *, data: Mapping[str, Any] | None, now: d
             defer = ahead.section is not None and ahead.section == st.section
         except (EngineError, KeyError):
             defer = False
-    clean = validate_step_data(rules, st, data or {}, c.data, defer_required=defer)
+    clean = validate_step_data(rules, st, data or {}, c.data, defer_required=defer, now=now)
     c.data.update(clean)
     out.tasks.append(_leave(rules, out, now, "complete", user, c.open_visit(st.id)))
     out.log(Event("step-completed", now, user, st.id, {"data": clean}))

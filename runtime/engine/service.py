@@ -22,6 +22,7 @@ from runtime.engine.repo import CaseRepository
 from runtime.engine.rules import Rules, actors_of
 from runtime.engine.state import Case, Event, Outcome, Task, local
 from runtime.errors import ConflictError, EngineError, FormValidationError, HandbookError
+from runtime.forms.defaults import FormContext
 from runtime.forms.validation import check as check_form
 from runtime.notify.notifier import Notifier
 from runtime.store.pages import PAGE_SIZE, Page
@@ -163,7 +164,7 @@ class Engine:
                       actors_of(hb))
         if data:  # refuse bad intake before a case number is used up
             cases.validate_step_data(rules, proc.step(proc.start), data, {},
-                                     defer_required=partial)
+                                     defer_required=partial, now=now)
         case_id, number = self.repo.new_case_id(prefix, now.year)
         out = cases.start(rules, case_id=case_id, number=number, property=property,
                           ruleset_hash=hb.content_hash, data=data, now=now, user=user, role=role,
@@ -279,7 +280,8 @@ class Engine:
         form = hb.forms.get(form_id)
         if form is None:
             raise EngineError(f"no form {form_id!r}")
-        data = check_form(form, data)  # the forms room cleans and validates (FormValidationError)
+        # The forms room cleans and validates (FormValidationError), on the engine's clock.
+        data = check_form(form, data, context=FormContext(now=now))
         rid = self.repo.add_record(form, data, case=case, ruleset_hash=hb.content_hash, at=now,
                                    by=user)
         self._apply(case_id, now, None, lambda r, c: cases.attach_record(
@@ -316,7 +318,8 @@ class Engine:
         merged = {**(ref.data if ref else {}), **data}
         # A section is checked on its own; a step without one fills the whole form.
         fields = set(section) | set(data) if section else set(props)
-        cleaned = check_form(form, merged, fields=fields)
+        cleaned = check_form(form, merged, fields=fields, context=FormContext(
+            now=now, case=dict(ref.data) if ref else {}))
         if ref is None:
             rid = self.repo.add_record(form, cleaned, case=case, ruleset_hash=hb.content_hash,
                                        at=now, by=user)

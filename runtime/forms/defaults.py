@@ -88,6 +88,48 @@ def format_time(value: time) -> str:
     return value.strftime("%H:%M:%S" if value.second else "%H:%M")
 
 
+def parse_moment(value: Any) -> datetime | None:
+    """A stored date or date-time string as a naive local datetime (a date is its midnight);
+    None for anything else."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return moment
+
+
+def time_bound(word: str, kind: str, clock: datetime, *, upper: bool) -> datetime | None:
+    """The moment a `not-before` (upper=False) / `not-after` (upper=True) bound stands for.
+
+    `now` is the submit-time clock to the minute (widgets pick minutes, so the current minute
+    is allowed either way); `today` and a date literal are the whole day; for a date field
+    every bound is a day. None for a word that is no bound (the check reports it as E053).
+    """
+    text = word.strip()
+    if text == "now":
+        moment, whole_day = clock.replace(second=0, microsecond=0), False
+    elif text == "today":
+        moment, whole_day = datetime.combine(clock.date(), time()), True
+    else:
+        parsed = parse_moment(text)
+        if parsed is None:
+            return None
+        moment, whole_day = parsed, len(text) <= 10
+    if kind == "date" or whole_day:
+        moment = datetime.combine(moment.date(), time())
+        return moment.replace(hour=23, minute=59, second=59) if upper else moment
+    return moment.replace(second=59) if upper and text == "now" else moment
+
+
 def _for_kind(spec: FieldSpec, moment: datetime) -> Any:
     kind = spec.value_kind
     if kind == "date":

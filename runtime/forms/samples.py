@@ -23,6 +23,7 @@ from runtime.forms.state import allowed_options, evaluate, names_for, rows_of
 SAMPLE_DATE = "2026-03-16"
 SAMPLE_TIME = "09:30"
 SAMPLE_DATETIME = "2026-03-16T09:30:00"
+FUTURE, PAST = "2099", "2000"  # years for samples on either side of a `now` / `today` bound
 
 # Hostile strings: markup, template syntax, control characters, a very long line.
 HOSTILE = (
@@ -176,10 +177,8 @@ def sample_value(spec: FieldSpec, names: Mapping[str, Any], rows: int = 2) -> An
         return default if isinstance(default, bool) else False
     if kind in ("integer", "number"):
         return _number(spec)
-    if kind == "date":
-        return SAMPLE_DATE
-    if kind == "datetime":
-        return SAMPLE_DATETIME
+    if kind in ("date", "datetime"):
+        return _bounded(spec, SAMPLE_DATE if kind == "date" else SAMPLE_DATETIME)
     if kind == "time":
         return SAMPLE_TIME
     if kind == "phone":
@@ -199,6 +198,22 @@ def sample_value(spec: FieldSpec, names: Mapping[str, Any], rows: int = 2) -> An
         name = "现场照片.jpg" if "jpg" in spec.accept else "附件.pdf"
         return [name] if spec.multiple else name
     return _text(spec, f"示例{spec.title}")
+
+
+def _bounded(spec: FieldSpec, sample: str) -> str:
+    """The sample date moved inside the field's not-before / not-after, still deterministic:
+    a bound on the clock (`now`, `today`) takes a day far ahead (or the fixed past sample)."""
+    if spec.not_before in ("now", "today"):
+        sample = FUTURE + sample[4:]
+    for word, later in ((spec.not_before, True), (spec.not_after, False)):
+        if not word or word in ("now", "today"):
+            continue
+        bound = word.replace(" ", "T") if spec.value_kind == "datetime" else word[:10]
+        if len(bound) == 10 and spec.value_kind == "datetime":
+            bound += "T00:00:00" if later else "T23:59:00"
+        if (bound > sample) if later else (bound < sample):
+            sample = bound
+    return sample
 
 
 def _fixed(spec: FieldSpec, value: str, default_pattern: str) -> str:
@@ -275,6 +290,17 @@ def _parts(path: str) -> list[str | int]:
     return out
 
 
+def _get(data: Any, path: str) -> Any:
+    """The value at a concrete path (None when absent)."""
+    node = data
+    for part in _parts(path):
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
 def _set(data: dict[str, Any], path: str, value: Any, remove: bool = False) -> dict[str, Any]:
     out = copy.deepcopy(data)
     node: Any = out
@@ -330,6 +356,12 @@ def invalid_samples(form: Form, context: FormContext | Mapping[str, Any] | None 
         if kind in ("date", "datetime", "time"):
             bad = {"date": "2026-13-45", "datetime": "2026-02-30 25:61", "time": "25:99"}[kind]
             yield Invalid("format", path, _set(good, path, bad))
+        if kind in ("date", "datetime") and isinstance(good_value := _get(good, path), str):
+            # Outside a bound on the clock: far in the past / future, whatever today is.
+            if fs.not_before in ("now", "today"):
+                yield Invalid("not-before", path, _set(good, path, PAST + good_value[4:]))
+            if fs.not_after in ("now", "today"):
+                yield Invalid("not-after", path, _set(good, path, FUTURE + good_value[4:]))
 
 
 def _paths(spec: FormSpec, data: Mapping[str, Any]) -> Iterator[tuple[FieldSpec, str]]:

@@ -108,6 +108,9 @@ class FieldSpec:
     accept: tuple[str, ...] = ()  # file types for attachments (photo → images)
     multiple: bool = False  # file: several attachments (array) rather than one
     print_lines: int | None = None  # blank paper form: lines to leave for handwriting
+    # Date / date-time bounds (`now`, `today` or an ISO literal), judged at submit time.
+    not_before: str | None = None
+    not_after: str | None = None
     children: tuple[FieldSpec, ...] = ()
 
     def label(self, lang: str = "zh") -> str:
@@ -427,6 +430,8 @@ def _build(name: str, path: str, schema: Any, hints_raw: Any, required: bool,
         accept=accept,
         multiple=kind == "file" and _main_type(node) == "array",
         print_lines=_clamp(_int(hints.get("print-lines")), 1, 100),
+        not_before=_opt_str(hints.get("not-before")),
+        not_after=_opt_str(hints.get("not-after")),
         children=children,
     )
 

@@ -21,7 +21,14 @@ from jsonschema.exceptions import ValidationError
 
 from runtime.compiler.model import Form
 from runtime.errors import FormValidationError, format_path
-from runtime.forms.defaults import FormContext, format_datetime, format_time
+from runtime.forms.defaults import (
+    FormContext,
+    as_context,
+    format_datetime,
+    format_time,
+    parse_moment,
+    time_bound,
+)
 from runtime.forms.spec import (
     PHONE_PATTERN,
     UNIT_PATTERN,
@@ -579,6 +586,7 @@ def validate(form: Form, data: Any, lang: str = "zh",
             errors.add(path or FORM_KEY, "unencodable", t(
                 "forms.unencodable", lang, field=_label(spec, path, lang, fs), code=code))
         _check_rules(fs, data, state, lang, errors)
+        _check_bounds(fs, data, state, lang, as_context(context), errors)
         _check_schema(form, fs, data, state, lang, errors)
     except RecursionError:  # absurdly nested hostile data: reject it as a whole, never crash
         return {FORM_KEY: t("forms.not_object", lang)}
@@ -617,6 +625,43 @@ def _check_rules(fs: FormSpec, data: Mapping[Any, Any], state: FormState, lang: 
                                            source=src.label(lang) if src else
                                            spec.choices_from.field,
                                            options=_option_texts(allowed, lang)))
+
+
+def _check_bounds(fs: FormSpec, data: Mapping[Any, Any], state: FormState, lang: str,
+                  context: FormContext, errors: _Errors) -> None:
+    """`not-before` / `not-after` of date and date-time fields, against the submit-time clock.
+
+    A value the case already holds is not judged again: an agreed reply time that has since
+    passed must not block the later steps that show it (the overdue clock says so instead).
+    """
+    clock = parse_moment(context.clock()) or context.clock()  # naive local, like the values
+    for spec, path, value in _walk_values(fs.fields, data, ()):
+        if not (spec.not_before or spec.not_after) or spec.kind not in ("date", "datetime"):
+            continue
+        if not state.is_visible(path) or not isinstance(value, str) or not value.strip():
+            continue
+        if "." not in path and "[" not in path and context.case.get(path) == value:
+            continue
+        moment = parse_moment(value)
+        if moment is None:
+            continue  # the format check reports it
+        for word, upper, key in ((spec.not_before, False, "forms.not_before"),
+                                 (spec.not_after, True, "forms.not_after")):
+            bound = time_bound(word, spec.kind, clock, upper=upper) if word else None
+            if bound is not None and (moment > bound if upper else moment < bound):
+                errors.add(path, "bound", t(key, lang, field=_label(spec, path, lang, fs),
+                                            limit=_bound_text(word or "", bound, lang)))
+                break  # one message per field
+
+
+def _bound_text(word: str, bound: datetime, lang: str) -> str:
+    """How a bound reads in a message: 现在 (2026-12-03 14:30), 今天 (2026-12-03), or the date."""
+    shown = bound.strftime("%Y-%m-%d %H:%M")
+    if word.strip() == "now":
+        return t("forms.bound_now", lang, time=shown)
+    if word.strip() == "today":
+        return t("forms.bound_today", lang, date=bound.date().isoformat())
+    return word.strip().replace("T", " ")
 
 
 def _check_schema(form: Form, fs: FormSpec, data: Mapping[Any, Any], state: FormState,

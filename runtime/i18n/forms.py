@@ -53,6 +53,10 @@ CATALOG: dict[str, dict[str, str]] = {
                    "en": "{field} is not a valid time (e.g. 14:30)"},
     "forms.datetime": {"zh": "{field}时间格式不正确 (如 2026-01-31 14:30)",
                        "en": "{field} is not a valid date and time (e.g. 2026-01-31 14:30)"},
+    "forms.not_before": {"zh": "{field}不能早于{limit}", "en": "{field} cannot be before {limit}"},
+    "forms.not_after": {"zh": "{field}不能晚于{limit}", "en": "{field} cannot be after {limit}"},
+    "forms.bound_now": {"zh": "现在 ({time})", "en": "now ({time})"},
+    "forms.bound_today": {"zh": "今天 ({date})", "en": "today ({date})"},
     "forms.format": {"zh": "{field}格式不正确", "en": "{field} has the wrong format"},
     "forms.unencodable": {
         "zh": "{field}含有无法保存和打印的字符 ({code}), 请删除后重新输入",

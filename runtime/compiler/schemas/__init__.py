@@ -358,6 +358,9 @@ FOLLOW_UP = _obj(
     ["id", "title", "after", "delay", "role"],
 )
 
+# not-before / not-after of a date or date-time field: the submit-time clock or a fixed moment.
+TIME_BOUND = r"^(now|today|\d{4}-\d{2}-\d{2}([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?)?)$"
+
 FIELD_UI = {
     "type": "object",
     "description": "字段的界面提示",
@@ -382,6 +385,10 @@ FIELD_UI = {
             "默认值: now, today, current-user, current-property, case:<字段>, 或固定值"
         ),
         "readonly": _s("只读", type="boolean"),
+        "not-before": _s("日期/时间不得早于: now (提交时的现在), today, 或固定的 2026-01-31 /"
+                         " 2026-01-31 14:30", type="string", pattern=TIME_BOUND),
+        "not-after": _s("日期/时间不得晚于: now, today, 或固定日期/时间", type="string",
+                        pattern=TIME_BOUND),
         "compute": _s("计算字段的表达式", type="string"),
         "choices-from": _obj(
             "选项随另一字段变化",
