@@ -288,6 +288,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.dash.per_day": _s("每日受理", "Received per day"),
     "app.dash.by_responsibility": _s("按责任区分", "By responsibility"),
     "app.dash.by_channel": _s("按投诉方式", "By channel"),
+    "app.dash.axis_count": _s("件数", "Cases"),
+    "app.dash.axis_day": _s("日期（日）", "Day of the month"),
+    "app.dash.axis_responsibility": _s("责任区分", "Responsibility"),
+    "app.dash.axis_channel": _s("投诉方式", "Channel"),
     "app.start.open_case": _s("打开该案件", "Open the case"),
     # record store (issue 14): the database went away; the next action retries by itself
     "app.store_unavailable": _s(

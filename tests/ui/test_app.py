@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -446,6 +447,12 @@ def test_dashboard_counts_open_overdue_and_monthly_report() -> None:
     picker = at.selectbox(key="dash_month")  # months, not a full-date calendar
     assert len(picker.options) == 24 and all(
         len(o) == 7 and o[4] == "-" and o.replace("-", "").isdigit() for o in picker.options)
+    # Charts with titled axes, days in calendar order (issue 12 item 5).
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert specs, "the monthly report shows no chart"
+    day = specs[0]["encoding"]
+    assert day["x"]["title"] == "日期（日）" and day["y"]["title"] == "件数"
+    assert day["x"]["sort"][:3] == ["1", "2", "3"]
 
 
 def test_dashboard_refused_to_front_desk() -> None:

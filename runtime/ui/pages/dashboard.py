@@ -9,6 +9,7 @@ import streamlit as st
 
 from runtime.compiler import model as m
 from runtime.forms import form_spec
+from runtime.ui import charts
 from runtime.ui import context as ctx
 from runtime.ui.pages.staff import now
 from runtime.ui.roster_view import roster_section
@@ -75,20 +76,23 @@ def dashboard_page() -> None:
                    help=f"{rep.callbacks_done} / {rep.callbacks_due}")
     cols[3].metric(ctx.tr("app.dash.satisfaction"), _pct(rep.satisfaction_rate),
                    help=f"{rep.satisfied} / {rep.rated}")
+    count_title = ctx.tr("app.dash.axis_count")
     if rep.by_day:
         st.markdown(f"**{ctx.tr('app.dash.per_day')}**")
-        st.bar_chart({ctx.tr("app.dash.received"): {str(d): n for d, n in
-                                                     sorted(rep.by_day.items())}})
-    left, right = st.columns(2)
+        per_day = charts.day_bars(month, rep.by_day, day_title=ctx.tr("app.dash.axis_day"),
+                                  count_title=count_title)
+        st.vega_lite_chart(spec=per_day, width="stretch")
     form = _complaint_form(props)
-    if rep.by_responsibility:
-        left.markdown(f"**{ctx.tr('app.dash.by_responsibility')}**")
-        left.bar_chart({ctx.tr("app.dash.received"): _labelled(form, "responsibility",
-                                                               rep.by_responsibility)})
-    if rep.by_channel:
-        right.markdown(f"**{ctx.tr('app.dash.by_channel')}**")
-        right.bar_chart({ctx.tr("app.dash.received"): _labelled(form, "channel",
-                                                                rep.by_channel)})
+    resp = charts.ordered_counts(_labelled(form, "responsibility", rep.by_responsibility))
+    chan = charts.ordered_counts(_labelled(form, "channel", rep.by_channel))
+    bars = max(len(resp), len(chan))  # both side-by-side charts get the same height
+    left, right = st.columns(2)
+    for col, counts, key in ((left, resp, "responsibility"), (right, chan, "channel")):
+        if counts:
+            col.markdown(f"**{ctx.tr(f'app.dash.by_{key}')}**")
+            col.vega_lite_chart(spec=charts.category_bars(
+                counts, category_title=ctx.tr(f"app.dash.axis_{key}"), count_title=count_title,
+                min_bars=bars), width="stretch")
     roster_section(props, at.date())  # 值班安排表 when a role has a work pattern (issue 19)
 
 
