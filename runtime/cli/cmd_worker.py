@@ -27,7 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --once: wait this long for the lease another worker holds")
     p.add_argument("--claim-ttl", type=float, default=120.0, metavar="SECONDS",
                    help="how long a delivery claim lasts before another attempt may retake it")
-    p.add_argument("--holder", default=None, help="name on the lease (default host:pid)")
+    p.add_argument("--lease-ttl", type=float, default=None, metavar="SECONDS",
+                   help="how long the lease lasts unless renewed, i.e. how soon another "
+                        "worker takes over from one that died (default max(60, 3 x --every))")
+    p.add_argument("--holder", default=None,
+                   help="name on the lease (default host:pid); a restarted worker with the "
+                        "same name resumes at once instead of waiting for the lease to expire")
     p.add_argument("--trace", action="store_true",
                    help="print each delivery step (used by the crash tests)")
     p.add_argument("--json", action="store_true", help="print each tick as one JSON line")
@@ -61,6 +66,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.every <= 0:
         print("--every must be positive", file=sys.stderr)
         return 2
+    if args.lease_ttl is not None and args.lease_ttl <= 0:
+        print("--lease-ttl must be positive", file=sys.stderr)
+        return 2
+    if args.claim_ttl < 0:
+        print("--claim-ttl must not be negative", file=sys.stderr)
+        return 2
     at = None
     if args.at:
         try:
@@ -74,7 +85,8 @@ def _run(args: argparse.Namespace) -> int:
     rules = live.LiveRules(data)
     trace = (lambda s: print(f"trace {s}", flush=True)) if args.trace else None
     worker = Worker(live.engine(store, rules), store, data=data, holder=args.holder,
-                    every=args.every, claim_ttl=timedelta(seconds=args.claim_ttl), trace=trace)
+                    every=args.every, claim_ttl=timedelta(seconds=args.claim_ttl), trace=trace,
+                    lease_ttl=timedelta(seconds=args.lease_ttl) if args.lease_ttl else None)
     try:
         if args.once:
             deadline = time.monotonic() + max(0.0, args.wait)

@@ -66,6 +66,15 @@ def engine(store: Store, root: Path) -> Engine:
     return Engine(StoreRepository(store), handbook_for)
 
 
+def prepared(make_tree: Any, tmp_path: Path) -> tuple[Path, Path, Store, Engine]:
+    """The notifying tree, a data directory with the users, its store and an engine on it."""
+    root = tree(make_tree)
+    data = tmp_path / "data"
+    store = open_data(data)
+    add_users(store)
+    return root, data, store, engine(store, root)
+
+
 def worker_env(root: Path, data: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment of a worker subprocess on the tree and data directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HB_TEST", "HANDBOOK_"))}

@@ -12,11 +12,7 @@ from tests.worker import helpers as h
 
 def test_breach_at_two_in_the_morning_reaches_smtp_and_webhook(
         make_tree: Any, tmp_path: Path, smtp_server: Mailbox, webhook_server: Hook) -> None:
-    root = h.tree(make_tree)
-    data = tmp_path / "data"
-    store = h.open_data(data)
-    h.add_users(store)
-    eng = h.engine(store, root)
+    root, data, store, eng = h.prepared(make_tree, tmp_path)
     case = eng.start_case("complaint", None, {"content": "夜间漏水"}, h.dt("2026-03-01 02:00"))
     store.close()
 
