@@ -110,15 +110,6 @@ CATALOG: dict[str, dict[str, str]] = {
                           "Green: start step; double border: record required; red dashed: "
                           "time limit (≤); note: follow-up."),
     "app.flow.clocks": _s("时限", "Time limits"),
-    "app.diagram.svg": _s("下载 SVG", "Download SVG"),
-    "app.diagram.png": _s("下载 PNG", "Download PNG"),
-    "app.diagram.dot": _s("下载 DOT 源文件", "Download DOT source"),
-    "app.diagram.no_graphviz": _s("服务器未安装 Graphviz: 图在浏览器中绘制, 不能下载 SVG/PNG。",
-                                  "Graphviz is not installed on the server: the diagram is drawn "
-                                  "in the browser, SVG/PNG downloads are not available."),
-    "app.diagram.failed": _s("服务器无法绘制此图 ({error}), 改在浏览器中绘制。",
-                             "The server could not draw this diagram ({error}); drawn in the "
-                             "browser instead."),
     "app.flow.escalate": _s("超时上报", "Escalates to"),
     "app.quiz.submit": _s("交卷", "Submit answers"),
     "app.quiz.score": _s("得分", "Score"),
