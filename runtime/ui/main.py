@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from runtime import sessions
-from runtime.errors import StoreUnavailable
+from runtime.errors import StoreDamaged, StoreUnavailable
 from runtime.ui import context as ctx
 from runtime.ui import web
 
@@ -103,6 +103,9 @@ def run() -> None:
         # The database restarted or is unreachable: say so plainly; the pool reconnects and
         # the next rerun works again without restarting the app.
         st.error(ctx.tr("app.store_unavailable", detail=str(exc)))
+    except StoreDamaged as exc:
+        # Damaged store files (runtime/store/embedded/journal.py refuses to open them).
+        st.error(ctx.tr("app.store_damaged", detail=str(exc)))
 
 
 def _run() -> None:
