@@ -234,6 +234,15 @@ def _help(spec: FieldSpec, lang: str) -> str | None:
         parts.append(t("forms.lines_help", lang))
     if spec.compute:
         parts.append(t("forms.computed", lang))
+    if spec.kind in ("date", "datetime") and not spec.readonly:
+        # The field takes digits segment by segment; the calendar it opens may cover the
+        # buttons below, so say how to type and how to close it.
+        parts.append(t(f"forms.typing_{spec.kind}", lang))
+        for word, key in ((spec.not_before, "forms.help_not_before"),
+                          (spec.not_after, "forms.help_not_after")):
+            if word:
+                shown = {"now": t("forms.word_now", lang), "today": t("forms.word_today", lang)}
+                parts.append(t(key, lang, limit=shown.get(word.strip(), word.strip())))
     return "\n\n".join(parts) or None
 
 

@@ -70,6 +70,17 @@ CATALOG: dict[str, dict[str, str]] = {
     "forms.invalid": {"zh": "{field}填写不正确", "en": "{field} is not valid"},
     "forms.row_field": {"zh": "{rows}第 {n} 行的{field}", "en": "{field} in row {n} of {rows}"},
     # widgets
+    "forms.typing_datetime": {
+        "zh": "可直接输入数字: 年、月、日、时、分 (如 2026 12 03 14 30); 按 Esc 关闭日历",
+        "en": "Type the digits: year, month, day, hour, minute (e.g. 2026 12 03 14 30); "
+              "Esc closes the calendar"},
+    "forms.typing_date": {"zh": "可直接输入数字: 年、月、日 (如 2026 12 03); 按 Esc 关闭日历",
+                          "en": "Type the digits: year, month, day (e.g. 2026 12 03); "
+                                "Esc closes the calendar"},
+    "forms.help_not_before": {"zh": "不能早于{limit}", "en": "Not before {limit}"},
+    "forms.help_not_after": {"zh": "不能晚于{limit}", "en": "Not after {limit}"},
+    "forms.word_now": {"zh": "提交时的现在", "en": "the time of submitting"},
+    "forms.word_today": {"zh": "今天", "en": "today"},
     "forms.submit": {"zh": "提交", "en": "Submit"},
     "forms.pick": {"zh": "请选择…", "en": "Choose…"},
     "forms.add_row": {"zh": "添加一行", "en": "Add a row"},

@@ -10,6 +10,8 @@ def _s(zh: str, en: str) -> dict[str, str]:
 CATALOG: dict[str, dict[str, str]] = {
     # people
     "ws.person": _s("{name}（{role}）", "{name} ({role})"),
+    "ws.role.people": _s("{role} {people}", "{role} {people}"),
+    "ws.people.more": _s(" 等 {n} 人", " and others ({n})"),
     "ws.users.phone": _s("电话", "Phone"),
     "ws.users.email": _s("电子邮箱", "Email"),
     "ws.users.email_invalid": _s("电子邮箱格式不正确", "not a valid email address"),

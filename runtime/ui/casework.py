@@ -408,10 +408,19 @@ def _do(op: Any, reason: str, hb: m.Handbook, done: str,
 
 
 def holder_text(hb: m.Handbook, case: Case) -> str:
-    """Who holds the case's step: the assigned person (name and role title), else the role."""
+    """Who holds the case's step: the assigned person (name and role title), else the role
+    with the people who hold it at the case's property ("区域客服 孙丽")."""
     if case.user:
         return ctx.person(case.user, hb, case.role)
-    return ctx.role_title(hb, case.role) if case.role else ""
+    if not case.role:
+        return ""
+    title = ctx.role_title(hb, case.role)
+    people = ctx.role_people(case.role, case.property)
+    if not people:
+        return title
+    shown = "、".join(people[:3]) + (ctx.tr("ws.people.more", n=len(people)) if len(people) > 3
+                                     else "")
+    return ctx.tr("ws.role.people", role=title, people=shown)
 
 
 def next_text(hb: m.Handbook, case: Case, at: datetime) -> str:

@@ -181,6 +181,13 @@ def person(username: str | None, hb: m.Handbook, role: str | None = None) -> str
     return tr("ws.person", name=user.name, role=role_title(hb, role_id))
 
 
+def role_people(role: str, property_id: str | None) -> list[str]:
+    """Display names of the active accounts holding `role` at `property_id` (sorted), so a
+    hand-over names people, not only a role."""
+    return sorted(u.name for u in users().list()
+                  if u.active and role in u.roles and u.property == property_id)
+
+
 # ---- the signed-in user ------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ step's fields, complete; the regressions found in QA are pinned here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -104,6 +105,30 @@ def test_service_complaint_explained_on_the_spot_closes_after_the_callback_recor
     # The closed case still lists its call-back record, printable and downloadable.
     assert any(e.label.startswith("《客户访问记录 (回访记录表)》HF-") for e in at.expander)
     assert any(b.key and b.key.startswith("pdf_HF-") for b in at.get("download_button"))
+
+
+def test_confirmations_name_the_step_and_the_people_the_case_goes_to() -> None:
+    from runtime.ui import context as ctx
+
+    at = open_page(sign_in("frontdesk.taoyuan"), "start")
+    fill(at, complainant="李四", unit="98-1-302", content="保安态度差", kind="complaint",
+         channel="phone")
+    at.button(key=f"{START}__submit").click().run()
+    assistant = ctx.users().get("assistant.taoyuan")
+    assert assistant is not None and assistant.name
+    number = case(str(at.session_state["case_id"])).number
+    # A role nobody is assigned to yet: its title and the people who hold it at 桃源村.
+    filed = texts(at, "success")
+    assert len(filed) == 1 and re.fullmatch(
+        rf"已登记 {number}，已转交 客户助理 {assistant.name}，期限 \d\d-\d\d \d\d:\d\d。",
+        filed[0]), filed
+    cid = str(at.session_state["case_id"])
+    at = open_page(sign_in("assistant.taoyuan"), "case", case_id=cid)
+    fill(at, responsibility="service", validity="valid", explained_on_site=True)
+    complete(at)
+    done = texts(at, "success")
+    assert done and done[0].startswith("已完成「区分责任」，已转交 客户助理 "), done
+    assert assistant.name in done[0]
 
 
 def test_case_log_shows_titles_not_rule_ids() -> None:
