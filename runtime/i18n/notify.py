@@ -15,6 +15,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "notify.open": {"zh": "打开", "en": "Open"},
     "notify.footer": {"zh": "—— 物业手册系统自动发送", "en": "— sent by Handbook"},
     "notify.digest": {"zh": "{n} 条通知汇总", "en": "{n} notifications"},
+    "notify.scenario.notify": {"zh": "通知", "en": "notify"},
+    "notify.scenario.after": {"zh": "{when} 后发出", "en": "after {when}"},
     "app.page.inbox": {"zh": "消息", "en": "Inbox"},
     "app.page.worker": {"zh": "后台任务状态", "en": "Worker status"},
     "app.inbox.bell": {"zh": "🔔 {n} 条未读消息", "en": "🔔 {n} unread"},
