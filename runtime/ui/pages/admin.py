@@ -253,6 +253,9 @@ def versions_page() -> None:
     for col, action in zip(cols, actions, strict=True):
         if col.button(ctx.tr(f"app.versions.act.{action}"), key=f"versions_{action}"):
             before = repo.versions.current()
+            # Publishing checks, copies and reloads the whole handbook: show that it works.
+            status = st.status(ctx.tr("app.progress.publishing"), expanded=True) \
+                if action == "publish" else None
             try:
                 repo.act(draft, action, _actor(session), comment)
             except RuleErrors as exc:
@@ -264,10 +267,15 @@ def versions_page() -> None:
             except HandbookError as exc:  # refused with the reason
                 st.error(str(exc))
             else:
-                if action == "publish":
-                    _create_read_tasks(before)
+                if status is not None:
+                    status.write(ctx.tr("app.progress.published"))
+                    status.write(ctx.tr("app.progress.read_tasks",
+                                        n=_create_read_tasks(before)))
                     ctx.refresh_rules()  # the app switches to the new version at once
+                    status.update(label=ctx.tr("app.progress.publish_done"), state="complete")
                 st.rerun()
+            if status is not None:  # refused: the reason is shown above
+                status.update(label=ctx.tr("app.progress.publish_failed"), state="error")
 
 
 def _create_read_tasks(before: VersionInfo) -> int:
