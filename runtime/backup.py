@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from runtime.errors import HandbookError
+from runtime.errors import HandbookError, StoreError
 from runtime.store import open_store
 from runtime.store.checksum import checksums
 from runtime.versions.locks import file_lock
@@ -143,7 +143,11 @@ def backup(data_dir: Path | str, archive: Path | str, *, progress: Progress | No
         work.mkdir()
         _snapshot(data_dir, work, say)
         say("checksums")
-        tables = store_checksums(work / "store")
+        try:
+            tables = store_checksums(work / "store")
+        except StoreError as exc:
+            # The copy was checked; the damage, and the advice, concern the original files.
+            raise type(exc)(str(exc).replace(str(work), str(data_dir))) from None
         files = _file_hashes(work)
         manifest = {"format": FORMAT, "created_at": created, "source": str(data_dir),
                     "tables": tables, "files": files}

@@ -100,6 +100,10 @@ class StoreError(HandbookError):
     """The record store could not complete an operation (lock, corrupt journal, missing id)."""
 
 
+class StoreDamaged(StoreError):
+    """The store's files are damaged or inconsistent; it refuses to open rather than lose data."""
+
+
 class StoreUnavailable(StoreError):
     """The database server cannot be reached (restart, network); retrying later works."""
 

@@ -8,6 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from runtime.errors import HandbookError
+
 # Each module defines `register(subparsers)`; the sub-parser's `func(args) -> int` runs it.
 # Append a module here to add a sub-command; modules are imported lazily per run.
 COMMANDS: list[str] = [
@@ -42,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except KeyboardInterrupt:
         return 130
+    except HandbookError as exc:
+        # Damage, an unreachable database, a refused rule set: a sentence, never a traceback.
+        print(f"handbook {args.command}: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # `handbook ... | head` closed the pipe: stop quietly instead of a traceback, and
         # point stdout at devnull so the interpreter's final flush does not fail again.

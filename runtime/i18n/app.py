@@ -298,4 +298,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "暂时无法连接数据库，刚才的操作未保存。请稍后重试（无需重启）。详情：{detail}",
         "The database is unavailable; the last action was not saved. Try again in a moment "
         "(no restart needed). Details: {detail}"),
+    # record store (issue 17): the store's files are damaged; nothing was opened or changed
+    "app.store_damaged": _s(
+        "记录库文件已损坏，系统拒绝打开以免丢失数据，文件保持原样。请管理员用 "
+        "`handbook restore 备份文件` 从备份恢复。详情：{detail}",
+        "The record store's files are damaged; it was not opened, so no data is lost and the "
+        "files are untouched. An administrator should restore from a backup "
+        "(`handbook restore FILE`). Details: {detail}"),
 }

@@ -73,9 +73,18 @@ def mark_read(repo: Repository, message_id: int, username: str, now: datetime) -
 
 def mark_all_read(repo: Repository, username: str, now: datetime) -> int:
     """Mark every unread message of a person read; returns how many."""
-    docs = messages(repo, username, only_unread=True, limit=10_000)
+    return _mark(repo, messages(repo, username, only_unread=True, limit=10_000), username, now)
+
+
+def _mark(repo: Repository, docs: list[dict[str, Any]], username: str, now: datetime) -> int:
     with repo.transaction():
         for d in docs:
             repo.update(INBOX, d["id"], {"read": True, "read_at": outbox.iso(now)},
                         by=username, at=outbox.iso(now))
     return len(docs)
+
+
+def mark_case_read(repo: Repository, username: str, case_id: str, now: datetime) -> int:
+    """Mark a person's unread messages about one case read (they opened it from a link)."""
+    return _mark(repo, repo.find(INBOX, username=username, case_id=case_id, read=False),
+                 username, now)

@@ -293,6 +293,7 @@ def fan_out(msg: Message, settings: m.Notifications, people: People, user: Users
         entries.append({
             "key": f"{msg.key}|{channel}|{recipient}", "message_key": msg.key,
             "kind": msg.kind, "channel": channel, "recipient": recipient,
+            "roles": list(msg.roles),
             "property": msg.property, "case_id": msg.case_id, "number": msg.number,
             "title": msg.title, "title_en": msg.title_en, "due_at": _iso(msg.due_at),
             "link": msg.link, "event_at": _iso(msg.at), "created_at": _iso(created),

@@ -10,12 +10,20 @@ live on top of it in `runtime.store.records`.
 
 On-disk format — one directory per database, every file UTF-8 JSON a person can read:
 
-    snapshot.json          full state at some point: {"format": "handbook-store/1",
+    snapshot.json          full state at some point: {"format": "handbook-store/2",
                            "generation": G, "seq": S, "last_ids": {...}, "tables":
-                           {"records": {"1": {...}, ...}}} — one document per line.
+                           {"records": {"1": {...}, ...}}, "checksum": "<crc32>"} — one
+                           document per line; the checksum covers every byte before it, so
+                           an edited or damaged snapshot is refused (format /1, written
+                           before checksums, still opens and is upgraded at compaction).
     journal-<G>.jsonl      everything committed after that snapshot, one transaction per
                            line: {"crc":"1a2b3c4d","seq":S+1,"ops":[{"op":"put","t":"records",
                            "id":7,"doc":{...}}, {"op":"del",...}, {"op":"clear",...}]}
+    committed              the number of the last committed transaction, rewritten in
+                           place after each journal fsync (not itself fsynced: it can lag the
+                           journal after a power cut, never lead it). An open whose snapshot
+                           plus journal reach fewer transactions — a journal truncated or
+                           deleted — is refused, never opened with less data.
     lock                   empty; fcntl.flock'ed (exclusive to write, shared to catch up).
 
 Writes. A transaction (one insert/update, or a `with store.transaction():` block) is applied

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from runtime import sessions
-from runtime.errors import StoreUnavailable
+from runtime.errors import StoreDamaged, StoreUnavailable
 from runtime.ui import context as ctx
 from runtime.ui import web
 
@@ -43,6 +43,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("case", "work", "staff", "case:case_page", "assignment"),
     PageSpec("duty", "work", "staff", "staff:duty_page", "nightlight"),
     PageSpec("search", "work", "staff", "search:search_page", "search"),
+    PageSpec("inbox", "work", "staff", "inbox:inbox_page", "notifications"),
     PageSpec("org", "train", "train", "trainer:org_page", "account_tree"),
     PageSpec("dutycard", "train", "train", "trainer:duty_card_page", "badge"),
     PageSpec("flow", "train", "train", "trainer:flow_page", "schema"),
@@ -58,6 +59,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("newprop", "admin", "administer", "versions_ui:new_property_page", "add_business"),
     PageSpec("import", "admin", "administer", "admin:import_page", "upload_file"),
     PageSpec("users", "admin", "administer", "admin:users_page", "group"),
+    PageSpec("worker", "admin", "administer", "worker_status:worker_page", "schedule"),
 )
 SPECS = {p.key: p for p in PAGES}
 
@@ -101,6 +103,9 @@ def run() -> None:
         # The database restarted or is unreachable: say so plainly; the pool reconnects and
         # the next rerun works again without restarting the app.
         st.error(ctx.tr("app.store_unavailable", detail=str(exc)))
+    except StoreDamaged as exc:
+        # Damaged store files (runtime/store/embedded/journal.py refuses to open them).
+        st.error(ctx.tr("app.store_damaged", detail=str(exc)))
 
 
 def _run() -> None:
@@ -130,14 +135,20 @@ def _run() -> None:
     allowed = [p for p in PAGES if session.caps.can(p.capability)]
     groups: dict[str, list[st.Page]] = {}
     pages: dict[str, st.Page] = {}
+    unread = _unread(session)
     for spec in allowed:
-        page = st.Page(page_function(spec), title=ctx.tr(spec.title), url_path=spec.key,
+        title = ctx.tr(spec.title)
+        if spec.key == "inbox" and unread:
+            title = f"{title} 🔔 {unread}"  # the bell: unread messages, on every page
+        page = st.Page(page_function(spec), title=title, url_path=spec.key,
                        icon=f":material/{spec.icon}:" if spec.icon else None,
                        default=spec.key == "tasks")
         pages[spec.key] = page
         groups.setdefault(ctx.tr(f"app.nav.{spec.section}"), []).append(page)
     nav = st.navigation(groups, expanded=True)  # every page in view; no "show more"
     _sidebar_user(session)
+    if unread and "inbox" in pages:
+        st.sidebar.page_link(pages["inbox"], label=ctx.tr("app.inbox.bell", n=unread))
     target = st.session_state.pop(GOTO_KEY, None)
     if target is not None:
         if target in pages:
@@ -147,6 +158,12 @@ def _run() -> None:
             st.error(ctx.tr("app.denied"))
             st.stop()
     nav.run()
+
+
+def _unread(session: ctx.Session) -> int:
+    from runtime.ui.pages.inbox import unread_count
+
+    return unread_count(session.user.username) if session.caps.can("staff") else 0
 
 
 def _cookie_handoff() -> None:

@@ -6,13 +6,21 @@ import json
 import os
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tinydb import Query
 
-from runtime.errors import StoreError
+from runtime.errors import StoreDamaged, StoreError
 from runtime.store import Store, open_store
-from runtime.store.embedded.journal import SNAPSHOT, decode_line, encode_line, journal_name
+from runtime.store.embedded.journal import (
+    COMMITTED,
+    FORMAT,
+    SNAPSHOT,
+    decode_line,
+    encode_line,
+    journal_name,
+)
 
 
 def _journal(path: Path) -> Path:
@@ -131,6 +139,99 @@ def test_missing_snapshot_with_journal_is_not_silently_emptied(tmp_path: Path) -
     (tmp_path / SNAPSHOT).unlink()
     with pytest.raises(StoreError, match="missing"):
         open_store(tmp_path)
+
+
+def _fifty_records(path: Path, *, compact_after: int | None = None) -> None:
+    with open_store(path) as s:
+        for n in range(50):
+            s.insert("t", {"n": n, "text": "投诉"})
+            if compact_after == n:
+                s.compact()
+
+
+def _edit_a_digit(path: Path) -> None:
+    snap = path / SNAPSHOT
+    raw = snap.read_bytes()
+    at = raw.index(b'"n": 7,')
+    snap.write_bytes(raw[:at] + b'"n": 8,' + raw[at + len(b'"n": 7,'):])
+
+
+def _cut_journal_in_half(path: Path) -> None:
+    journal = _journal(path)
+    data = journal.read_bytes()
+    ends = [i + 1 for i, b in enumerate(data) if b == ord("\n")]
+    journal.write_bytes(data[: ends[len(ends) // 2 - 1]])  # a clean line boundary: no torn tail
+
+
+def _cut_journal_mid_line(path: Path) -> None:
+    journal = _journal(path)
+    data = journal.read_bytes()
+    journal.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize(
+    ("damage", "compact_after", "message"),
+    [
+        (_edit_a_digit, 49, r"snapshot\.json does not match its checksum.*handbook restore"),
+        (_cut_journal_in_half, None, r"journal-0+\.jsonl ends at transaction 25, but 50 were"),
+        (_cut_journal_mid_line, None, r"truncated or deleted.*handbook restore"),
+        (lambda p: _journal(p).unlink(), None, r"journal-0+\.jsonl is missing.*but 50 were"),
+        (lambda p: _journal(p).unlink(), 24, r"journal-0+1\.jsonl is missing.*at transaction 25"),
+    ],
+    ids=["snapshot-digit-edited", "journal-cut-at-50%", "journal-cut-mid-line",
+         "journal-deleted", "journal-deleted-after-compaction"],
+)
+def test_damaged_store_files_refuse_to_open(
+    tmp_path: Path, damage: Any, compact_after: int | None, message: str
+) -> None:
+    """The issue-17 damage cases: each refuses to open, never opens with less or changed data."""
+    _fifty_records(tmp_path, compact_after=compact_after)
+    damage(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    with pytest.raises(StoreDamaged, match=message):
+        open_store(tmp_path)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert after == before  # refused without touching the evidence
+
+
+def test_undamaged_store_with_every_file_opens_whole(tmp_path: Path) -> None:
+    _fifty_records(tmp_path, compact_after=24)
+    with open_store(tmp_path) as s:
+        assert [d["n"] for d in s.all("t")] == list(range(50))
+    assert (tmp_path / COMMITTED).read_text().strip() == "50".zfill(20)
+
+
+def test_legacy_snapshot_without_checksum_opens_and_is_upgraded(tmp_path: Path) -> None:
+    _fifty_records(tmp_path, compact_after=49)
+    raw = (tmp_path / SNAPSHOT).read_bytes()
+    legacy = raw[: raw.rindex(b',\n"checksum"')] + b"\n}\n"
+    legacy = legacy.replace(FORMAT.encode(), b"handbook-store/1", 1)
+    (tmp_path / SNAPSHOT).write_bytes(legacy)
+    with open_store(tmp_path) as s:
+        assert s.count("t") == 50
+        s.compact()
+    assert json.loads((tmp_path / SNAPSHOT).read_bytes())["format"] == FORMAT
+
+
+@pytest.mark.parametrize("record", [b"", b"\x00" * 21])
+def test_commit_record_lost_in_a_power_cut_is_ignored(tmp_path: Path, record: bytes) -> None:
+    """The record is not fsynced: empty or zero-filled after a power cut it is no evidence."""
+    _fifty_records(tmp_path)
+    (tmp_path / COMMITTED).write_bytes(record)
+    with open_store(tmp_path) as s:
+        assert s.count("t") == 50
+        s.insert("t", {"n": 50})
+    assert int((tmp_path / COMMITTED).read_text()) == 51
+
+
+def test_journal_shrinking_under_an_open_store_is_refused(tmp_path: Path) -> None:
+    with open_store(tmp_path) as s, open_store(tmp_path) as other:
+        for n in range(4):
+            s.insert("t", {"n": n})
+        assert other.count("t") == 4
+        _journal(tmp_path).write_bytes(b"")
+        with pytest.raises(StoreError, match=r"shrank to 0 bytes.*handbook restore"):
+            other.count("t")
 
 
 def test_compaction_writes_readable_snapshot_and_fresh_journal(tmp_path: Path) -> None:

@@ -22,14 +22,24 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from runtime.errors import StoreError
+from runtime.errors import StoreDamaged, StoreError
 from runtime.store.embedded.indexes import IndexSet
 
 log = logging.getLogger(__name__)
 
-FORMAT = "handbook-store/1"
+FORMAT = "handbook-store/2"
+# Snapshots written before the checksum existed; opened as they are, rewritten as FORMAT at
+# the next compaction.
+LEGACY_FORMATS = ("handbook-store/1",)
 SNAPSHOT = "snapshot.json"
 LOCK = "lock"
+# The number of the last committed transaction, rewritten in place after each journal fsync.
+# It lets an open notice a journal that was truncated or deleted (it would otherwise open
+# with less data). It is not fsynced: after a power cut it can only lag the durable journal,
+# never lead it, so it never raises a false alarm.
+COMMITTED = "committed"
+_CHECKSUM_SEP = b',\n"checksum": "'
+_RESTORE = "the files are kept untouched — restore from a backup (`handbook restore FILE`)"
 _JOURNAL_RE = re.compile(r"^journal-(\d+)\.jsonl$")
 _HEADER_RE = re.compile(rb'"generation": (\d+), "seq": (\d+)')
 
@@ -161,6 +171,18 @@ def decode_line(raw: bytes) -> dict[str, Any] | None:
     return obj
 
 
+def _verify_snapshot(path: Path, raw: bytes, snap: dict[str, Any]) -> None:
+    """Refuse a snapshot whose bytes do not match the checksum it was written with."""
+    at = raw.rfind(_CHECKSUM_SEP)
+    stated = snap.get("checksum")
+    actual = f"{zlib.crc32(raw[:at]):08x}" if at >= 0 else None
+    if not isinstance(stated, str) or actual != stated:
+        raise StoreDamaged(
+            f"{path} does not match its checksum (written {stated!r}, now {actual!r}): it was "
+            f"edited or damaged; {_RESTORE}"
+        )
+
+
 def fsync_dir(path: Path) -> None:
     """fsync a directory so renames and new file names in it are durable."""
     fd = os.open(path, os.O_RDONLY)
@@ -239,6 +261,7 @@ class JournalStorage(Storage):
         self._snap_sig: tuple[int, int, int] | None = None
         self._snapshot_bytes = 0
         self._lock_fd = -1
+        self._mark_fd = -1
         self._force_compact = False
         self._retry_at = 0
         self._snapshot_path = str(self._dir / SNAPSHOT) if self._dir is not None else ""
@@ -262,7 +285,7 @@ class JournalStorage(Storage):
             try:
                 if not self._p(SNAPSHOT).exists():
                     if any(_JOURNAL_RE.match(p.name) for p in self._dir.iterdir()):
-                        raise StoreError(
+                        raise StoreDamaged(
                             f"{self._p(SNAPSHOT)} is missing but journals exist; refusing to "
                             "start an empty store over them"
                         )
@@ -299,6 +322,7 @@ class JournalStorage(Storage):
             self._pending, self._undo, self._reserved = [], [], {}
             if self._dir is not None:
                 self._lock_fd = os.open(self._p(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+                self._mark_fd = -1
                 self._jfd = None
                 self._snap_sig = None
 
@@ -336,19 +360,26 @@ class JournalStorage(Storage):
             raw = path.read_bytes()
             snap = json.loads(raw)
         except (OSError, ValueError) as exc:
-            raise StoreError(f"cannot read snapshot {path}: {exc}") from exc
-        if not isinstance(snap, dict) or snap.get("format") != FORMAT:
-            raise StoreError(f"{path} is not a {FORMAT} snapshot")
+            raise StoreDamaged(f"cannot read snapshot {path}: {exc}; {_RESTORE}") from exc
+        if not isinstance(snap, dict) or snap.get("format") not in (FORMAT, *LEGACY_FORMATS):
+            raise StoreDamaged(f"{path} is not a {FORMAT} snapshot; {_RESTORE}")
+        if snap["format"] == FORMAT:
+            _verify_snapshot(path, raw, snap)
         tables: dict[str, TableState] = {}
-        last_ids = snap.get("last_ids", {})
-        for name, docs in snap.get("tables", {}).items():
-            ts = self._new_table(name)
-            ts.docs = {int(key): doc for key, doc in docs.items()}
-            ts.last_id = max(max(ts.docs, default=0), int(last_ids.get(name, 0)))
-            tables[name] = ts
+        try:
+            last_ids = snap.get("last_ids", {})
+            for name, docs in snap.get("tables", {}).items():
+                ts = self._new_table(name)
+                ts.docs = {int(key): doc for key, doc in docs.items()}
+                ts.last_id = max(max(ts.docs, default=0), int(last_ids.get(name, 0)))
+                tables[name] = ts
+            generation, seq = int(snap["generation"]), int(snap["seq"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreDamaged(f"{path} is malformed ({type(exc).__name__}: {exc}); "
+                             f"{_RESTORE}") from exc
         self._tables = tables
-        self._gen = int(snap["generation"])
-        self._seq = int(snap["seq"])
+        self._gen = generation
+        self._seq = seq
         self._snap_sig = sig
         self._snapshot_bytes = len(raw)
         if self._jfd is not None:
@@ -356,8 +387,42 @@ class JournalStorage(Storage):
         self._jfd = None
         self._offset = 0
         self._seen_size = -1
-        self._open_journal(create=exclusive)
+        # Not created yet: a journal that is missing must be reported, not replaced.
+        self._open_journal(create=False)
         self._drain()
+        committed = self._read_mark()
+        if committed is not None and self._seq < committed:
+            journal = self._p(journal_name(self._gen))
+            what = "ends" if journal.exists() else "is missing, so the store ends"
+            raise StoreDamaged(
+                f"{journal} {what} at transaction {self._seq}, but {committed} were committed: "
+                f"the journal was truncated or deleted; {_RESTORE}"
+            )
+        if exclusive and self._jfd is None:
+            self._open_journal(create=True)
+
+    def _read_mark(self) -> int | None:
+        """The last committed transaction number on record (None: no or unreadable record)."""
+        try:
+            text = self._p(COMMITTED).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read {self._p(COMMITTED)}: {exc}") from exc
+        try:
+            return int(text.strip() or b"x")
+        except ValueError:
+            # A record lost in a power cut (empty or zero-filled): nothing to compare with.
+            log.warning("ignoring unreadable %s", self._p(COMMITTED))
+            return None
+
+    def _write_mark(self) -> None:
+        try:
+            if self._mark_fd < 0:
+                self._mark_fd = os.open(self._p(COMMITTED), os.O_RDWR | os.O_CREAT, 0o644)
+            os.pwrite(self._mark_fd, f"{self._seq:020d}\n".encode(), 0)
+        except OSError as exc:  # the write is durable; a stale record only weakens the check
+            log.warning("cannot update %s: %s", self._p(COMMITTED), exc)
 
     def _drain(self) -> None:
         """Apply complete, valid journal lines past our offset (other processes' writes)."""
@@ -369,7 +434,12 @@ class JournalStorage(Storage):
         if size == self._seen_size:
             return
         self._seen_size = size
-        if size <= self._offset:
+        if size < self._offset:
+            raise StoreDamaged(
+                f"{self._p(journal_name(self._gen))} shrank to {size} bytes while it was open "
+                f"(it held {self._offset}); {_RESTORE}"
+            )
+        if size == self._offset:
             return
         data = os.pread(self._jfd, size - self._offset, self._offset)
         pos = 0
@@ -382,7 +452,7 @@ class JournalStorage(Storage):
                 self._check_torn_tail(data, nl + 1, self._offset + pos)
                 break
             if obj["seq"] != self._seq + 1:
-                raise StoreError(
+                raise StoreDamaged(
                     f"{self._p(journal_name(self._gen))}: line at byte {self._offset + pos} has "
                     f"seq {obj['seq']}, expected {self._seq + 1}; the journal is out of order"
                 )
@@ -390,10 +460,9 @@ class JournalStorage(Storage):
                 self._replay(obj["ops"])
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 # CRC-valid but not an operation we wrote: damage, never a raw traceback
-                raise StoreError(
+                raise StoreDamaged(
                     f"{self._p(journal_name(self._gen))}: malformed operation in line at byte "
-                    f"{self._offset + pos} ({type(exc).__name__}: {exc}); the files are kept "
-                    "untouched — restore from a backup (`handbook restore FILE`)"
+                    f"{self._offset + pos} ({type(exc).__name__}: {exc}); {_RESTORE}"
                 ) from exc
             self._seq = obj["seq"]
             pos = nl + 1
@@ -407,7 +476,7 @@ class JournalStorage(Storage):
             if nl < 0:
                 return
             if decode_line(data[pos:nl]) is not None:
-                raise StoreError(
+                raise StoreDamaged(
                     f"{self._p(journal_name(self._gen))}: damaged line at byte {at} followed by "
                     "valid lines; the files are kept untouched for repair"
                 )
@@ -616,6 +685,7 @@ class JournalStorage(Storage):
         self._offset += len(line)
         self._seen_size = self._offset
         self._seq = seq
+        self._write_mark()
 
     def _write_all(self, data: bytes) -> None:
         assert self._jfd is not None
@@ -674,14 +744,21 @@ class JournalStorage(Storage):
         self._retry_at = 0
 
     def _write_snapshot(self, path: Path, generation: int) -> int:
-        """Write the whole state as readable JSON (one document per line) and fsync it."""
+        """Write the whole state as readable JSON (one document per line) and fsync it.
+
+        The last member is a CRC-32 of every byte before it, so an edited or damaged
+        snapshot is refused on open instead of silently changing the data.
+        """
         written = 0
-        with open(path, "w", encoding="utf-8") as fh:
+        crc = 0
+        with open(path, "wb") as fh:
 
             def out(text: str) -> None:
-                nonlocal written
-                written += len(text.encode("utf-8")) if not text.isascii() else len(text)
-                fh.write(text)
+                nonlocal written, crc
+                data = text.encode("utf-8")
+                written += len(data)
+                crc = zlib.crc32(data, crc)
+                fh.write(data)
 
             out(f'{{"format": "{FORMAT}", "generation": {generation}, "seq": {self._seq},\n')
             last_ids = {n: ts.last_id for n, ts in sorted(self._tables.items())}
@@ -692,7 +769,10 @@ class JournalStorage(Storage):
                     sep = "," if d_index else ""
                     out(f'{sep}\n"{doc_id}": {_dump_for_file(ts.docs[doc_id])}')
                 out("\n}")
-            out("\n}}\n")
+            out("\n}")
+            tail = _CHECKSUM_SEP + f'{crc:08x}"\n}}\n'.encode()
+            fh.write(tail)
+            written += len(tail)
             fh.flush()
             os.fsync(fh.fileno())
         return written
@@ -705,7 +785,7 @@ class JournalStorage(Storage):
                 p.unlink()  # already folded into the snapshot
             elif m and int(m[1]) > self._gen:
                 if p.stat().st_size:
-                    raise StoreError(f"{p} is newer than {SNAPSHOT}; the files are inconsistent")
+                    raise StoreDamaged(f"{p} is newer than {SNAPSHOT}; the files are inconsistent")
                 p.unlink()
         with contextlib.suppress(FileNotFoundError):
             self._p(SNAPSHOT + ".tmp").unlink()
@@ -756,9 +836,10 @@ class JournalStorage(Storage):
             if self._closed:
                 return
             self._closed = True
-            for fd in (self._jfd, self._lock_fd):
+            for fd in (self._jfd, self._lock_fd, self._mark_fd):
                 if fd is not None and fd >= 0:
                     with contextlib.suppress(OSError):
                         os.close(fd)
             self._jfd = None
             self._lock_fd = -1
+            self._mark_fd = -1

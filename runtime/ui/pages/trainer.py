@@ -8,9 +8,10 @@ from typing import Any
 import streamlit as st
 
 from runtime.compiler import model as m
-from runtime.ui import acks, diagrams, dutycard, quiz
+from runtime.ui import acks, diagrams, dot_render, dutycard, quiz
 from runtime.ui import context as ctx
 from runtime.ui.components import procedure_picker, property_picker, role_picker
+from runtime.ui.diagram_view import show_diagram
 from runtime.ui.fmt import duration_text
 from runtime.versions import acks as read_tasks
 
@@ -20,7 +21,8 @@ def org_page() -> None:
     session = ctx.guard("train")
     st.title(ctx.tr("app.page.org"))
     hb = property_picker(session, key="org_property")
-    st.graphviz_chart(diagrams.org_chart(hb, ctx.lang()), width="stretch")
+    name = f"org-{hb.property.id}" if hb.property else "org-company"
+    show_diagram(diagrams.org_chart(hb, ctx.lang()), name, key="org_diagram")
     st.caption(ctx.tr("app.org.legend"))
 
 
@@ -123,7 +125,10 @@ def flow_page() -> None:
         return
     proc = procedure_picker(procs, key="flow_proc")
     st.caption(f"{proc.meta.version} · {proc.purpose}")
-    st.graphviz_chart(diagrams.flowchart(proc, hb, ctx.lang()), width="stretch")
+    lang = ctx.lang()
+    # Wrapped narrower when the procedure is wide (many branches), so text stays readable.
+    dot = dot_render.fitted(lambda width: diagrams.flowchart(proc, hb, lang, width))
+    show_diagram(dot, f"flow-{proc.id}", key="flow_diagram")
     st.caption(ctx.tr("app.flow.legend"))
     if proc.clocks:
         st.markdown(f"#### {ctx.tr('app.flow.clocks')}")

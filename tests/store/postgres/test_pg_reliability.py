@@ -70,7 +70,7 @@ def test_server_restart_mid_session_is_a_clear_error_then_recovers(pg_cluster: A
 
 
 def test_a_long_outage_does_not_outlast_the_server(pg_cluster: Any, pg_url: str) -> None:
-    """After minutes of outage the pool backs off; the first request after the server is back works."""
+    """After a long outage the pool backs off; the first request once the server is back works."""
     store = open_pg_store(pg_url, timeout=1)
     try:
         store.insert("t_outage", {"n": 1})
