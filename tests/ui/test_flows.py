@@ -102,6 +102,9 @@ def test_service_complaint_explained_on_the_spot_closes_after_the_callback_recor
     complete(at)
     complete(at)
     assert case(cid).status == "closed"
+    # The picker still names the closed case (number, procedure, 已结案), not its store id.
+    number = case(cid).number
+    assert f"{number} · 投诉处理流程 · 已结案" in at.selectbox(key="case_pick").options
     # The closed case still lists its call-back record, printable and downloadable.
     assert any(e.label.startswith("《客户访问记录 (回访记录表)》HF-") for e in at.expander)
     assert any(b.key and b.key.startswith("pdf_HF-") for b in at.get("download_button"))
