@@ -51,6 +51,7 @@ def test_writes_and_reads_go_on_while_the_snapshot_is_written(
 
     loads: list[bool] = []
     monkeypatch.setattr(other.journal, "_load", lambda exclusive: loads.append(exclusive))
+    s.journal._compact_min = 1 << 30  # no second compaction: this test follows exactly one
     release.set()
     s.journal.wait_compaction()
     snap = json.loads((tmp_path / SNAPSHOT).read_text())
@@ -104,3 +105,17 @@ def test_newer_journal_with_unknown_writes_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreDamaged, match="newer than"):
         Store(tmp_path)
     assert (tmp_path / journal_name(1)).read_bytes() == extra  # kept for repair
+
+
+def test_bench_compaction_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from runtime.cli import main
+
+    assert main(["bench", "compaction", "--docs", "300", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 1
+    data = json.loads(out)
+    assert data["docs"] == 300 and data["probes_during_compaction"] >= 1
+    for key in ("open_s", "stall_ms", "rss_bytes_per_doc", "baseline_write_max_ms"):
+        assert isinstance(data[key], (int, float)) and data[key] >= 0
+    longest = max(data["during"]["write_max_ms"], data["during"]["read_max_ms"])
+    assert data["stall_ms"] == pytest.approx(longest, abs=0.051)
