@@ -401,6 +401,11 @@ def users_page() -> None:
                                  help=ctx.tr("app.users.password_help"))
         phone = st.text_input(ctx.tr("ws.users.phone"), value=existing.phone if existing else "")
         email = st.text_input(ctx.tr("ws.users.email"), value=existing.email if existing else "")
+        langs = ["zh", "en"]
+        lang = st.radio(ctx.tr("app.users.notify_lang"), langs, horizontal=True,
+                        index=langs.index(existing.lang) if existing else 0,
+                        format_func={"zh": "中文", "en": "English"}.__getitem__,
+                        key=f"user_notify_lang_{chosen or 'new'}")
         saved = st.form_submit_button(ctx.tr("app.save"), type="primary")
     if saved:
         if prop not in props or (existing is not None and existing not in all_users):
@@ -413,7 +418,7 @@ def users_page() -> None:
         user = auth.User(existing.username if existing else username.strip(),
                          name.strip() or username.strip(), tuple(roles), prop,
                          active=active, demo=existing.demo if existing else False,
-                         phone=phone.strip(), email=email.strip())
+                         phone=phone.strip(), email=email.strip(), lang=lang)
         if existing:
             user = replace(user, password_hash=existing.password_hash)
         try:
