@@ -16,7 +16,7 @@ import csv
 import dataclasses
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -240,9 +240,68 @@ def xlsx_bytes(form: Form, records: Iterable[Any], lang: str = "zh", *,
     return buf.getvalue()
 
 
+def tables_csv_bytes(tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]]
+                     ) -> bytes:
+    """Several titled tables in one CSV (UTF-8 with BOM): a title row, the header row, the
+    rows, a blank row between tables; formula-like cells written as text."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    for i, (title, headers, rows) in enumerate(tables):
+        if i:
+            writer.writerow([])
+        writer.writerow([_encodable(_defuse(title))])
+        writer.writerow([_encodable(_defuse(h)) for h in headers])
+        for row in rows:
+            writer.writerow([_encodable(_defuse(str(c))) for c in row])
+    return buf.getvalue().encode("utf-8")
+
+
+def tables_xlsx_bytes(tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]],
+                      lang: str = "zh") -> bytes:
+    """Several titled tables as one workbook, a sheet per table (cells always text, so a
+    typed `=...` never runs; numbers that are plain numbers stay numbers)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    used: set[str] = set()
+    for i, (title, headers, rows) in enumerate(tables):
+        ws = first if i == 0 else wb.create_sheet()
+        name = _sheet_title(_xlsx_text(title, lang))
+        while name in used:  # sheet names must be unique
+            name = _sheet_title(f"{name[:28]} {i}")
+        used.add(name)
+        ws.title = name
+        ws.append([_xlsx_text(h, lang) for h in headers])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="F2F2F2")
+        for r, row in enumerate(rows, start=2):
+            for c, value in enumerate(row, start=1):
+                text = str(value)
+                cell = ws.cell(row=r, column=c)
+                if re.fullmatch(r"-?\d{1,15}", text):
+                    cell.value = int(text)  # counts stay numbers: sums work in the sheet
+                else:
+                    cell.value = _xlsx_text(text, lang)
+                    cell.data_type = "s"
+        for c, header in enumerate(headers, start=1):
+            longest = max([len(header) * 2] + [min(len(str(r[c - 1])) * 2, 60)
+                                               for r in rows[:200] if len(r) >= c])
+            ws.column_dimensions[get_column_letter(c)].width = max(10, min(longest + 2, 60))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def _sheet_title(title: str) -> str:
     cleaned = re.sub(r"[\[\]:*?/\\]", " ", title).strip() or "records"
     return cleaned[:31]
 
 
-__all__ = ["csv_bytes", "table", "write_csv", "write_xlsx", "xlsx_bytes"]
+__all__ = ["csv_bytes", "table", "tables_csv_bytes", "tables_xlsx_bytes", "write_csv",
+           "write_xlsx", "xlsx_bytes"]

@@ -463,6 +463,22 @@ def render_html(hb: Handbook | None, form: Form, record: Mapping[str, Any] | Non
         raise PrintError(f"print template {name!r} of form {form.id!r}: {exc}") from exc
 
 
+def render_template(name: str, context: Mapping[str, Any],
+                    templates: Sequence[Path | str] = ()) -> str:
+    """A print template other than a form's (e.g. a report) in the same bounded, autoescaped
+    sandbox as the forms' print views."""
+    env = _env(template_dirs(templates))
+    try:
+        template = env.get_template(name)
+        with bounded(TEMPLATE_LIMITS) as budget:
+            ctx = template.new_context(dict(context))
+            return render_bounded(template.root_render_func(ctx), budget)
+    except LimitExceeded as exc:
+        raise PrintError(f"print template {name!r}: {exc}") from exc.__cause__
+    except Exception as exc:  # a broken template must say which and why
+        raise PrintError(f"print template {name!r}: {exc}") from exc
+
+
 def _t(lang: str, key: str, **values: Any) -> str:
     return t(key, lang, **values)
 
@@ -480,6 +496,21 @@ def _register_font() -> str:
 
     pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
     return PDF_FONT
+
+
+def pdf_font() -> str:
+    """The registered PDF font name (STSong-Light: Chinese without font files)."""
+    return _register_font()
+
+
+def pdf_markup(text: str) -> str:
+    """Text as reportlab paragraph markup: escaped, printable in the PDF font."""
+    return _para_markup(printable(text))
+
+
+def pdf_text(text: str) -> str:
+    """Text for a canvas string or PDF metadata in the PDF font."""
+    return _pdf_safe(printable(text))
 
 
 def _pdf_char(c: str) -> str:
@@ -743,4 +774,5 @@ class _PdfBuilder:
 
 
 __all__ = ["PrintDocument", "PrintError", "PrintField", "PrintSection", "PrintTable",
-           "build_document", "printable", "render_html", "render_pdf"]
+           "build_document", "pdf_font", "pdf_markup", "pdf_text", "printable", "render_html",
+           "render_pdf", "render_template"]

@@ -36,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     w = sub.add_parser("schemas", help="write runtime/compiler/schemas/*.schema.json for editors")
     w.add_argument("--write", action="store_true", help="rewrite the committed schema files")
+    w.add_argument("--tree", action="store_true",
+                   help="write schemas for one rules tree (--rules/--forms): its role, form, "
+                        "procedure, step and department ids as enums, into --out")
+    w.add_argument("--out", type=Path, default=None,
+                   help="where --tree writes (default: .schemas/ beside the rules directory)")
+    _tree_args(w)
     w.set_defaults(func=_schemas)
 
 
@@ -107,6 +113,13 @@ def _schemas(args: argparse.Namespace) -> int:
     from runtime.compiler.schemas.docs import rules_doc_is_current, update_rules_doc
 
     rules_doc = PROJECT_ROOT / "docs" / "RULES.md"
+    if args.tree:
+        # Per-tree schemas are not committed: they name this tree's ids, which change with
+        # every published version, so they go to their own folder.
+        out = args.out if args.out is not None else Path(args.rules).resolve().parent / ".schemas"
+        for path in write_all(out, check(args.rules, args.forms)):
+            print(path)
+        return 0
     if args.write:
         for path in write_all():
             print(path)

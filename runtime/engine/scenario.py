@@ -24,6 +24,7 @@ from runtime.engine.service import Engine
 from runtime.engine.state import Case, Event, Task, parse_dt
 from runtime.engine.timeline import describe, fmt_dt
 from runtime.errors import EngineError, HandbookError
+from runtime.i18n import t as tr
 from runtime.workcal import CalendarWarning
 
 ACTIONS = ("start", "complete", "record", "transfer", "return", "comment", "advance",
@@ -31,10 +32,12 @@ ACTIONS = ("start", "complete", "record", "transfer", "return", "comment", "adva
 ENTRY_KEYS = {*ACTIONS, "at", "case", "as", "data", "expect", "fails", "note", "property",
               "assign"}
 TOP_KEYS = {"name", "description", "property", "rules", "forms", "timeline", "expect",
-            "lang", "source"}
+            "lang", "source", "people"}
+PERSON_KEYS = {"user", "roles", "property", "email", "lang"}
 EXPECT_KEYS = {"case", "step", "status", "role", "user", "path", "data", "clock", "breached",
                "not-breached", "escalation", "no-escalation", "follow-up", "tasks", "events",
-               "note", "open-steps", "roster"}
+               "note", "open-steps", "roster", "notifications"}
+NOTIFY_KEYS = {"kind", "role", "recipient", "channel", "case", "count", "after"}
 
 
 class ScenarioError(EngineError):
@@ -91,6 +94,13 @@ class _Runner:
         self.handbook_for: Callable[[str | None], m.Handbook] = handbook_for
         self.repo = MemoryRepository()
         self.engine = Engine(self.repo, handbook_for)
+        if self.engine.notifier is not None:
+            # A dry run plans every channel the rules name, configured here or not, as a
+            # worker ticking every minute would: at the moment each event happened.
+            self.engine.notifier.env = None
+            self.engine.notifier.at_event_time = True
+        self._told: set[str] = set()  # outbox keys already printed
+        self._people(doc.get("people") or [])
         self.aliases: dict[str, str] = {}
         self.failed: set[str] = set()  # aliases whose start was refused
         self.last: str | None = None
@@ -98,6 +108,22 @@ class _Runner:
         self.result = ScenarioResult(str(doc.get("name") or "scenario"))
         self.roster: Any = None  # the last `roster:` printed, for `roster` expectations
         self._seen: dict[str, int] = {}
+
+    def _people(self, people: Any) -> None:
+        """`people:` — who holds which roles, so notifications name persons and e-mail."""
+        from runtime.notify.plan import Person
+
+        if not isinstance(people, list):
+            raise ScenarioError("`people` is a list of {user, roles, property, email, lang}")
+        for i, p in enumerate(people, 1):
+            if not isinstance(p, Mapping) or "user" not in p or set(p) - PERSON_KEYS:
+                raise ScenarioError(f"people entry {i}: give {{user, roles, property, email, "
+                                    "lang}} (user required)")
+            roles = tuple(str(r) for r in _as_list(p.get("roles") or []))
+            lang = str(p.get("lang") or "zh")
+            self.repo.add_user(Person(str(p["user"]), p.get("email") or None,
+                                      lang if lang in ("zh", "en") else "zh", roles),
+                               p.get("property"), roles)
 
     # -------------------------------------------------------------- output
 
@@ -116,6 +142,30 @@ class _Runner:
         proc = self._procedure(case)
         for e in sorted(new, key=lambda e: e.at):
             self.out(e.at, f"[{alias} {case.number}] {describe(e, proc, self.lang)}")
+        self._notifications()
+
+    def _notifications(self) -> None:
+        """Print the notifications written since the last call: one line per message, its
+        recipients and channels, and when external ones wait (quiet hours, digest)."""
+        fresh = [e for k, e in self.repo.notifications.items() if k not in self._told]
+        self._told.update(e["key"] for e in fresh)
+        messages: dict[str, list[dict[str, Any]]] = {}
+        for e in fresh:
+            messages.setdefault(str(e.get("message_key")), []).append(e)
+        for entries in sorted(messages.values(), key=lambda es: str(es[0].get("event_at"))):
+            first = entries[0]
+            title = first.get("title_en") if self.lang == "en" else first.get("title")
+            to = []
+            for e in entries:
+                where = str(e["channel"])
+                if e["channel"] != "inbox" and e.get("deliver_after") != e.get("created_at"):
+                    where += " " + tr("notify.scenario.after", self.lang,
+                                     when=fmt_dt(parse_dt(e["deliver_after"])))
+                to.append(f"{e['recipient']} ({where})")
+            kind = tr(f"notify.kind.{first.get('kind')}", self.lang)
+            at = parse_dt(first["event_at"]) if first.get("event_at") else self.now
+            self.out(at, f"{tr('notify.scenario.notify', self.lang)} [{kind}] "
+                     f"{first.get('number') or ''} {title} → {'; '.join(to)}")
 
     def _procedure(self, case: Case) -> m.Procedure | None:
         try:
@@ -370,7 +420,7 @@ class _Runner:
         now = self.now
         fails: list[str] = []
         case: Case | None = None
-        needs_case = set(exp) - {"tasks", "note", "case", "roster"}
+        needs_case = set(exp) - {"tasks", "note", "case", "roster", "notifications"}
         if needs_case or "case" in exp:
             alias = str(exp.get("case") or self.last or "")
             if alias in self.failed:
@@ -390,6 +440,8 @@ class _Runner:
                 if not isinstance(spec, Mapping):
                     raise ScenarioError(f"{where}: `tasks` takes a filter mapping")
                 self._check_tasks("tasks " + _spec_text(spec), spec, self._tasks(spec), fails)
+        for spec in _as_list(exp.get("notifications") or []):
+            self._check_notifications(spec, fails, where)
         self.result.checks += 1
         what = exp.get("note") or _spec_text({k: v for k, v in exp.items() if k != "note"})
         if fails:
@@ -397,6 +449,36 @@ class _Runner:
                 self.fail(label + f)
         else:
             self.out(None, f"✓ {what}")
+
+    def _check_notifications(self, spec: Any, fails: list[str], where: str) -> None:
+        if not isinstance(spec, Mapping) or set(spec) - NOTIFY_KEYS:
+            keys = ", ".join(sorted(NOTIFY_KEYS))
+            raise ScenarioError(f"{where}: `notifications` takes {{{keys}}}")
+        case_id = None
+        if spec.get("case") is not None:
+            case_id = self.aliases.get(str(spec["case"]), f"<unknown {spec['case']}>")
+        hits = []
+        for e in self.repo.notifications.values():
+            if spec.get("kind") is not None and e.get("kind") != spec["kind"]:
+                continue
+            if spec.get("channel") is not None and e.get("channel") != spec["channel"]:
+                continue
+            if spec.get("recipient") is not None and e.get("recipient") != spec["recipient"]:
+                continue
+            if spec.get("role") is not None and spec["role"] not in (e.get("roles") or ()):
+                continue
+            if case_id is not None and e.get("case_id") != case_id:
+                continue
+            hits.append(e)
+        label = "notifications " + _spec_text(spec)
+        if "count" in spec and len(hits) != int(spec["count"]):
+            fails.append(f"{label}: {len(hits)} notification(s), expected {spec['count']}")
+        elif "count" not in spec and not hits:
+            fails.append(f"{label}: none sent")
+        if "after" in spec and not all(
+                _same_moment(parse_dt(e["deliver_after"]), spec["after"]) for e in hits):
+            fails.append(f"{label}: delivered after "
+                         f"{[fmt_dt(parse_dt(e['deliver_after'])) for e in hits]}")
 
     def _case_checks(self, exp: Mapping[str, Any], case: Case, now: datetime,
                      fails: list[str]) -> None:

@@ -38,6 +38,9 @@ class Notifier:
         self.handbook_for = handbook_for
         # Which external channels are set up (None: plan every channel, e.g. dry runs).
         self.env: Mapping[str, str] | None = os.environ if env is None else env
+        # Plan each message as of the moment it happened instead of now: a dry run shows
+        # what a worker ticking every minute would send (quiet hours, digest periods).
+        self.at_event_time = False
 
     def entries(self, messages: Iterable[plan.Message], now: datetime) -> list[dict[str, Any]]:
         """The outbox entries of messages (nothing written)."""
@@ -45,8 +48,9 @@ class Notifier:
         for msg in messages:
             hb = self.handbook_for(msg.property)
             cal = engcal.for_handbook(hb)
+            when = msg.at if self.at_event_time and msg.at != datetime.min else now
             out += plan.fan_out(msg, hb.notifications, self.repo.people, self.repo.person,
-                                cal.is_working_day, now, self.env)
+                                cal.is_working_day, when, self.env)
         return out
 
     def send(self, messages: Iterable[plan.Message], now: datetime) -> int:

@@ -453,6 +453,10 @@ def test_dashboard_counts_open_overdue_and_monthly_report() -> None:
     day = specs[0]["encoding"]
     assert day["x"]["title"] == "日期（日）" and day["y"]["title"] == "件数"
     assert day["x"]["sort"][:3] == ["1", "2", "3"]
+    # The month's report prints and exports (issue 12 item 6), built under a status line.
+    labels = {str(b.proto.label) for b in at.get("download_button")}
+    assert {"打印视图 (HTML)", "下载 PDF", "下载 CSV", "下载 XLSX"} <= labels
+    assert any("月报已生成" in s.label and s.state == "complete" for s in at.status)
 
 
 def test_dashboard_refused_to_front_desk() -> None:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runtime.compiler.pipeline import Compiled
 
 SCHEMA_DIR = Path(__file__).parent
 KINDS = ("company", "property", "role", "procedure", "schedule", "form", "calendar", "training")
@@ -847,16 +850,20 @@ def schema_file(kind: str) -> Path:
     return SCHEMA_DIR / f"{kind}.schema.json"
 
 
-def render(kind: str) -> str:
-    """The JSON text of a kind's schema, as committed."""
-    return json.dumps(SCHEMAS[kind], ensure_ascii=False, indent=2) + "\n"
+def render(kind: str, tree: Compiled | None = None) -> str:
+    """The JSON text of a kind's editor schema (with `tree`: its ids as enums), as written."""
+    from runtime.compiler.schemas.editor import TreeIds, editor_schema
+
+    ids = TreeIds.of(tree) if tree is not None else None
+    return json.dumps(editor_schema(kind, ids), ensure_ascii=False, indent=2) + "\n"
 
 
-def write_all(directory: Path = SCHEMA_DIR) -> list[Path]:
-    """Write every schema file; returns the paths written."""
+def write_all(directory: Path = SCHEMA_DIR, tree: Compiled | None = None) -> list[Path]:
+    """Write every schema file (with `tree`: that tree's ids as enums); the paths written."""
     written = []
+    directory.mkdir(parents=True, exist_ok=True)
     for kind in KINDS:
         path = directory / f"{kind}.schema.json"
-        path.write_text(render(kind), encoding="utf-8")
+        path.write_text(render(kind, tree), encoding="utf-8")
         written.append(path)
     return written

@@ -7,8 +7,8 @@ from datetime import date
 
 import streamlit as st
 
+from runtime import reports
 from runtime.compiler import model as m
-from runtime.forms import form_spec
 from runtime.ui import charts
 from runtime.ui import context as ctx
 from runtime.ui.pages.staff import now
@@ -63,7 +63,10 @@ def dashboard_page() -> None:
     month = month if isinstance(month, date) else months[0]
     complaint_ids = {p.id for pid in props for p in ctx.handbook(pid).procedures.values()
                      if p.category == "complaint"}
-    rep = store.monthly_report(properties=props, month=month, procedures=complaint_ids)
+    with st.status(ctx.tr("app.report.building"), expanded=False) as status:
+        rep = store.monthly_report(properties=props, month=month, procedures=complaint_ids)
+        status.update(label=ctx.tr("app.report.built", month=f"{month:%Y-%m}", total=rep.total),
+                      state="complete")
     cols = st.columns(4)
     cols[0].metric(ctx.tr("app.dash.received"), rep.total)
     cols[1].metric(ctx.tr("app.dash.handling_rate"), _pct(rep.handling_rate))
@@ -93,6 +96,10 @@ def dashboard_page() -> None:
             col.vega_lite_chart(spec=charts.category_bars(
                 counts, category_title=ctx.tr(f"app.dash.axis_{key}"), count_title=count_title,
                 min_bars=bars), width="stretch")
+    cases = [(prop_title(r.property), proc_title(r.property, r.procedure), r) for r in rows]
+    _report_downloads(reports.monthly_document(
+        rep, property_title="、".join(prop_title(p) for p in props) or prop_title(None),
+        form=form, cases=cases, lang=ctx.lang(), now=at))
     roster_section(props, at.date())  # 值班安排表 when a role has a work pattern (issue 19)
 
 
@@ -108,10 +115,21 @@ def _complaint_form(props: tuple[str, ...]) -> m.Form | None:
 
 def _labelled(form: m.Form | None, field: str, counts: Mapping[str, int]) -> dict[str, int]:
     """Counts keyed by the choice labels of the form (the stored values when unknown)."""
-    spec = form_spec(form).field(field) if form is not None else None
-    if spec is None:
-        return dict(counts)
-    return {spec.option_label(value, ctx.lang()): n for value, n in counts.items()}
+    return reports.choice_labels(form, field, counts, ctx.lang())
+
+
+def _report_downloads(doc: reports.ReportDocument) -> None:
+    """The month's report as a print view, PDF, CSV and XLSX (made when clicked)."""
+    cols = st.columns(4)
+    for col, (kind, mime, make) in zip(cols, (
+            ("html", "text/html", lambda: reports.render_html(doc).encode("utf-8")),
+            ("pdf", "application/pdf", lambda: reports.render_pdf(doc)),
+            ("csv", "text/csv", lambda: reports.csv_bytes(doc)),
+            ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             lambda: reports.xlsx_bytes(doc))), strict=True):
+        label = ctx.tr("app.report.print" if kind == "html" else f"app.report.{kind}")
+        col.download_button(label, make, file_name=f"{doc.file_stem}.{kind}", mime=mime,
+                            key=f"dash_report_{kind}", on_click="ignore")
 
 
 def _pct(value: float | None) -> str:
