@@ -171,7 +171,11 @@ def test_a_zhongxing_complaint_through_every_role(server: str, browser: object) 
 
     # ---- 管理处经理: a link opened in a new tab of a signed-in browser opens at once --------
     manager = _page(browser)
-    _sign_in(manager, server, "admin.zhongxing")
+    manager.goto(f"{server}/users")  # type: ignore[attr-defined]  # a typed link, signed out
+    _sign_in_at(manager, server, "admin.zhongxing")
+    manager.get_by_role("heading", name="用户与权限").first.wait_for(timeout=WAIT)  # type: ignore[attr-defined]
+    assert manager.url.rstrip("/").endswith("/users")  # type: ignore[attr-defined]
+    _idle(manager)
     manager_name = _person(manager)
     assert manager_name in done, (manager_name, done)
     tab = manager.context.new_page()  # type: ignore[attr-defined]
@@ -209,7 +213,9 @@ def test_a_zhongxing_complaint_through_every_role(server: str, browser: object) 
         assert name in log, (name, log)
     assert "frontdesk.zhongxing" not in log and "duty-officer" not in log
 
-    # ---- 退出登录: a reload is the sign-in form --------------------------------------------
+    # ---- 退出登录: a reload is the sign-in form, and the old cookie is dead on the server -----
+    stolen = front.context.cookies()  # type: ignore[attr-defined]
+    assert any(c["name"] == "hb_session" and c["httpOnly"] for c in stolen), stolen
     front.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()  # type: ignore[attr-defined]
     front.get_by_label("用户名").wait_for(timeout=WAIT)  # type: ignore[attr-defined]
     front.reload()  # type: ignore[attr-defined]
@@ -217,5 +223,13 @@ def test_a_zhongxing_complaint_through_every_role(server: str, browser: object) 
     _idle(front)
     assert front.get_by_role("heading", name="我的待办").count() == 0  # type: ignore[attr-defined]
     _shot(front, "walk-17-signed-out-after-reload")
+    replay = browser.new_context(viewport=VIEW, locale="zh-CN")  # type: ignore[attr-defined]
+    replay.add_cookies(stolen)  # the cookie from before 退出登录, sent again
+    again = replay.new_page()
+    again.goto(server)
+    again.get_by_label("用户名").wait_for(timeout=WAIT)
+    _idle(again)
+    assert again.get_by_role("heading", name="我的待办").count() == 0
+    replay.close()
     for page in (front, duty, cs, manager):
         page.context.close()  # type: ignore[attr-defined]
