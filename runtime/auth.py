@@ -121,6 +121,7 @@ class User:
     # How to reach the person (notifications, runtime/notify); optional, empty when unknown.
     phone: str = ""
     email: str = ""
+    lang: str = "zh"  # the language of the e-mails and robot messages sent to them
 
     def to_doc(self) -> dict[str, Any]:
         """JSON-ready document for the users table."""
@@ -134,6 +135,7 @@ class User:
             "demo": self.demo,
             "phone": self.phone,
             "email": self.email,
+            "lang": self.lang,
         }
 
     @classmethod
@@ -149,6 +151,7 @@ class User:
             demo=bool(doc.get("demo", False)),
             phone=str(doc.get("phone") or ""),
             email=str(doc.get("email") or ""),
+            lang="en" if doc.get("lang") == "en" else "zh",
         )
 
 

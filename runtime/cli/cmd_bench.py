@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     pc.set_defaults(func=_clocks)
     _register_postgres(bsub)
 
+    pk = bsub.add_parser("compaction", help="embedded store at N documents: open time, RSS per "
+                         "document, longest read/write stall during a forced compaction")
+    pk.add_argument("--docs", type=int, default=300_000)
+    pk.add_argument("--json", action="store_true", help="print one JSON line")
+    pk.set_defaults(func=_compaction)
+
     pw = bsub.add_parser("worker", help="one worker tick of N open cases across three properties")
     pw.add_argument("--cases", type=int, default=10_000)
     pw.add_argument("--json", action="store_true", help="print one JSON line")
@@ -69,6 +75,12 @@ def _store(args: argparse.Namespace) -> int:
     from runtime.store.bench import run as run_store_bench
 
     return _emit(run_store_bench(args.records), args.json)
+
+
+def _compaction(args: argparse.Namespace) -> int:
+    from runtime.store.bench_compaction import run as run_compaction_bench
+
+    return _emit(run_compaction_bench(args.docs), args.json)
 
 
 def _clocks(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "notify.digest": {"zh": "{n} 条通知汇总", "en": "{n} notifications"},
     "notify.scenario.notify": {"zh": "通知", "en": "notify"},
     "notify.scenario.after": {"zh": "{when} 后发出", "en": "after {when}"},
+    "app.users.notify_lang": {"zh": "通知语言", "en": "Notification language"},
     "app.page.inbox": {"zh": "消息", "en": "Inbox"},
     "app.page.worker": {"zh": "后台任务状态", "en": "Worker status"},
     "app.inbox.bell": {"zh": "🔔 {n} 条未读消息", "en": "🔔 {n} unread"},

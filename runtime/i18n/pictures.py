@@ -64,4 +64,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.report.building": _s("正在生成月报…", "Building the report…"),
     "app.report.built": _s("月报已生成: {month}, {total} 件",
                            "Report ready: {month}, {total} cases"),
+    # Progress of long work on other pages
+    "app.progress.publishing": _s("正在发布: 检查规则、生成新版本…",
+                                  "Publishing: checking the rules, making the new version…"),
+    "app.progress.published": _s("新版本已生效。", "The new version is live."),
+    "app.progress.read_tasks": _s("已为相关岗位人员创建 {n} 个阅读任务。",
+                                  "{n} read tasks created for the people concerned."),
+    "app.progress.publish_done": _s("发布完成", "Published"),
+    "app.progress.publish_failed": _s("发布未完成", "Not published"),
 }

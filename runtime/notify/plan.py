@@ -141,9 +141,15 @@ def case_messages(case: Case, events: Sequence[Event], proc: m.Procedure | None)
     return out
 
 
-def followup_message(task: Task) -> Message:
-    """A follow-up (call-back) that has come due."""
-    return Message(key=f"follow-up/{task.key}", kind="follow-up-due", property=task.property,
+def followup_key(task: Task) -> str:
+    """The message key of a follow-up coming due (one message per follow-up task)."""
+    return f"follow-up/{task.key}"
+
+
+def followup_message(task: Task, number: str | None = None) -> Message:
+    """A follow-up (call-back) that has come due; `number` is its case's."""
+    return Message(key=followup_key(task), kind="follow-up-due", property=task.property,
+                   number=number,
                    at=task.due_at or task.created_at, title=f"回访到期：{task.title}",
                    title_en=f"follow-up due: {task.title}", roles=task.roles[:1],
                    users=(task.user,) if task.user else (), due_at=task.due_at,

@@ -127,7 +127,9 @@ def case_label(case: Case | CaseLine) -> str:
     proc = ctx.handbook(case.property).procedures.get(case.procedure_id)
     if proc is None:
         return f"{case.number} · {case.procedure_id}"
-    step = step_title(ctx.handbook(case.property), case)
+    # A closed case has no step: say that it is closed instead of ending on "· ".
+    step = (step_title(ctx.handbook(case.property), case) if case.status == "open" else ""
+            ) or ctx.tr(f"app.case.status.{case.status}")
     return f"{case.number} · {ctx.title_of(proc.meta)} · {step}"
 
 

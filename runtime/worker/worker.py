@@ -129,7 +129,9 @@ class Worker:
             equals={"kind": "follow-up", "status": "open"},
             ranges={"due_at": (None, outbox.iso(now + timedelta(seconds=1)))}))
         for doc in due:
-            messages.append(plan.followup_message(Task.from_dict(doc)))
+            task = Task.from_dict(doc)
+            if plan.followup_key(task) not in self._told:  # decode the case only when new
+                messages.append(plan.followup_message(task, self._number(task.case_id)))
         for doc in self.store.find(READ_TASKS, status="open"):
             messages.append(plan.read_task_message(doc))
         messages += self._drafts(now, res)
@@ -144,6 +146,14 @@ class Worker:
             return 0
         self._told.update(m.key for m in fresh)
         return added
+
+    def _number(self, case_id: str | None) -> str | None:
+        if not case_id:
+            return None
+        try:
+            return self.engine.repo.get_case(case_id).number
+        except HandbookError:  # the case is gone (voided): the message still goes out
+            return None
 
     def _drafts(self, now: datetime, res: TickResult) -> list[plan.Message]:
         if self.data is None:

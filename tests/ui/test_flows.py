@@ -102,6 +102,9 @@ def test_service_complaint_explained_on_the_spot_closes_after_the_callback_recor
     complete(at)
     complete(at)
     assert case(cid).status == "closed"
+    # The picker still names the closed case (number, procedure, 已结案), not its store id.
+    number = case(cid).number
+    assert f"{number} · 投诉处理流程 · 已结案" in at.selectbox(key="case_pick").options
     # The closed case still lists its call-back record, printable and downloadable.
     assert any(e.label.startswith("《客户访问记录 (回访记录表)》HF-") for e in at.expander)
     assert any(b.key and b.key.startswith("pdf_HF-") for b in at.get("download_button"))
@@ -190,6 +193,8 @@ def test_collective_complaint_returned_then_reported_and_closed() -> None:
     duty.text_input(key=f"return_reason_{cid}").input("记录不全")
     button(duty, f"return_{cid}").click().run()
     assert case(cid).step == "duty-log"
+    returned = texts(duty, "success")
+    assert returned and returned[0].startswith("已退回，已转交 值班员"), returned
     assert "退回「集体投诉15分钟内报告管理处主任」→「值班人员记入《值班记录表》」：记录不全" \
         in log_text(duty)
     complete(duty)
@@ -322,6 +327,22 @@ def test_empty_comment_asks_for_the_comment_not_a_reason() -> None:
     at.text_area(key=f"comment_{cid}").input("业主下午在家")
     at.button(key=f"comment_btn_{cid}").click().run()
     assert not texts(at, "error") and "备注：业主下午在家" in log_text(at)
+    assert texts(at, "success") == ["已添加备注。"]
+
+
+def test_transfer_confirms_where_the_case_went() -> None:
+    from runtime.ui import context as ctx
+
+    cid = file_complaint("frontdesk.taoyuan")
+    at = open_page(sign_in("assistant.taoyuan"), "case", case_id=cid)
+    at.selectbox(key=f"transfer_role_{cid}").set_value("service-centre-supervisor").run()
+    at.text_input(key=f"transfer_reason_{cid}").input("需主管协调")
+    button(at, f"transfer_{cid}").click().run()
+    supervisor = ctx.users().get("supervisor.taoyuan")
+    assert supervisor is not None
+    done = texts(at, "success")
+    # 桃源村's own title of the role (客服主管 in the company rules), then the person.
+    assert done and done[0].startswith(f"已转单，已转交 客户服务中心主办 {supervisor.name}"), done
 
 
 @pytest.mark.parametrize("user,may", [

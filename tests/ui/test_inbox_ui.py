@@ -157,3 +157,21 @@ def test_worker_status_never_fresh_stale_and_failures() -> None:
 def test_staff_cannot_open_the_worker_page() -> None:
     at = open_page(sign_in("frontdesk.taoyuan"), "worker")
     assert "您没有权限打开此页面。" in _texts(at, "error")
+
+
+def test_the_users_page_sets_the_language_messages_are_sent_in() -> None:
+    from runtime.notify import deliver
+    from runtime.ui import context as ctx
+
+    at = open_page(sign_in("admin.taoyuan"), "users")
+    at.selectbox(key="users_pick").set_value("frontdesk.taoyuan").run()
+    radio = at.radio(key="user_notify_lang_frontdesk.taoyuan")
+    assert radio.value == "zh" and radio.options == ["中文", "English"]
+    radio.set_value("en")
+    next(b for b in at.button if b.label == "保存").click().run()
+    assert not at.exception
+    (doc,) = ctx.store().find("users", username="frontdesk.taoyuan")
+    assert doc["lang"] == "en"
+    assert deliver._lang({"recipient": "frontdesk.taoyuan"},
+                         {"frontdesk.taoyuan": doc}) == "en"
+    assert ctx.users().get("frontdesk.taoyuan").lang == "en"  # type: ignore[union-attr]

@@ -253,6 +253,9 @@ def versions_page() -> None:
     for col, action in zip(cols, actions, strict=True):
         if col.button(ctx.tr(f"app.versions.act.{action}"), key=f"versions_{action}"):
             before = repo.versions.current()
+            # Publishing checks, copies and reloads the whole handbook: show that it works.
+            status = st.status(ctx.tr("app.progress.publishing"), expanded=True) \
+                if action == "publish" else None
             try:
                 repo.act(draft, action, _actor(session), comment)
             except RuleErrors as exc:
@@ -264,10 +267,15 @@ def versions_page() -> None:
             except HandbookError as exc:  # refused with the reason
                 st.error(str(exc))
             else:
-                if action == "publish":
-                    _create_read_tasks(before)
+                if status is not None:
+                    status.write(ctx.tr("app.progress.published"))
+                    status.write(ctx.tr("app.progress.read_tasks",
+                                        n=_create_read_tasks(before)))
                     ctx.refresh_rules()  # the app switches to the new version at once
+                    status.update(label=ctx.tr("app.progress.publish_done"), state="complete")
                 st.rerun()
+            if status is not None:  # refused: the reason is shown above
+                status.update(label=ctx.tr("app.progress.publish_failed"), state="error")
 
 
 def _create_read_tasks(before: VersionInfo) -> int:
@@ -393,6 +401,11 @@ def users_page() -> None:
                                  help=ctx.tr("app.users.password_help"))
         phone = st.text_input(ctx.tr("ws.users.phone"), value=existing.phone if existing else "")
         email = st.text_input(ctx.tr("ws.users.email"), value=existing.email if existing else "")
+        langs = ["zh", "en"]
+        lang = st.radio(ctx.tr("app.users.notify_lang"), langs, horizontal=True,
+                        index=langs.index(existing.lang) if existing else 0,
+                        format_func={"zh": "中文", "en": "English"}.__getitem__,
+                        key=f"user_notify_lang_{chosen or 'new'}")
         saved = st.form_submit_button(ctx.tr("app.save"), type="primary")
     if saved:
         if prop not in props or (existing is not None and existing not in all_users):
@@ -405,7 +418,7 @@ def users_page() -> None:
         user = auth.User(existing.username if existing else username.strip(),
                          name.strip() or username.strip(), tuple(roles), prop,
                          active=active, demo=existing.demo if existing else False,
-                         phone=phone.strip(), email=email.strip())
+                         phone=phone.strip(), email=email.strip(), lang=lang)
         if existing:
             user = replace(user, password_hash=existing.password_hash)
         try:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
-from runtime.errors import (
-    HandbookError,
-)
+from runtime.errors import HandbookError
 from runtime.store.pages import PAGE_SIZE, CaseLine
 from runtime.ui import context as ctx
 from runtime.ui.casework import CASE_KEY, case_label, case_lines, render_case, visible_cases
@@ -30,6 +30,11 @@ def case_page() -> None:
         st.info(ctx.tr("app.case.none"))
         return
     labels = {c.id: case_label(c) for c in cases}
+    if case_id and case_id not in labels:
+        # The case just closed (or opened by a link) is no longer among the open ones: label
+        # it from the case itself, never with its bare store id.
+        with contextlib.suppress(HandbookError):  # a missing case is reported below
+            labels[case_id] = case_label(ctx.engine().get_case(case_id))
     # The widget follows CASE_KEY (set by links, the task list and the URL); a pick in the
     # box updates CASE_KEY through the callback before the next run reads it.
     st.session_state[PICK_KEY] = case_id if case_id in ids else ids[0]
