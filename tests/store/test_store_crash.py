@@ -106,6 +106,10 @@ def _writer(path: Path, mode: str, step: str = "-", skip: int = 0) -> subprocess
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[2],
+        # Unbuffered: the first line is read with readline() and the rest by communicate(),
+        # which reads the pipe itself; a buffered reader would keep (and lose) whatever the
+        # writer had written past its first line by then.
+        bufsize=0,
     )
 
 
