@@ -292,9 +292,9 @@ class Frozen:
 
 
 def _tmp_owner(name: str) -> int | None:
-    """The process id in a snapshot temp file name (`snapshot.json.tmp.<pid>.<n>`)."""
+    """The process id in a snapshot temp file name (`snapshot.json.<pid>.<n>.tmp`)."""
     parts = name.split(".")
-    return int(parts[3]) if len(parts) >= 4 and parts[3].isdigit() else None
+    return int(parts[2]) if len(parts) == 5 and parts[2].isdigit() else None
 
 
 def _alive(pid: int) -> bool:
@@ -892,7 +892,8 @@ class JournalStorage(Storage):
         """
         assert self._dir is not None
         self._tmp_count += 1
-        tmp = self._p(f"{SNAPSHOT}.tmp.{os.getpid()}.{self._tmp_count}")
+        # Ends in .tmp, so backups leave a half-written snapshot out (runtime/backup.py).
+        tmp = self._p(f"{SNAPSHOT}.{os.getpid()}.{self._tmp_count}.tmp")
         try:
             try:
                 size = self._write_snapshot(tmp, frozen.generation + 1, frozen)
@@ -989,7 +990,7 @@ class JournalStorage(Storage):
             elif m and int(m[1]) > self._gen:
                 self._check_redundant(p)
                 p.unlink()
-            elif p.name == SNAPSHOT + ".tmp" or p.name.startswith(SNAPSHOT + ".tmp."):
+            elif p.name.startswith(SNAPSHOT + ".") and p.name.endswith(".tmp"):
                 owner = _tmp_owner(p.name)
                 if owner is None or not _alive(owner):  # a live process may be writing it
                     with contextlib.suppress(FileNotFoundError):
