@@ -64,6 +64,12 @@ def day_bars(month: date, by_day: Mapping[int, int], *, day_title: str, count_ti
     return spec
 
 
+def element_height(spec: Mapping[str, Any]) -> int:
+    """Pixel height to give the Streamlit element: the plot plus its axis. Streamlit sizes a
+    chart by the element, not the spec, and squashes a short horizontal bar chart flat."""
+    return int(spec.get("height", 0)) + AXIS_PX
+
+
 def ordered_counts(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """(label, count) pairs, largest first, ties by label: the order a reader scans."""
     return sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))

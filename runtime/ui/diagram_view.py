@@ -10,16 +10,18 @@ from runtime.ui import dot_render
 
 
 def show_diagram(dot: str, name: str, key: str) -> None:
-    """The laid-out diagram (fullscreen button to zoom) and its downloads as `name`.svg/png."""
+    """The laid-out diagram and its downloads as `name`.svg / .png / .dot."""
     svg: bytes | None = None
     if dot_render.available():
         try:
             svg = dot_render.render(dot, "svg")
+            page = dot_render.page_svg(dot, alt=name)
         except dot_render.DiagramError as exc:
+            svg = None
             st.warning(ctx.tr("app.diagram.failed", error=str(exc)))
     if svg is not None:
-        # Natural size, shrunk to the column when wider; the image's fullscreen button zooms.
-        st.image(svg.decode("utf-8"), width="content")
+        # Fits the column while its text stays readable; wider diagrams scroll in their box.
+        st.html(page)
     else:
         st.graphviz_chart(dot, width="stretch")
     cols = st.columns(3)

@@ -8,7 +8,9 @@ rule text can become a Graphviz attribute (image=, shapefile=…) that reads a f
 
 from __future__ import annotations
 
+import base64
 import functools
+import html
 import json
 import shutil
 import subprocess
@@ -19,7 +21,7 @@ from typing import Any, Literal
 Format = Literal["svg", "png", "json"]
 TIMEOUT_S = 60.0  # a 30-step procedure takes well under a second; the limit is for a hang
 PNG_DPI = 144  # twice the 72-dpi layout: sharp on high-density screens and in print
-VIEW_PX = 1400  # the page width a diagram is fitted to (a laptop browser, wide layout)
+VIEW_PX = 940  # the page's main column in a 1400 px browser window (measured in chromium)
 MIN_TEXT_PX = 12  # the smallest text a reader should see at that width
 FIT_WIDTHS = (14.0, 12.0, 10.0, 9.0)  # wrap widths tried, widest (fewest lines) first
 
@@ -181,3 +183,23 @@ def fitted(build: Callable[[float], str], widths: Sequence[float] = FIT_WIDTHS,
         if px > best_px:
             best, best_px = dot, px
     return best
+
+
+def page_svg(dot: str, alt: str = "", min_text_px: float = MIN_TEXT_PX) -> str:
+    """HTML showing the laid-out SVG: as wide as the column allows, never shrunk so far that
+    its smallest text is under `min_text_px` (then the box scrolls), never enlarged.
+
+    An <img> with a data: URI, because Streamlit's HTML sanitiser drops inline <svg>; the
+    SVG inside still renders its text with the browser's fonts."""
+    svg = render(dot, "svg")
+    lay = layout(dot)
+    natural_px = lay.width * 96 / 72
+    smallest_pt = min(lay.font_sizes, default=14.0)
+    smallest = smallest_pt * 96 / 72
+    floor_px = natural_px * min(1.0, min_text_px / smallest) if smallest else natural_px
+    data = base64.b64encode(svg).decode("ascii")
+    return ('<div class="handbook-diagram" style="overflow:auto;max-height:85vh">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}" '
+            f'data-width-pt="{lay.width:.1f}" data-min-font-pt="{smallest_pt:g}" '
+            f'style="display:block;width:100%;min-width:{floor_px:.0f}px;'
+            f'max-width:{natural_px:.0f}px;height:auto"></div>')

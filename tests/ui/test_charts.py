@@ -35,6 +35,9 @@ def test_category_bars_keep_order_titles_and_line_up() -> None:
     assert spec["height"] == 5 * charts.BAR_PX  # as tall as its neighbour with five bars
     more = charts.category_bars(rows * 3, category_title="a", count_title="b", min_bars=5)
     assert more["height"] == 9 * charts.BAR_PX
+    # Both side-by-side elements get the same pixel height (Streamlit sizes the element).
+    assert charts.element_height(spec) == charts.element_height(
+        charts.category_bars(rows[:1], category_title="a", count_title="b", min_bars=5))
     json.dumps(spec, ensure_ascii=False)  # plain data: goes to the browser as is
 
 

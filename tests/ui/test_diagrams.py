@@ -111,15 +111,24 @@ def _diagrams(views: dict[str | None, Handbook]) -> Iterator[tuple[str, str]]:
 def test_every_bundled_diagram_is_laid_out_without_overlaps(
         views: dict[str | None, Handbook]) -> None:
     checked = 0
+    wide: set[str] = set()
     for name, dot in _diagrams(views):
         lay = dot_render.layout(dot)
         assert lay.boxes, name
         assert lay.overlaps() == [], name
         assert lay.outside() == [], name  # nothing cut at the drawing's edge
-        # Fitted to a 1400 px page, the smallest text is still readable (was ~9 px).
-        assert lay.smallest_text_px(dot_render.VIEW_PX) >= 11.5, name
+        # Fitted to the page's column, the smallest text is readable (was ~9 px) …
+        if lay.smallest_text_px(dot_render.VIEW_PX) < dot_render.MIN_TEXT_PX:
+            wide.add(name.split("/")[1])
+        # … and where it cannot be, the page's SVG stops shrinking at 12 px and scrolls.
+        page = dot_render.page_svg(dot)
+        floor = float(re.search(r"min-width:(\d+)px", page).group(1))  # type: ignore[union-attr]
+        assert min(lay.font_sizes) * floor / lay.width >= dot_render.MIN_TEXT_PX - 0.5, name
+        assert "<script" not in page and page.count("data:image/svg+xml;base64,") == 1
         checked += 1
     assert checked >= 20  # 4 views × (org + their procedures)
+    # Only 求助 (29 steps, nine branches out of its first step) is wider than the column.
+    assert wide <= {"help-request"}, wide
 
 
 @pytest.mark.usefixtures("graphviz")
@@ -130,7 +139,7 @@ def test_wide_procedure_is_wrapped_narrower_to_fit(views: dict[str | None, Handb
     fitted = dot_render.layout(dot_render.fitted(
         lambda width: diagrams.flowchart(proc, hb, "zh", width)))
     assert fitted.width < wide.width
-    assert fitted.smallest_text_px(1400) > wide.smallest_text_px(1400)
+    assert fitted.smallest_text_px(940) > wide.smallest_text_px(940)
 
 
 @pytest.mark.usefixtures("graphviz")
@@ -164,7 +173,8 @@ def test_pages_show_the_diagram_with_downloads(page: str, key: str) -> None:
     got = " ".join(str(e.proto.label) for e in at.get("download_button"))
     assert "下载 DOT 源文件" in got
     if dot_render.available():
-        assert at.get("image"), "the server-drawn SVG is not shown"
+        assert any("data:image/svg+xml" in str(e.proto.body) for e in at.get("html")), \
+            "the server-drawn SVG is not shown"
         assert "下载 SVG" in got and "下载 PNG" in got
     else:
         assert at.get("graphviz_chart")

@@ -84,7 +84,7 @@ def dashboard_page() -> None:
         st.markdown(f"**{ctx.tr('app.dash.per_day')}**")
         per_day = charts.day_bars(month, rep.by_day, day_title=ctx.tr("app.dash.axis_day"),
                                   count_title=count_title)
-        st.vega_lite_chart(spec=per_day, width="stretch")
+        st.vega_lite_chart(spec=per_day, width="stretch", height=charts.element_height(per_day))
     form = _complaint_form(props)
     resp = charts.ordered_counts(_labelled(form, "responsibility", rep.by_responsibility))
     chan = charts.ordered_counts(_labelled(form, "channel", rep.by_channel))
@@ -93,9 +93,9 @@ def dashboard_page() -> None:
     for col, counts, key in ((left, resp, "responsibility"), (right, chan, "channel")):
         if counts:
             col.markdown(f"**{ctx.tr(f'app.dash.by_{key}')}**")
-            col.vega_lite_chart(spec=charts.category_bars(
-                counts, category_title=ctx.tr(f"app.dash.axis_{key}"), count_title=count_title,
-                min_bars=bars), width="stretch")
+            spec = charts.category_bars(counts, category_title=ctx.tr(f"app.dash.axis_{key}"),
+                                        count_title=count_title, min_bars=bars)
+            col.vega_lite_chart(spec=spec, width="stretch", height=charts.element_height(spec))
     cases = [(prop_title(r.property), proc_title(r.property, r.procedure), r) for r in rows]
     _report_downloads(reports.monthly_document(
         rep, property_title="、".join(prop_title(p) for p in props) or prop_title(None),
