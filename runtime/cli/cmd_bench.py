@@ -29,6 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     pk.add_argument("--json", action="store_true", help="print one JSON line")
     pk.set_defaults(func=_compaction)
 
+    pv = bsub.add_parser("volume", help="pages, open time, RSS and compaction stall with "
+                         "SCALE/2 years of one busy property (scale 10 = five years)")
+    pv.add_argument("--scale", type=int, choices=(1, 10, 100), default=10)
+    pv.add_argument("--runs", type=int, default=15, help="reruns per page (median)")
+    pv.add_argument("--json", action="store_true", help="print one JSON line")
+    pv.set_defaults(func=_volume)
+
     pw = bsub.add_parser("worker", help="one worker tick of N open cases across three properties")
     pw.add_argument("--cases", type=int, default=10_000)
     pw.add_argument("--json", action="store_true", help="print one JSON line")
@@ -87,6 +94,16 @@ def _compaction(args: argparse.Namespace) -> int:
     from runtime.store.bench_compaction import run as run_compaction_bench
 
     return _emit(run_compaction_bench(args.docs), args.json)
+
+
+def _volume(args: argparse.Namespace) -> int:
+    import sys
+
+    from runtime.engine.demo import progress_bar
+    from runtime.ui.bench_volume import run as run_volume_bench
+
+    return _emit(run_volume_bench(args.scale, runs=args.runs, progress=progress_bar(sys.stderr)),
+                 args.json)
 
 
 def _clocks(args: argparse.Namespace) -> int:
