@@ -331,24 +331,36 @@ def _demo_property(store: Any) -> tuple[str, str, str]:
         worker["username"])
 
 
-def app_pages(url: str, demo: Path, runs: int = 15) -> dict[str, Any]:
-    """AppTest median reruns of 我的待办, the case page, 查询 and the dashboard on `url`.
+def app_pages(url: str | None, demo: Path, runs: int = 15) -> dict[str, Any]:
+    """AppTest median reruns of 我的待办, the case page, 查询 and the dashboard.
 
-    Run last in the process: AppTest starts threads and the app caches one store.
+    On the database `url`, or with `url=None` on a copy of the demo directory's own embedded
+    store (the same property's data without the synthetic volume). Run last in the process:
+    AppTest starts threads; the environment is put back afterwards.
     """
     import logging
     import shutil
 
-    from runtime.store.postgres.store import open_pg_store
+    from runtime.store.postgres.copy import open_side
 
-    with open_pg_store(url) as store:
+    store = open_side(url or str(demo), create=False)
+    try:
         prop, worker, manager = _demo_property(store)
         open_cases = [c["id"] for c in store.find("cases", property=prop, status="open")]
+    finally:
+        store.close()
     data = Path(tempfile.mkdtemp(prefix="handbook-bench-pg-app-"))
-    # the data directory's versions and drafts, not its store: the app reads the database
-    shutil.copytree(demo, data, dirs_exist_ok=True, ignore=shutil.ignore_patterns("store"))
-    os.environ.update(HANDBOOK_DATA=str(data), HANDBOOK_DATABASE_URL=url, HANDBOOK_DEMO="1")
+    # on PostgreSQL the directory holds only versions and drafts: the app reads the database
+    skip = shutil.ignore_patterns("store") if url else None
+    shutil.copytree(demo, data, dirs_exist_ok=True, ignore=skip)
+    saved = {k: os.environ.get(k) for k in ("HANDBOOK_DATA", "HANDBOOK_DATABASE_URL",
+                                            "HANDBOOK_DEMO", "HANDBOOK_PBKDF2_ITERATIONS")}
+    os.environ.update(HANDBOOK_DATA=str(data), HANDBOOK_DEMO="1")
     os.environ.setdefault("HANDBOOK_PBKDF2_ITERATIONS", "1000")
+    if url:
+        os.environ["HANDBOOK_DATABASE_URL"] = url
+    else:
+        os.environ.pop("HANDBOOK_DATABASE_URL", None)
     # outside `streamlit run` every cached call warns "missing ScriptRunContext": expected
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         lambda record: "missing ScriptRunContext" not in record.getMessage())
@@ -389,6 +401,11 @@ def app_pages(url: str, demo: Path, runs: int = 15) -> dict[str, Any]:
         out["pages_within_goal"] = all(out[f"{p}_ms"] <= APP_GOAL_MS for p in APP_PAGES)
         return out
     finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -429,7 +446,13 @@ def run(properties: int, years: int, *, url: str | None = None, procs: int = 4,
         }
         result["durable_insert"] = durable_inserts(url)
         if demo is not None:
-            result["app_pages"] = app_pages(url, demo, app_runs)
+            pg_pages = app_pages(url, demo, app_runs)
+            emb_pages = app_pages(None, demo, app_runs)
+            for page in APP_PAGES:
+                pg_pages[f"{page}_vs_embedded"] = round(
+                    pg_pages[f"{page}_ms"] / max(emb_pages[f"{page}_ms"], 0.1), 2)
+            result["app_pages"] = pg_pages
+            result["app_pages_embedded_same_demo"] = emb_pages
         return result
     finally:
         if cluster is not None:
