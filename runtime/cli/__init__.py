@@ -23,6 +23,7 @@ COMMANDS: list[str] = [
     "runtime.cli.cmd_db",
     "runtime.cli.cmd_roster",
     "runtime.cli.cmd_backup",
+    "runtime.cli.cmd_demo",
 ]
 
 

@@ -40,11 +40,20 @@ last read offset (and notices a compaction by the snapshot's inode), so every pr
 every write and ids, allocated under the exclusive lock, never collide.
 
 Compaction (automatic when the journal outgrows max(8 MiB, snapshot size), or
-`store.compact()`): under the exclusive lock write snapshot.json.tmp with generation G+1,
-fsync it, rename it over snapshot.json, fsync the directory, create journal-<G+1>.jsonl,
-fsync the directory, delete the old journal. A crash before the rename leaves the old
-snapshot + journal (complete); after it, the new snapshot alone holds every write and the
-stale journal and temp file are cleaned up on the next open.
+`store.compact()`) never holds the locks while it writes: under the exclusive lock it
+freezes the state at transaction S (shallow copies of the tables; documents are never
+mutated in place) and lets go; snapshot.json.tmp.<pid>.<n> with generation G+1 and seq S is
+written and fsynced while other threads and processes keep reading and appending to
+journal-<G>.jsonl (in a background thread once the snapshot is over 1 MiB; smaller ones are
+written inline, in milliseconds). The switch, under the exclusive lock again: copy the lines
+committed after S into journal-<G+1>.jsonl, fsync it and the directory, rename the temp file
+over snapshot.json, fsync the directory, delete the old journal. A crash before the rename
+leaves the old snapshot + journal (complete) and a newer journal that only repeats lines of
+the old one: the next open checks that (a newer journal holding transactions beyond the
+snapshot's is refused as damage) and deletes it with the dead writer's temp file; after the
+rename the new snapshot + journal hold every write. Another process notices the new
+snapshot, and since it already applied every copied line it switches journals and skips
+them instead of reloading.
 
 Indexes live in memory only and are built on a table's first query that can use them
 (so opening 100k records costs little more than parsing the snapshot), then kept in step

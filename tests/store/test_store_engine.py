@@ -380,7 +380,7 @@ def test_failed_compaction_keeps_the_write_and_backs_off(
     s = Store(tmp_path, compact_min_bytes=1024)
     attempts = []
 
-    def broken(path: Path, generation: int) -> int:
+    def broken(path: Path, generation: int, frozen: object = None) -> int:
         attempts.append(generation)
         raise OSError(28, "No space left on device")
 

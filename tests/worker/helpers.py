@@ -66,13 +66,23 @@ def engine(store: Store, root: Path) -> Engine:
     return Engine(StoreRepository(store), handbook_for)
 
 
-def prepared(make_tree: Any, tmp_path: Path) -> tuple[Path, Path, Store, Engine]:
-    """The notifying tree, a data directory with the users, its store and an engine on it."""
+def prepared(make_tree: Any, tmp_path: Path, backend: Any = None
+             ) -> tuple[Path, Path, Store, Engine]:
+    """The notifying tree, a data directory with the users, its store and an engine on it
+    (on the test's `backend` when given: the worker subprocess gets its database URL)."""
     root = tree(make_tree)
     data = tmp_path / "data"
-    store = open_data(data)
+    if backend is not None and backend.url is None:
+        data = backend.path.parent  # the embedded backend's store is <data>/store
+    store = backend.open() if backend is not None else open_data(data)
     add_users(store)
     return root, data, store, engine(store, root)
+
+
+def backend_env(backend: Any) -> dict[str, str]:
+    """What a worker subprocess needs to open the test's backend."""
+    return {"HANDBOOK_DATABASE_URL": backend.url} if backend is not None and backend.url \
+        else {}
 
 
 def worker_env(root: Path, data: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -6,22 +6,24 @@ from pathlib import Path
 from typing import Any
 
 from runtime.engine.state import Case
+from tests.conftest import Backend
 from tests.notify.servers import Hook, Mailbox
 from tests.worker import helpers as h
 
 
 def test_breach_at_two_in_the_morning_reaches_smtp_and_webhook(
-        make_tree: Any, tmp_path: Path, smtp_server: Mailbox, webhook_server: Hook) -> None:
-    root, data, store, eng = h.prepared(make_tree, tmp_path)
+        make_tree: Any, tmp_path: Path, smtp_server: Mailbox, webhook_server: Hook,
+        backend: Backend) -> None:
+    root, data, store, eng = h.prepared(make_tree, tmp_path, backend)
     case = eng.start_case("complaint", None, {"content": "夜间漏水"}, h.dt("2026-03-01 02:00"))
     store.close()
 
     env = {"HANDBOOK_SMTP_HOST": "127.0.0.1", "HANDBOOK_SMTP_PORT": str(smtp_server.port),
-           "HB_TEST_WECOM": webhook_server.url}
+           "HB_TEST_WECOM": webhook_server.url, **h.backend_env(backend)}
     done = h.run_worker(root, data, "--at", "2026-03-02T02:00:30", env=env)
     assert done.returncode == 0, done.stderr
 
-    store = h.open_data(data)
+    store = backend.open()
     saved: Case = h.engine(store, root).get_case(case.id)
     breach = [e for e in saved.events if e.type == "clock-breach"]
     escalated = [e for e in saved.events if e.type == "escalated"]

@@ -20,6 +20,7 @@ import pytest
 
 from runtime.store import Store
 from runtime.worker import lease
+from tests.conftest import Backend
 from tests.notify.servers import Hook, Mailbox
 from tests.worker import helpers as h
 
@@ -67,12 +68,12 @@ def workers(tmp_path: Path) -> Iterator[list[tuple[subprocess.Popen[str], IO[str
 @pytest.mark.slow
 def test_two_workers_notify_each_breach_once_and_take_over(
         make_tree: Any, tmp_path: Path, smtp_server: Mailbox, webhook_server: Hook,
-        workers: list[tuple[subprocess.Popen[str], IO[str], Path]]) -> None:
-    root, data, store, _ = h.prepared(make_tree, tmp_path)
+        workers: list[tuple[subprocess.Popen[str], IO[str], Path]], backend: Backend) -> None:
+    root, data, store, _ = h.prepared(make_tree, tmp_path, backend)
     first = _start(store, root, CASES, "first")
     env = h.worker_env(root, data, {
         "HANDBOOK_SMTP_HOST": "127.0.0.1", "HANDBOOK_SMTP_PORT": str(smtp_server.port),
-        "HB_TEST_WECOM": webhook_server.url})
+        "HB_TEST_WECOM": webhook_server.url, **h.backend_env(backend)})
     for name in ("A", "B"):
         path = tmp_path / f"worker-{name}.out"
         out = path.open("w", encoding="utf-8")

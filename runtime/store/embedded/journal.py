@@ -59,9 +59,12 @@ DEFAULT_ORDERED_FIELDS: tuple[str, ...] = ("due_at",)
 # A journal this much larger than the snapshot (and at least this big) triggers compaction,
 # so compaction work stays proportional to the writes that caused it.
 DEFAULT_COMPACT_MIN_BYTES = 8 * 1024 * 1024
+# Below this snapshot size a compaction is written inline (it takes milliseconds); above it a
+# background thread writes the snapshot from a frozen view so no read or write waits for it.
+DEFAULT_BACKGROUND_MIN_BYTES = 1024 * 1024
 
 # Test hook: called with the name of each crash-relevant step ("line-half-written",
-# "snapshot-written", "snapshot-renamed", "dir-synced", "journal-created",
+# "snapshot-written", "journal-created", "snapshot-renamed", "dir-synced",
 # "old-journal-removed"). Crash tests set it to SIGKILL their own process at that step.
 fault_hook: Callable[[str], None] | None = None
 
@@ -225,6 +228,40 @@ class TableState:
         self.version += 1
 
 
+class Frozen:
+    """The state at one committed transaction, for writing a snapshot without any lock.
+
+    Documents are never mutated in place (every put stores a fresh object), so shallow copies
+    of the per-table dicts are a consistent view however the live tables change afterwards.
+    """
+
+    __slots__ = ("generation", "last_ids", "offset", "seq", "tables")
+
+    def __init__(self, generation: int, seq: int, offset: int,
+                 tables: Mapping[str, TableState]) -> None:
+        self.generation = generation
+        self.seq = seq
+        self.offset = offset  # journal bytes the view holds; later lines go to the next journal
+        self.last_ids = {n: ts.last_id for n, ts in sorted(tables.items())}
+        self.tables = {n: dict(ts.docs) for n, ts in sorted(tables.items())}
+
+
+def _tmp_owner(name: str) -> int | None:
+    """The process id in a snapshot temp file name (`snapshot.json.tmp.<pid>.<n>`)."""
+    parts = name.split(".")
+    return int(parts[3]) if len(parts) >= 4 and parts[3].isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class JournalStorage(Storage):
     """TinyDB storage whose writes are per-document journal lines, not whole-file rewrites.
 
@@ -236,11 +273,13 @@ class JournalStorage(Storage):
         path: str | os.PathLike[str] | None,
         *,
         compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES,
+        background_min_bytes: int = DEFAULT_BACKGROUND_MIN_BYTES,
         eq_fields: Iterable[str] = DEFAULT_EQ_FIELDS,
         ordered_fields: Iterable[str] = DEFAULT_ORDERED_FIELDS,
     ) -> None:
         self._dir = Path(path) if path is not None else None
         self._compact_min = compact_min_bytes
+        self._background_min = background_min_bytes
         self._eq_default = tuple(eq_fields)
         self._ordered_default = tuple(ordered_fields)
         self._extra_eq: dict[str, set[str]] = {}
@@ -262,8 +301,9 @@ class JournalStorage(Storage):
         self._snapshot_bytes = 0
         self._lock_fd = -1
         self._mark_fd = -1
-        self._force_compact = False
         self._retry_at = 0
+        self._compactor: threading.Thread | None = None  # the background compaction, if any
+        self._tmp_count = 0
         self._snapshot_path = str(self._dir / SNAPSHOT) if self._dir is not None else ""
         if self._dir is not None:
             self._open_files()
@@ -320,6 +360,7 @@ class JournalStorage(Storage):
             self._mutex = threading.RLock()
             self._depth = 0
             self._pending, self._undo, self._reserved = [], [], {}
+            self._compactor = None  # the parent's thread did not come along
             if self._dir is not None:
                 self._lock_fd = os.open(self._p(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
                 self._mark_fd = -1
@@ -520,15 +561,18 @@ class JournalStorage(Storage):
             if sig == self._snap_sig:
                 break
             header = self._read_header()
-            if header is not None and header[1] == self._seq and header[0] > self._gen:
-                # Another process compacted exactly the state we hold: switch journals.
-                if self._jfd is not None:
-                    os.close(self._jfd)
-                self._jfd = None
-                self._gen, self._offset, self._seen_size = header[0], 0, -1
-                self._snap_sig = sig
-                self._snapshot_bytes = sig[1] if sig else 0
-                continue
+            if header is not None and header[0] > self._gen and header[1] <= self._seq:
+                # Another process compacted a state we already hold (its new journal starts
+                # with copies of the lines we applied after it): switch journals, skip those.
+                offset = self._offset_after(header[0], header[1])
+                if offset is not None:
+                    if self._jfd is not None:
+                        os.close(self._jfd)
+                    self._jfd = None
+                    self._gen, self._offset, self._seen_size = header[0], offset, -1
+                    self._snap_sig = sig
+                    self._snapshot_bytes = sig[1] if sig else 0
+                    continue
             self._load(exclusive)
             break
         if exclusive:
@@ -539,6 +583,24 @@ class JournalStorage(Storage):
                 # Torn tail of a writer that died holding the lock: cut it before appending.
                 os.ftruncate(self._jfd, self._offset)
                 self._seen_size = self._offset
+
+    def _offset_after(self, generation: int, snap_seq: int) -> int | None:
+        """Byte offset in journal `generation` just past our last applied line (None: not there)."""
+        if snap_seq == self._seq:
+            return 0
+        try:
+            data = self._p(journal_name(generation)).read_bytes()
+        except OSError:
+            return None
+        pos = 0
+        want = snap_seq + 1
+        while want <= self._seq:
+            nl = data.find(b"\n", pos)
+            obj = decode_line(data[pos:nl]) if nl >= 0 else None
+            if obj is None or obj["seq"] != want:
+                return None
+            pos, want = nl + 1, want + 1
+        return pos
 
     def _read_header(self) -> tuple[int, int] | None:
         try:
@@ -703,39 +765,110 @@ class JournalStorage(Storage):
 
     # ----------------------------------------------------------------- compaction
     def compact(self) -> None:
-        """Write a fresh snapshot and start an empty journal (crash-safe at every step)."""
+        """Write a fresh snapshot and start a journal of later writes; returns when done.
+
+        The snapshot is written from a frozen view outside the locks, so other threads and
+        processes keep reading and writing meanwhile; only the switch takes the writer lock.
+        """
         if self._dir is None:
             return
+        self.wait_compaction()
         with self.write_lock():
-            self._force_compact = True
+            frozen = self._freeze()
+        self._compact_from(frozen)
+
+    def wait_compaction(self) -> None:
+        """Wait until a background compaction started by this process has finished."""
+        worker = self._compactor
+        if worker is not None and worker is not threading.current_thread():
+            worker.join()
 
     def _maybe_compact(self) -> None:
-        if self._dir is None:
+        """Start a compaction when the journal outgrew the snapshot (caller holds write_lock)."""
+        if self._dir is None or self._compactor is not None:
             return
-        due = self._offset > max(self._compact_min, self._snapshot_bytes, self._retry_at)
-        if not (due or self._force_compact):
+        if self._offset <= max(self._compact_min, self._snapshot_bytes, self._retry_at):
             return
-        self._force_compact = False
         # If this attempt fails (disk full...), wait for more journal before trying again
         # rather than rewriting the whole snapshot on every write.
         self._retry_at = self._offset + self._compact_min
+        frozen = self._freeze()
+        if self._snapshot_bytes < self._background_min:
+            self._compact_from(frozen, locked=True)  # small: milliseconds, done on return
+            return
+        worker = threading.Thread(
+            target=self._compact_background, args=(frozen,), name="store-compaction", daemon=True
+        )
+        self._compactor = worker
+        worker.start()
+
+    def _compact_background(self, frozen: Frozen) -> None:
+        try:
+            self._compact_from(frozen)
+        except (OSError, StoreError) as exc:  # every write is durable already; retried later
+            log.warning("store compaction failed: %s", exc)
+        finally:
+            self._compactor = None
+
+    def _freeze(self) -> Frozen:
+        """The current committed state (caller holds write_lock with nothing staged)."""
+        return Frozen(self._gen, self._seq, self._offset, self._tables)
+
+    def _compact_from(self, frozen: Frozen, *, locked: bool = False) -> None:
+        """Write `frozen` as the next snapshot, then switch to it under the writer lock.
+
+        `locked`: the caller holds the writer lock already (a small inline compaction).
+
+        Order on disk, each step crash-safe: the new snapshot under a temp name; the new
+        journal holding copies of the lines committed since the freeze (fsynced); the rename
+        of the snapshot; the directory fsync; removal of the old journal. Until the rename the
+        old snapshot and journal hold everything and the new journal is a redundant copy
+        (`_remove_stale_files` drops it); after it the new pair holds everything.
+        """
         assert self._dir is not None
-        new_gen = self._gen + 1
-        tmp = self._p(SNAPSHOT + ".tmp")
-        size = self._write_snapshot(tmp, new_gen)
-        _fault("snapshot-written")
-        os.replace(tmp, self._p(SNAPSHOT))
+        self._tmp_count += 1
+        tmp = self._p(f"{SNAPSHOT}.tmp.{os.getpid()}.{self._tmp_count}")
+        try:
+            size = self._write_snapshot(tmp, frozen.generation + 1, frozen)
+            _fault("snapshot-written")
+            if locked:
+                self._switch(frozen, tmp, size)
+                return
+            with self.write_lock():
+                if self._gen != frozen.generation:
+                    return  # another process compacted meanwhile; ours is out of date
+                self._switch(frozen, tmp, size)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(tmp)
+
+    def _switch(self, frozen: Frozen, tmp: Path, size: int) -> None:
+        assert self._dir is not None and self._jfd is not None
+        new_gen = frozen.generation + 1
+        tail = os.pread(self._jfd, self._offset - frozen.offset, frozen.offset)
+        new_path = self._p(journal_name(new_gen))
+        new_fd = os.open(new_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(tail)
+            while view:
+                view = view[os.write(new_fd, view):]
+            os.fsync(new_fd)
+            fsync_dir(self._dir)
+            _fault("journal-created")
+            os.replace(tmp, self._p(SNAPSHOT))
+        except BaseException:
+            os.close(new_fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(new_path)
+            raise
         _fault("snapshot-renamed")
         fsync_dir(self._dir)
         _fault("dir-synced")
-        # From here the snapshot alone holds every write; the old journal is redundant.
+        # From here the new snapshot and journal hold every write; the old journal is redundant.
         old_fd, old_gen = self._jfd, self._gen
-        self._gen, self._offset, self._seen_size = new_gen, 0, -1
-        self._jfd = None
-        self._open_journal(create=True)
-        _fault("journal-created")
-        if old_fd is not None:
-            os.close(old_fd)
+        self._gen, self._jfd = new_gen, new_fd
+        self._offset = self._seen_size = len(tail)
+        os.close(old_fd)
         with contextlib.suppress(FileNotFoundError):
             os.remove(self._p(journal_name(old_gen)))
         _fault("old-journal-removed")
@@ -743,14 +876,17 @@ class JournalStorage(Storage):
         self._snapshot_bytes = size
         self._retry_at = 0
 
-    def _write_snapshot(self, path: Path, generation: int) -> int:
-        """Write the whole state as readable JSON (one document per line) and fsync it.
+    def _write_snapshot(self, path: Path, generation: int, frozen: Frozen | None = None) -> int:
+        """Write a state (default: the empty store) as readable JSON, one document a line; fsync.
 
         The last member is a CRC-32 of every byte before it, so an edited or damaged
         snapshot is refused on open instead of silently changing the data.
         """
         written = 0
         crc = 0
+        seq = frozen.seq if frozen is not None else self._seq
+        last_ids = frozen.last_ids if frozen is not None else {}
+        tables = frozen.tables if frozen is not None else {}
         with open(path, "wb") as fh:
 
             def out(text: str) -> None:
@@ -760,14 +896,13 @@ class JournalStorage(Storage):
                 crc = zlib.crc32(data, crc)
                 fh.write(data)
 
-            out(f'{{"format": "{FORMAT}", "generation": {generation}, "seq": {self._seq},\n')
-            last_ids = {n: ts.last_id for n, ts in sorted(self._tables.items())}
+            out(f'{{"format": "{FORMAT}", "generation": {generation}, "seq": {seq},\n')
             out(f'"last_ids": {_dump_for_file(last_ids)},\n"tables": {{')
-            for t_index, (name, ts) in enumerate(sorted(self._tables.items())):
+            for t_index, (name, docs) in enumerate(tables.items()):
                 out(("," if t_index else "") + f"\n{_dump_for_file(name)}: {{")
-                for d_index, doc_id in enumerate(sorted(ts.docs)):
+                for d_index, doc_id in enumerate(sorted(docs)):
                     sep = "," if d_index else ""
-                    out(f'{sep}\n"{doc_id}": {_dump_for_file(ts.docs[doc_id])}')
+                    out(f'{sep}\n"{doc_id}": {_dump_for_file(docs[doc_id])}')
                 out("\n}")
             out("\n}")
             tail = _CHECKSUM_SEP + f'{crc:08x}"\n}}\n'.encode()
@@ -784,11 +919,30 @@ class JournalStorage(Storage):
             if m and int(m[1]) < self._gen:
                 p.unlink()  # already folded into the snapshot
             elif m and int(m[1]) > self._gen:
-                if p.stat().st_size:
-                    raise StoreDamaged(f"{p} is newer than {SNAPSHOT}; the files are inconsistent")
+                self._check_redundant(p)
                 p.unlink()
-        with contextlib.suppress(FileNotFoundError):
-            self._p(SNAPSHOT + ".tmp").unlink()
+            elif p.name == SNAPSHOT + ".tmp" or p.name.startswith(SNAPSHOT + ".tmp."):
+                owner = _tmp_owner(p.name)
+                if owner is None or not _alive(owner):  # a live process may be writing it
+                    with contextlib.suppress(FileNotFoundError):
+                        p.unlink()
+
+    def _check_redundant(self, path: Path) -> None:
+        """A journal newer than the snapshot is an unfinished compaction's copy of lines we hold.
+
+        New journals are appended to only after their snapshot's rename is durable, so its
+        lines must all be ones just replayed; anything else means the files were mixed up.
+        """
+        data = path.read_bytes()
+        pos = 0
+        while (nl := data.find(b"\n", pos)) >= 0:
+            obj = decode_line(data[pos:nl])
+            if obj is not None and obj["seq"] > self._seq:
+                raise StoreDamaged(
+                    f"{path} is newer than {SNAPSHOT} and holds transaction {obj['seq']} "
+                    f"beyond it; the files are inconsistent; {_RESTORE}"
+                )
+            pos = nl + 1
 
     # ----------------------------------------------------------------- reads
     def state(self, name: str) -> TableState | None:
@@ -831,7 +985,9 @@ class JournalStorage(Storage):
         raise StoreError("JournalStorage writes per document; use table operations")
 
     def close(self) -> None:
-        """Release file handles; further use raises StoreError."""
+        """Release file handles (after a running compaction); further use raises StoreError."""
+        if self._pid == os.getpid():
+            self.wait_compaction()
         with self._mutex:
             if self._closed:
                 return

@@ -24,6 +24,7 @@ from runtime.store.embedded.indexes import (
     value_matches,
 )
 from runtime.store.embedded.journal import (
+    DEFAULT_BACKGROUND_MIN_BYTES,
     DEFAULT_COMPACT_MIN_BYTES,
     DEFAULT_EQ_FIELDS,
     DEFAULT_ORDERED_FIELDS,
@@ -153,12 +154,14 @@ class Store:
         path: str | os.PathLike[str] | None,
         *,
         compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES,
+        background_min_bytes: int = DEFAULT_BACKGROUND_MIN_BYTES,
         eq_fields: Iterable[str] = DEFAULT_EQ_FIELDS,
         ordered_fields: Iterable[str] = DEFAULT_ORDERED_FIELDS,
     ) -> None:
         self.db = JournalDB(
             path,
             compact_min_bytes=compact_min_bytes,
+            background_min_bytes=background_min_bytes,
             eq_fields=eq_fields,
             ordered_fields=ordered_fields,
         )
