@@ -180,3 +180,26 @@ def test_cli_backup_and_restore(data: Path, tmp_path: Path,
     assert main(["restore", str(archive), "--data", str(tmp_path / "new")]) == 1
     assert "not empty" in capsys.readouterr().err
     assert main(["backup", "--data", str(tmp_path / "nothing"), "--to", str(archive)]) == 1
+
+
+def test_demo_history_round_trips_with_equal_checksums(tmp_path: Path) -> None:
+    """Real volume shapes (cases with long logs, records, tasks, users) survive backup → restore."""
+    from datetime import date
+
+    from runtime.engine.demo import generate
+
+    data = tmp_path / "data"
+    store = open_store(data / "store")
+    try:
+        report = generate(store, "zhongxing-apartments", years=7 / 365.25,
+                          end=date(2026, 11, 30), seed=5)
+    finally:
+        store.close()
+    before = store_checksums(data / "store")
+    assert before["cases"]["count"] == report.cases + report.handed_off
+    archive = tmp_path / "b.tar.gz"
+    made = backup(data, archive)
+    assert made.tables == before
+    restored = tmp_path / "restored"
+    restore(archive, restored)
+    assert store_checksums(restored / "store") == before

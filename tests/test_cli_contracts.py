@@ -66,13 +66,14 @@ def _tree_args(root: Path) -> list[str]:
 @pytest.mark.parametrize("extra", [[], *(["--property", p] for p in PROPERTIES)],
                          ids=lambda a: a[1] if a else "company")
 def test_check_shipped_exits_0_with_one_summary_line(extra: list[str], capsys: Capsys) -> None:
-    code, out, err = run(["check", *extra], capsys)
+    # A day with the holiday schedule known (W091 warns from November without next year's).
+    code, out, err = run(["check", "--today", "2026-06-01", *extra], capsys)
     assert code == 0, out + err
     assert len(out.splitlines()) == 1 and out.startswith("ok: ")
 
 
 def test_check_json_on_shipped(capsys: Capsys) -> None:
-    code, out, _ = run(["check", "--format", "json"], capsys)
+    code, out, _ = run(["check", "--format", "json", "--today", "2026-06-01"], capsys)
     data = json.loads(out)
     assert code == 0 and data["ok"] is True and data["errors"] == []
 

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -27,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=Path, default=None,
                    help="data directory whose live version changed files must bump "
                         "(default $HANDBOOK_DATA, else data/)")
+    p.add_argument("--today", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="check as on this day (the holiday-schedule warning W091 depends on "
+                        "the date; default today)")
     p.set_defaults(func=_check)
 
     s = sub.add_parser("stats", help="count roles, duties, procedures, forms ...")
@@ -53,9 +57,9 @@ def _check(args: argparse.Namespace) -> int:
     live = VersionRepo(args.data if args.data is not None else data_dir()).current()
     # The one check the editor, submit and publish use (version bumps E090 included);
     # --property keeps what that property's view uses.
-    every = full_check(args.rules, args.forms, live)
+    every = full_check(args.rules, args.forms, live, today=args.today)
     if args.property is not None:  # the view's own errors, and every version bump
-        every = order(list(result.errors) + [e for e in every if e.code == "E090"])
+        every = order(list(result.errors) + [e for e in every if e.code in ("E090", "W091")])
     errors = [e for e in every if e.severity == "error"]
     warnings = [e for e in every if e.severity != "error"]
     if args.format == "json":

@@ -44,6 +44,11 @@ _ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), zh) for p, 
     (r"^text '(.+)' was cut off by a half-width comma inside \{ \}$",
      "文字 '{0}' 被 {{ }} 里的半角逗号截断了"),
     (r"^title says (.+) but the limit is (.+)$", "标题写的是 {0}, 但时限是 {1}"),
+    (r"^calendar '(.+)' has no official holiday schedule for (\d+) \(the holidays package "
+     r"covers (.+)\)$", "日历 '{0}' 还没有 {1} 年的国务院放假安排 (节假日数据覆盖 {2} 年)"),
+    (r"^'(.+)' is not a date \(YYYY-MM-DD\)$", "'{0}' 不是日期 (应写成 YYYY-MM-DD)"),
+    (r"^(\S+) is not in (\d+)$", "{0} 不在 {1} 年内"),
+    (r"^(\S+) is both a holiday and a make-up working day$", "{0} 既是放假日又是调休上班日"),
 ))
 _KIND_ZH = {"role": "岗位", "form": "表单", "step": "步骤", "procedure": "规程",
             "department": "部门", "property": "管理处", "calendar": "日历", "schedule": "计划"}
@@ -66,6 +71,9 @@ _HINT_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), zh) fo
     (r"^unquoted time '([^']+)': write .* the number (\d+)\)$", "时间 {0} 请加引号写成 \"{0}\" "
      "(编辑器等 YAML 1.1 工具会把 {0} 读成数字 {1})"),
     (r"^update the title", "请同时修改标题, 或在标题中写 {{within}} 让它随时限显示"),
+    (r"^add the State Council's (\d+) holidays and make-up working days under years: \d+ in "
+     r"(\S+)", "请在「节假日安排」页 (或 {1} 的 years: {0}) 录入国务院公布的 {0} 年放假与"
+     "调休上班日, 否则 {0} 年的时限只按法定节日计算"),
 ))
 
 

@@ -515,6 +515,7 @@ class Calendar(_Named):
     holidays: Mapping[str, str]
     workdays: tuple[str, ...]
     overrides: Mapping[int, YearOverride]
+    warn_from_month: int = 11  # from this month on, a missing next-year schedule is warned
 
 
 @dataclass(frozen=True)

@@ -758,6 +758,8 @@ def parse_calendar(ctx: Ctx) -> m.Calendar:
             )
         except ValueError:
             ctx.error(("years", year), "E042", f"year {year!r} is not a number")
+            continue
+        _check_override(ctx, year, overrides[int(year)])
     country = d.get("country", "CN")
     return m.Calendar(
         meta=parse_meta(ctx),
@@ -767,7 +769,36 @@ def parse_calendar(ctx: Ctx) -> m.Calendar:
         holidays=MappingProxyType({str(k): str(v) for k, v in _d(d.get("holidays")).items()}),
         workdays=tuple(str(x) for x in _l(d.get("workdays"))),
         overrides=MappingProxyType(overrides),
+        warn_from_month=_month(d.get("warn-next-year-from")),
     )
+
+
+def _check_override(ctx: Ctx, key: Any, ov: m.YearOverride) -> None:
+    """A year's schedule: real dates of that year, none both a holiday and a working day.
+
+    Without this the calendar would refuse the override only when a deadline is computed
+    (WorkCalendar raises), long after the file was published."""
+    year = int(key)
+    seen: dict[str, str] = {}
+    for part, dates in (("holidays", list(ov.holidays)), ("workdays", list(ov.workdays))):
+        for i, text in enumerate(dates):
+            path: KeyPath = ("years", key, part, text if part == "holidays" else i)
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                ctx.error(path, "E042", f"{text!r} is not a date (YYYY-MM-DD)")
+                continue
+            if day.year != year:
+                ctx.error(path, "E042", f"{text} is not in {year}")
+            elif text in seen and seen[text] != part:
+                ctx.error(path, "E042", f"{text} is both a holiday and a make-up working day")
+            seen[text] = part
+
+
+def _month(value: Any) -> int:
+    """A month 1..12 (the schema reports anything else); 11 (November) when absent."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 12 \
+        else 11
 
 
 def parse_training(ctx: Ctx) -> m.Training:

@@ -60,6 +60,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("import", "admin", "administer", "admin:import_page", "upload_file"),
     PageSpec("users", "admin", "administer", "admin:users_page", "group"),
     PageSpec("worker", "admin", "administer", "worker_status:worker_page", "schedule"),
+    PageSpec("holidays", "admin", "administer", "holidays:holidays_page", "event"),
 )
 SPECS = {p.key: p for p in PAGES}
 

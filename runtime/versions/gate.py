@@ -11,27 +11,33 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path, PurePosixPath
 
 from runtime.compiler import pipeline
 from runtime.errors import RuleError
+from runtime.versions import holiday_years
 from runtime.versions.tree import VersionInfo, bump_errors
 
 ROOTS = ("rules", "forms")
 
 
 def full_check(rules: Path, forms: Path, live: VersionInfo | None, *,
-               base: Path | None = None, cached: bool = True) -> list[RuleError]:
+               base: Path | None = None, cached: bool = True,
+               today: date | None = None) -> list[RuleError]:
     """Every error and warning of a tree, version bumps against `live` included (None: none).
 
     Errors come first, then warnings, each group in file/line order, so a caller that shows
-    "N errors" shows them at the top.
+    "N errors" shows them at the top. `today` (default: today in property time) dates the
+    holiday-schedule warnings (W091); it is not part of the cached compile, which must not
+    change with the clock.
     """
     if cached and base is None:
         result = pipeline.compiled(rules, forms)
     else:
         result = pipeline.compile_tree(rules, forms, base=base)
-    found = list(result.errors)
+    found = list(result.errors) + holiday_years.gap_warnings(
+        result, today or holiday_years.local_today())
     if live is not None and (live.rules.resolve(), live.forms.resolve()) != (
             rules.resolve(), forms.resolve()):
         found += bump_errors(live.rules, live.forms, rules, forms)

@@ -111,7 +111,9 @@ def test_property_created_in_the_app_goes_through_document_control_and_goes_live
     repo = _drafts()
     [draft] = repo.all()
     assert draft.title == "新建东园管理处" and draft.created_by == "general"
-    assert repo.check(draft) == []
+    # W091 (no official holiday schedule for next year) depends on today's date, not on
+    # this draft: the shipped calendar has none for 2027 from November 2026 on.
+    assert [e for e in repo.check(draft) if e.code != "W091"] == []
     prop = yaml.safe_load((draft.rules / "properties/east-garden/property.yaml").read_text())
     assert prop["address"] == "深圳市东园路1号"
     overlays = {(o["kind"], o["rule"]): o["set"] for o in prop["overlays"]}

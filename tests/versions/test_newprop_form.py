@@ -117,7 +117,9 @@ def test_checked_form_writes_a_valid_draft(company: m.Handbook, tmp_path: Path) 
     assert spec is not None and errors == {}
     written = write_new_property(drafts, draft, spec, "zhang")
     assert written == ["rules/properties/east-garden/property.yaml"]  # no hours: company calendar
-    assert drafts.check(draft) == []
+    # W091 (no official holiday schedule for next year) depends on today's date, not on
+    # this draft: the shipped calendar has none for 2027 from November 2026 on.
+    assert [e for e in drafts.check(draft) if e.code != "W091"] == []
     view = compile_tree(draft.rules, draft.forms).views["east-garden"]
     steps = {s.id: s for s in view.procedures["help-request"].steps}
     assert str(steps["written-reply"].time_limit) == "1 working day"

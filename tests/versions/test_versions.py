@@ -105,7 +105,7 @@ def test_changed_file_without_version_bump_is_refused(
     draft = drafts.create("忘记改版本", "zhang")
     text, h = drafts.read(draft, PROC)
     drafts.save(draft, PROC, text.replace("delay: 7d", "delay: 3d", 1), h, "zhang")
-    errors = drafts.check(draft)
+    errors = [e for e in drafts.check(draft) if e.code != "W091"]  # W091: date-dependent
     # E090 blocks; W080 reminds that the title 处理一周后回访 now lies about the 3-day delay
     assert [e.code for e in errors] == ["E090", "W080"] and errors[0].file == PROC
     with pytest.raises(HandbookError, match="E090"):
@@ -207,7 +207,9 @@ def test_new_property_from_company_base(env: tuple[VersionRepo, Drafts]) -> None
     written = write_new_property(drafts, draft, spec, "zhang")
     assert written == ["rules/properties/east-garden/property.yaml",
                        "rules/properties/east-garden/calendar.yaml"]
-    assert drafts.check(draft) == []
+    # W091 (no official holiday schedule for next year) depends on today's date, not on
+    # this draft: the shipped calendar has none for 2027 from November 2026 on.
+    assert [e for e in drafts.check(draft) if e.code != "W091"] == []
     info = repo.publish(draft.rules, draft.forms, message="新增东园", by="wang")
     from runtime.compiler.pipeline import compile_tree
 

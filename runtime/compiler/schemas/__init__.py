@@ -762,6 +762,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "holidays": _s("额外休息日: 日期 → 名称", type="object",
                            additionalProperties={"type": "string"}),
             "workdays": _arr("额外工作日 (调休上班)", {"type": "string", "pattern": DATE}),
+            "warn-next-year-from": _s(
+                "从每年几月起提醒下一年的放假安排 (国务院节假日与调休) 尚未录入 (默认 11)",
+                type="integer", minimum=1, maximum=12),
             "years": _s(
                 "按年覆盖 (国务院公布后填写): 年 → {holidays, workdays}",
                 type="object",
