@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     pk.add_argument("--json", action="store_true", help="print one JSON line")
     pk.set_defaults(func=_compaction)
 
+    pv = bsub.add_parser("volume", help="pages, open time, RSS and compaction stall with "
+                         "SCALE/2 years of one busy property (scale 10 = five years)")
+    pv.add_argument("--scale", type=int, choices=(1, 10, 100), default=10)
+    pv.add_argument("--runs", type=int, default=15, help="reruns per page (median)")
+    pv.add_argument("--json", action="store_true", help="print one JSON line")
+    pv.set_defaults(func=_volume)
+
     pw = bsub.add_parser("worker", help="one worker tick of N open cases across three properties")
     pw.add_argument("--cases", type=int, default=10_000)
     pw.add_argument("--json", action="store_true", help="print one JSON line")
@@ -50,6 +58,10 @@ def _register_postgres(bsub: argparse._SubParsersAction) -> None:
     pp.add_argument("--processes", type=int, default=4)
     pp.add_argument("--sessions", type=int, default=10)
     pp.add_argument("--seconds", type=float, default=10.0)
+    pp.add_argument("--demo", type=Path, default=None,
+                    help="a `handbook demo-data` directory: copied in first, then the app's "
+                    "pages are timed with AppTest on its property amid the volume")
+    pp.add_argument("--app-runs", type=int, default=15, help="AppTest reruns per page")
     pp.add_argument("--json", action="store_true", help="print one JSON line")
     pp.set_defaults(func=_postgres)
 
@@ -59,7 +71,8 @@ def _postgres(args: argparse.Namespace) -> int:
 
     return _emit(run_pg_bench(args.properties, args.years, url=args.url,
                               procs=args.processes, sessions=args.sessions,
-                              seconds=args.seconds), args.json)
+                              seconds=args.seconds, demo=args.demo,
+                              app_runs=args.app_runs), args.json)
 
 
 def _emit(result: dict[str, object], as_json: bool) -> int:
@@ -81,6 +94,16 @@ def _compaction(args: argparse.Namespace) -> int:
     from runtime.store.bench_compaction import run as run_compaction_bench
 
     return _emit(run_compaction_bench(args.docs), args.json)
+
+
+def _volume(args: argparse.Namespace) -> int:
+    import sys
+
+    from runtime.engine.demo import progress_bar
+    from runtime.ui.bench_volume import run as run_volume_bench
+
+    return _emit(run_volume_bench(args.scale, runs=args.runs, progress=progress_bar(sys.stderr)),
+                 args.json)
 
 
 def _clocks(args: argparse.Namespace) -> int:

@@ -42,10 +42,11 @@ t0 = time.perf_counter()
 store = Store(sys.argv[1])
 opened = time.perf_counter() - t0
 t1 = time.perf_counter()
-store.find("records", status="open", assignee_role="role-03")
+store.find(sys.argv[2], status="open")
 first_query = time.perf_counter() - t1
+docs = sum(store.count(t) for t in store.tables())
 print(json.dumps({"open_s": opened, "first_query_s": first_query,
-                  "rss_kb": rss_kb() - before, "count": store.count("records")}))
+                  "rss_kb": rss_kb() - before, "count": docs}))
 """
 
 
@@ -58,14 +59,13 @@ def _fill(path: Path, docs: int) -> None:
             batch = [next(source) for _ in range(min(5000, left))]
             left -= len(batch)
             store.insert_many("records", batch)  # one journal line + fsync per batch
-        store.compact()
     finally:
         store.close()
 
 
-def _open_in_child(path: Path) -> dict[str, Any]:
+def _open_in_child(path: Path, table: str) -> dict[str, Any]:
     root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", _OPEN, str(path)], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", _OPEN, str(path), table], capture_output=True,
                          text=True, check=True, cwd=root)
     return dict(json.loads(out.stdout))
 
@@ -73,8 +73,8 @@ def _open_in_child(path: Path) -> dict[str, Any]:
 class _Probe:
     """Times one durable write and one read at a time until stopped."""
 
-    def __init__(self, store: Store, doc_id: int) -> None:
-        self.store, self.doc_id = store, doc_id
+    def __init__(self, store: Store, table: str, doc_id: int) -> None:
+        self.store, self.table, self.doc_id = store, table, doc_id
         self.writes: list[float] = []
         self.reads: list[float] = []
         self.stop = threading.Event()
@@ -87,14 +87,15 @@ class _Probe:
             t0 = time.perf_counter()
             self.store.insert("probe", {"n": n, "status": "open"})
             t1 = time.perf_counter()
-            self.store.get("records", self.doc_id)
+            self.store.get(self.table, self.doc_id)
             t2 = time.perf_counter()
             self.writes.append((t1 - t0) * 1000)
             self.reads.append((t2 - t1) * 1000)
 
 
-def _probe_while(store: Store, action: Any, seconds: float | None = None) -> dict[str, float]:
-    probe = _Probe(store, 1)
+def _probe_while(store: Store, table: str, action: Any, seconds: float | None = None
+                 ) -> dict[str, float]:
+    probe = _Probe(store, table, store.all(table)[0]["id"] if store.count(table) else 0)
     thread = threading.Thread(target=probe.run, name="probe")
     thread.start()
     t0 = time.perf_counter()
@@ -115,8 +116,41 @@ def _probe_while(store: Store, action: Any, seconds: float | None = None) -> dic
     }
 
 
+def measure_store(path: Path, table: str = "records") -> dict[str, Any]:
+    """Open time, RSS per document and compaction stall of the store at `path` (it gets written).
+
+    `table` is the one the probe reads and the first query asks for its open documents.
+    """
+    with Store(path) as store:
+        store.compact()  # open a snapshot and a short journal, as after a quiet night
+    opened = _open_in_child(path, table)
+    snapshot_mb = (path / "snapshot.json").stat().st_size / 1e6
+    store = Store(path)
+    try:
+        baseline = _probe_while(store, table, None, seconds=2.0)
+        during = _probe_while(store, table, store.compact)
+    finally:
+        store.close()
+    stall = max(during["write_max_ms"], during["read_max_ms"])
+    return {
+        "docs": opened["count"],
+        "snapshot_mb": round(snapshot_mb, 1),
+        "open_s": round(opened["open_s"], 3),
+        "first_query_s": round(opened["first_query_s"], 3),
+        "rss_bytes_per_doc": round(opened["rss_kb"] * 1024 / max(opened["count"], 1)),
+        "compaction_s": during["seconds"],
+        "stall_ms": round(stall, 1),
+        "probes_during_compaction": during["writes"],
+        "baseline_write_median_ms": baseline["write_median_ms"],
+        "baseline_write_max_ms": baseline["write_max_ms"],
+        "baseline_read_max_ms": baseline["read_max_ms"],
+        "stall_vs_baseline_write_max": round(stall / max(baseline["write_max_ms"], 1e-6), 2),
+        "during": during,
+    }
+
+
 def run(docs: int) -> dict[str, Any]:
-    """Open time, RSS per document and compaction stall at `docs` documents."""
+    """Fill a store with `docs` documents, then `measure_store` it."""
     if docs < 1:
         raise ValueError("docs must be at least 1")
     tmp = Path(tempfile.mkdtemp(prefix="handbook-bench-compaction-"))
@@ -125,33 +159,9 @@ def run(docs: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         _fill(path, docs)
         fill_s = time.perf_counter() - t0
-        opened = _open_in_child(path)
-        if opened["count"] != docs:
-            raise RuntimeError(f"opened {opened['count']} documents, wrote {docs}")
-        snapshot_mb = (path / "snapshot.json").stat().st_size / 1e6
-        store = Store(path)
-        try:
-            store.get("records", 1)
-            baseline = _probe_while(store, None, seconds=2.0)
-            during = _probe_while(store, store.compact)
-        finally:
-            store.close()
-        stall = max(during["write_max_ms"], during["read_max_ms"])
-        return {
-            "docs": docs,
-            "fill_s": round(fill_s, 2),
-            "snapshot_mb": round(snapshot_mb, 1),
-            "open_s": round(opened["open_s"], 3),
-            "first_query_s": round(opened["first_query_s"], 3),
-            "rss_bytes_per_doc": round(opened["rss_kb"] * 1024 / docs),
-            "compaction_s": during["seconds"],
-            "stall_ms": round(stall, 1),
-            "probes_during_compaction": during["writes"],
-            "baseline_write_median_ms": baseline["write_median_ms"],
-            "baseline_write_max_ms": baseline["write_max_ms"],
-            "baseline_read_max_ms": baseline["read_max_ms"],
-            "stall_vs_baseline_write_max": round(stall / max(baseline["write_max_ms"], 1e-6), 2),
-            "during": during,
-        }
+        result = measure_store(path)
+        if result["docs"] != docs:
+            raise RuntimeError(f"opened {result['docs']} documents, wrote {docs}")
+        return {"docs": docs, "fill_s": round(fill_s, 2), **result}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -119,3 +119,4 @@ def test_bench_compaction_prints_one_json_line(capsys: pytest.CaptureFixture[str
         assert isinstance(data[key], (int, float)) and data[key] >= 0
     longest = max(data["during"]["write_max_ms"], data["during"]["read_max_ms"])
     assert data["stall_ms"] == pytest.approx(longest, abs=0.051)
+
