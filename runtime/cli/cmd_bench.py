@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +58,10 @@ def _register_postgres(bsub: argparse._SubParsersAction) -> None:
     pp.add_argument("--processes", type=int, default=4)
     pp.add_argument("--sessions", type=int, default=10)
     pp.add_argument("--seconds", type=float, default=10.0)
+    pp.add_argument("--demo", type=Path, default=None,
+                    help="a `handbook demo-data` directory: copied in first, then the app's "
+                    "pages are timed with AppTest on its property amid the volume")
+    pp.add_argument("--app-runs", type=int, default=15, help="AppTest reruns per page")
     pp.add_argument("--json", action="store_true", help="print one JSON line")
     pp.set_defaults(func=_postgres)
 
@@ -66,7 +71,8 @@ def _postgres(args: argparse.Namespace) -> int:
 
     return _emit(run_pg_bench(args.properties, args.years, url=args.url,
                               procs=args.processes, sessions=args.sessions,
-                              seconds=args.seconds), args.json)
+                              seconds=args.seconds, demo=args.demo,
+                              app_runs=args.app_runs), args.json)
 
 
 def _emit(result: dict[str, object], as_json: bool) -> int:

@@ -71,11 +71,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "forms.row_field": {"zh": "{rows}第 {n} 行的{field}", "en": "{field} in row {n} of {rows}"},
     # widgets
     "forms.typing_datetime": {
-        "zh": "可直接输入数字: 年、月、日、时、分 (如 2026 12 03 14 30); 按 Esc 关闭日历",
-        "en": "Type the digits: year, month, day, hour, minute (e.g. 2026 12 03 14 30); "
+        "zh": "可直接输入, 如 2026-12-03 14:30 (只输数字 202612031430 也可); 按 Esc 关闭日历",
+        "en": "Type it, e.g. 2026-12-03 14:30 (the digits 202612031430 are enough); "
               "Esc closes the calendar"},
-    "forms.typing_date": {"zh": "可直接输入数字: 年、月、日 (如 2026 12 03); 按 Esc 关闭日历",
-                          "en": "Type the digits: year, month, day (e.g. 2026 12 03); "
+    "forms.typing_date": {"zh": "可直接输入, 如 2026-12-03 (只输数字也可); 按 Esc 关闭日历",
+                          "en": "Type it, e.g. 2026-12-03 (the digits are enough); "
                                 "Esc closes the calendar"},
     "forms.help_not_before": {"zh": "不能早于{limit}", "en": "Not before {limit}"},
     "forms.help_not_after": {"zh": "不能晚于{limit}", "en": "Not after {limit}"},

@@ -128,6 +128,7 @@ def _text_boxes(ops: list[dict[str, Any]], name: str) -> tuple[list[Box], list[f
     return [Box(name, "label", min(xs0), min(ys0), max(xs1), max(ys1))], sizes
 
 
+@functools.lru_cache(maxsize=64)
 def layout(dot: str) -> Layout:
     """Lay `dot` out and read back each node's box and each edge/cluster label's box."""
     data = json.loads(render(dot, "json"))
@@ -185,6 +186,7 @@ def fitted(build: Callable[[float], str], widths: Sequence[float] = FIT_WIDTHS,
     return best
 
 
+@functools.lru_cache(maxsize=32)
 def page_svg(dot: str, alt: str = "", min_text_px: float = MIN_TEXT_PX) -> str:
     """HTML showing the laid-out SVG: as wide as the column allows, never shrunk so far that
     its smallest text is under `min_text_px` (then the box scrolls), never enlarged.

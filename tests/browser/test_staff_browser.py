@@ -7,7 +7,7 @@ server and chromium fixtures of tests/browser/test_browser.py.
 
 from __future__ import annotations
 
-from tests.browser.test_browser import _idle, _nav, _sign_in, browser, pytestmark, server
+from tests.browser.test_browser import WAIT, _idle, _nav, _sign_in, browser, pytestmark, server
 
 __all__ = ["browser", "pytestmark", "server"]  # fixtures and marks shared with test_browser
 
@@ -26,7 +26,7 @@ def test_switching_to_english_keeps_the_chosen_channel(server: str, browser: obj
         page.get_by_text("建议", exact=True).click()
         _idle(page)
         page.locator('[data-testid="stSidebar"]').get_by_text("English").click()
-        page.get_by_role("heading", name="Start a case").wait_for(timeout=30000)
+        page.get_by_role("heading", name="Start a case").wait_for(timeout=WAIT)
         _idle(page)
         assert page.get_by_label("投诉人").input_value() == "张三丰"
         assert page.get_by_role("radio", name="In person").is_checked()

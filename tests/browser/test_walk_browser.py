@@ -17,17 +17,26 @@ from datetime import datetime, timedelta, timezone
 
 from playwright.sync_api import expect
 
-from tests.browser.test_browser import _idle, _nav, _shot, _sign_in, browser, pytestmark, server
+from tests.browser.test_browser import (
+    WAIT,
+    _idle,
+    _nav,
+    _shot,
+    _sign_in,
+    browser,
+    pytestmark,
+    server,
+)
 
 __all__ = ["browser", "pytestmark", "server"]  # fixtures and marks shared with test_browser
 
 VIEW = {"width": 1400, "height": 1300}
-WAIT = 60000  # ms; a generous wait on real conditions, for a loaded machine
 LOCAL = timezone(timedelta(hours=8))
 
 
 def _page(browser: object) -> object:
     ctx = browser.new_context(viewport=VIEW, locale="zh-CN")  # type: ignore[attr-defined]
+    ctx.set_default_timeout(WAIT)  # clicks and fills wait on a loaded machine too
     return ctx.new_page()
 
 
@@ -79,9 +88,9 @@ def _picker_shows(page: object, step: str) -> None:
 
 
 def _type_datetime(page: object, label: str, moment: datetime) -> None:
-    """Type a date-time into the segmented field digit by digit, then close its calendar."""
+    """Type a date-time as people write it (2026-12-03 14:30), then close its calendar."""
     page.get_by_role("spinbutton", name=f"year, {label}").click()  # type: ignore[attr-defined]
-    page.keyboard.type(moment.strftime("%Y%m%d%H%M"), delay=40)  # type: ignore[attr-defined]
+    page.keyboard.type(moment.strftime("%Y-%m-%d %H:%M"), delay=40)  # type: ignore[attr-defined]
     page.keyboard.press("Escape")  # type: ignore[attr-defined]
     page.get_by_role("heading", name=re.compile("当前步骤")).click()  # type: ignore[attr-defined]  # blur: commit
     _idle(page)

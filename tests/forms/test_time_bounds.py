@@ -155,3 +155,16 @@ def test_check_accepts_the_shipped_bound(make_tree: MakeTree) -> None:
     root = _tree(make_tree, "due: {type: string, format: date-time}",
                  "due: {widget: datetime, not-before: now}")
     assert not {c for c in _codes(root) if c[0] == "E053"}
+
+
+def test_the_widget_help_says_how_to_type_and_the_bound() -> None:
+    from runtime.forms import form_spec
+    from runtime.forms.widgets import _help
+
+    reply = form_spec(FORM).field("reply_due")
+    assert reply is not None
+    zh = _help(reply, "zh") or ""
+    assert "2026-12-03 14:30" in zh and "Esc" in zh and "不能早于提交时的现在" in zh
+    window = form_spec(FORM).field("window")
+    assert window is not None
+    assert "Not after 2026-12-31 18:00" in (_help(window, "en") or "")

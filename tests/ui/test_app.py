@@ -335,6 +335,11 @@ def test_draft_goes_through_document_control_and_goes_live() -> None:
     assert texts(reviewer, "error")
     manager = open_page(sign_in("gm"), "versions", versions_draft=draft_id)
     _act(manager, "approve")
+    reviewer = open_page(sign_in("quality"), "versions", versions_draft=draft_id)
+    _act(reviewer, "publish")  # not the reviewer's to publish: the progress box says so
+    assert texts(reviewer, "error")
+    assert [(s.label, s.state) for s in reviewer.status] == [("发布未完成", "error")]
+    manager = open_page(sign_in("gm"), "versions", versions_draft=draft_id)
     manager.text_input(key="versions_comment").input("定编调整")
     _act(manager, "publish")
     assert not manager.exception and not texts(manager, "error"), texts(manager, "error")

@@ -179,3 +179,16 @@ def test_pages_show_the_diagram_with_downloads(page: str, key: str) -> None:
     else:
         assert at.get("graphviz_chart")
     assert f"{key}_dot" in ids  # keyed per page: the flow and org downloads never clash
+
+
+def test_without_graphviz_the_browser_draws_and_only_dot_downloads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dot_render, "dot_binary", lambda: None)
+    at = open_page(sign_in("trainer.taoyuan"), "flow")
+    assert not at.exception
+    assert at.get("graphviz_chart") and not at.get("html")
+    got = " ".join(str(e.proto.label) for e in at.get("download_button"))
+    assert "下载 DOT 源文件" in got and "下载 SVG" not in got and "下载 PNG" not in got
+    assert any("未安装 Graphviz" in str(c.value) for c in at.caption)
+    with pytest.raises(dot_render.DiagramError):
+        dot_render.render("digraph { a }", "svg")

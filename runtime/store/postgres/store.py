@@ -771,14 +771,14 @@ class PgStore:
         rel = self._rel(table, create=False)
         if rel is None:
             return 0
+        # pg_sequences has no is_called; pg_sequence_last_value is NULL until the first
+        # nextval/setval, which is exactly "no id handed out yet"
         rows = self._read(
-            "SELECT coalesce(last_value, 0), is_called FROM pg_sequences "
-            "WHERE sequencename = %s",
-            (f"{rel}_id_seq",),
+            f"SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('{rel}', 'id')), 0),"
+            f" (SELECT coalesce(max(id), 0) FROM {rel})"
         )
-        top = self._read(f"SELECT coalesce(max(id), 0) FROM {rel}")[0][0]
-        seq = int(rows[0][0]) if rows and rows[0][1] else 0
-        return max(int(top), seq)
+        seq, top = rows[0]
+        return max(int(top), int(seq))
 
     def set_last_id(self, table: str, last: int) -> None:
         """Make new ids start after `last` (ids are never reused)."""

@@ -76,3 +76,23 @@ def test_copy_from_nowhere_is_a_clear_error(tmp_path: Path, spec: str,
     source: Any = str(tmp_path / spec) if not spec.startswith("postgresql") else spec
     assert main(["db", "copy", "--from", source, "--to", str(tmp_path / "out")]) == 1
     assert "error:" in capsys.readouterr().err
+
+
+def test_last_id_counts_deleted_ids_and_copy_between_databases_keeps_it(
+    tmp_path: Path, pg_cluster: Any, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_pg_store(pg_url) as pg:
+        assert pg.last_id("sessions") == 0  # a table no id was ever handed out in
+        ids = [pg.insert("sessions", {"token": str(i)}) for i in range(3)]
+        pg.delete("sessions", ids[-1])  # the highest id is gone, never to be reused
+        assert pg.last_id("sessions") == 3
+        before = {t: checksum(pg, t) for t in pg.tables()}
+    other = pg_cluster.new_database()
+    try:
+        assert main(["db", "copy", "--from", pg_url, "--to", other]) == 0
+        assert "counts and checksums match" in capsys.readouterr().out
+        with open_pg_store(other) as dest:
+            assert {t: checksum(dest, t) for t in dest.tables()} == before
+            assert dest.insert("sessions", {"token": "new"}) == 4
+    finally:
+        pg_cluster.drop_database(other)
