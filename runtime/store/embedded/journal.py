@@ -62,6 +62,9 @@ DEFAULT_COMPACT_MIN_BYTES = 8 * 1024 * 1024
 # Below this snapshot size a compaction is written inline (it takes milliseconds); above it a
 # background thread writes the snapshot from a frozen view so no read or write waits for it.
 DEFAULT_BACKGROUND_MIN_BYTES = 1024 * 1024
+# A snapshot is flushed to disk in steps of this size while it is written: one fsync of a
+# 100 MB file at the end makes the device busy long enough to stall other writers' fsyncs.
+SNAPSHOT_SYNC_STEP = 4 * 1024 * 1024
 
 # Test hook: called with the name of each crash-relevant step ("line-half-written",
 # "snapshot-written", "journal-created", "snapshot-renamed", "dir-synced",
@@ -835,8 +838,9 @@ class JournalStorage(Storage):
 
     def wait_compaction(self) -> None:
         """Wait until a background compaction started by this process has finished."""
-        worker = self._compactor
-        if worker is not None and worker is not threading.current_thread():
+        # A finishing compaction may start the next one (the journal outgrew the new snapshot
+        # meanwhile); it sets `_compactor` before it ends, so join until none is left.
+        while (worker := self._compactor) is not None and worker is not threading.current_thread():
             worker.join()
 
     def _maybe_compact(self) -> None:
@@ -952,17 +956,22 @@ class JournalStorage(Storage):
         snapshot is refused on open instead of silently changing the data.
         """
         written = 0
+        synced = 0
         crc = 0
         seq = frozen.seq if frozen is not None else self._seq
         last_ids = frozen.last_ids if frozen is not None else {}
         with open(path, "wb") as fh:
 
             def out(text: str) -> None:
-                nonlocal written, crc
+                nonlocal written, crc, synced
                 data = text.encode("utf-8")
                 written += len(data)
                 crc = zlib.crc32(data, crc)
                 fh.write(data)
+                if written - synced >= SNAPSHOT_SYNC_STEP:
+                    fh.flush()
+                    _sync_data(fh.fileno())
+                    synced = written
 
             out(f'{{"format": "{FORMAT}", "generation": {generation}, "seq": {seq},\n')
             out(f'"last_ids": {_dump_for_file(last_ids)},\n"tables": {{')
