@@ -42,7 +42,7 @@ every write and ids, allocated under the exclusive lock, never collide.
 Compaction (automatic when the journal outgrows max(8 MiB, snapshot size), or
 `store.compact()`) never holds the locks while it writes: under the exclusive lock it
 freezes the state at transaction S (shallow copies of the tables; documents are never
-mutated in place) and lets go; snapshot.json.tmp.<pid>.<n> with generation G+1 and seq S is
+mutated in place) and lets go; snapshot.json.<pid>.<n>.tmp with generation G+1 and seq S is
 written and fsynced while other threads and processes keep reading and appending to
 journal-<G>.jsonl (in a background thread once the snapshot is over 1 MiB; smaller ones are
 written inline, in milliseconds). The switch, under the exclusive lock again: copy the lines

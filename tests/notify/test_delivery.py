@@ -8,11 +8,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import time as dtime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -322,3 +324,52 @@ def test_a_role_nobody_holds_is_a_visible_failure(store: Store) -> None:
     assert stats.failed == 1
     (entry,) = outbox.failures(store)
     assert entry["recipient"] == "role:guard" and "guard" in entry["last_error"]
+
+
+class _Robot:
+    """A robot endpoint answering one fixed status and body (a local HTTP server)."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(outer.status)
+                self.end_headers()
+                self.wfile.write(outer.body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.status, self.body = status, body
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send?key=secret-key-1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.mark.parametrize(("status", "body", "outcome", "error"), [
+    (200, b'{"errcode": 93000, "errmsg": "invalid webhook url"}', "retry",
+     "robot refused: errcode 93000 invalid webhook url"),
+    (200, b"<html>proxy</html>", "retry", "robot answered something that is not JSON"),
+    (404, b"{}", "failed", "robot answered HTTP 404"),
+    (429, b"{}", "retry", "robot answered HTTP 429"),
+])
+def test_robot_refusals_are_retried_or_given_up(store: Store, status: int, body: bytes,
+                                                outcome: str, error: str) -> None:
+    robot = _Robot(status, body)
+    try:
+        _write(store, _settings(via=("ops",)))
+        stats = delivery.deliver(store, NOW, holder="t", env={"HB_OPS": robot.url})
+    finally:
+        robot.close()
+    (entry,) = _external(store)
+    assert entry["status"] == outcome and entry["last_error"] == error
+    assert (stats.retried, stats.failed) == ((1, 0) if outcome == "retry" else (0, 1))
+    assert "secret-key-1" not in str(store.all(outbox.OUTBOX)) + " ".join(stats.errors)

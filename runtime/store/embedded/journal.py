@@ -201,17 +201,23 @@ _sync_data: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 class TableState:
     """Documents of one table (id -> doc), its highest id ever used and its indexes."""
 
-    __slots__ = ("docs", "indexes", "last_id", "version")
+    __slots__ = ("docs", "indexes", "last_id", "version", "watch")
 
     def __init__(self, eq_fields: Iterable[str], ordered_fields: Iterable[str]) -> None:
         self.docs: dict[int, dict[str, Any]] = {}
         self.last_id = 0
         self.indexes = IndexSet(eq_fields, ordered_fields)
         self.version = 0  # bumped on every change; lets TinyDB's query cache notice replays
+        # While a compaction writes this table: each changed id's document as it was when the
+        # state was frozen (None: it did not exist), recorded before the first change.
+        self.watch: dict[int, dict[str, Any] | None] | None = None
 
     def put(self, doc_id: int, doc: dict[str, Any]) -> None:
         """Insert or replace one document."""
         old = self.docs.get(doc_id)
+        watch = self.watch
+        if watch is not None and doc_id not in watch:
+            watch[doc_id] = old
         self.docs[doc_id] = doc
         if old is None:
             self.indexes.add(doc_id, doc)
@@ -222,17 +228,25 @@ class TableState:
 
     def delete(self, doc_id: int) -> None:
         """Remove one document if present."""
+        watch = self.watch
+        if watch is not None and doc_id not in watch:
+            watch[doc_id] = self.docs.get(doc_id)
         old = self.docs.pop(doc_id, None)
         if old is not None:
             self.indexes.remove(doc_id, old)
         self.version += 1
 
 
+_UNSEEN = object()
+
+
 class Frozen:
     """The state at one committed transaction, for writing a snapshot without any lock.
 
-    Documents are never mutated in place (every put stores a fresh object), so shallow copies
-    of the per-table dicts are a consistent view however the live tables change afterwards.
+    Freezing copies nothing (copying 300k ids under the lock would itself be a stall): each
+    table records the old document of every id it changes from now on (`TableState.watch`),
+    and documents are never mutated in place (every put stores a fresh object), so live
+    documents plus those old ones are the frozen state however the tables change meanwhile.
     """
 
     __slots__ = ("generation", "last_ids", "offset", "seq", "tables")
@@ -243,13 +257,44 @@ class Frozen:
         self.seq = seq
         self.offset = offset  # journal bytes the view holds; later lines go to the next journal
         self.last_ids = {n: ts.last_id for n, ts in sorted(tables.items())}
-        self.tables = {n: dict(ts.docs) for n, ts in sorted(tables.items())}
+        self.tables = dict(sorted(tables.items()))
+        for ts in self.tables.values():
+            ts.watch = {}
+
+    def release(self) -> None:
+        """Stop recording old documents (the snapshot is written or abandoned)."""
+        for ts in self.tables.values():
+            ts.watch = None
+
+    def items(self, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(id, document) of table `name` as frozen, while other threads may change it.
+
+        Safe without the lock because a writer records the old document in `watch` before it
+        changes `docs`: reading `docs` first and `watch` second can never see the new document
+        with no old one recorded. Ids come in insertion order (ascending for new ids).
+        """
+        ts = self.tables[name]
+        watch = ts.watch
+        assert watch is not None
+        keys = list(ts.docs)  # one C-level copy: atomic with respect to other threads
+        for doc_id in keys:
+            doc = ts.docs.get(doc_id)
+            old = watch.get(doc_id, _UNSEEN)
+            if old is not _UNSEEN:
+                doc = old  # type: ignore[assignment]
+            if doc is not None:
+                yield doc_id, doc
+        # Ids deleted after the freeze but before `keys` was taken are only in `watch`.
+        listed = set(keys)
+        for doc_id, old in list(watch.items()):
+            if old is not None and doc_id not in listed:
+                yield doc_id, old
 
 
 def _tmp_owner(name: str) -> int | None:
-    """The process id in a snapshot temp file name (`snapshot.json.tmp.<pid>.<n>`)."""
+    """The process id in a snapshot temp file name (`snapshot.json.<pid>.<n>.tmp`)."""
     parts = name.split(".")
-    return int(parts[3]) if len(parts) >= 4 and parts[3].isdigit() else None
+    return int(parts[2]) if len(parts) == 5 and parts[2].isdigit() else None
 
 
 def _alive(pid: int) -> bool:
@@ -303,6 +348,9 @@ class JournalStorage(Storage):
         self._mark_fd = -1
         self._retry_at = 0
         self._compactor: threading.Thread | None = None  # the background compaction, if any
+        self._frozen: Frozen | None = None  # the state a running compaction writes
+        self._idle = threading.Event()  # set while no compaction holds a frozen state
+        self._idle.set()
         self._tmp_count = 0
         self._snapshot_path = str(self._dir / SNAPSHOT) if self._dir is not None else ""
         if self._dir is not None:
@@ -361,6 +409,8 @@ class JournalStorage(Storage):
             self._depth = 0
             self._pending, self._undo, self._reserved = [], [], {}
             self._compactor = None  # the parent's thread did not come along
+            if self._frozen is not None:
+                self._thaw(self._frozen)
             if self._dir is not None:
                 self._lock_fd = os.open(self._p(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
                 self._mark_fd = -1
@@ -772,9 +822,15 @@ class JournalStorage(Storage):
         """
         if self._dir is None:
             return
-        self.wait_compaction()
-        with self.write_lock():
-            frozen = self._freeze()
+        if self._depth and getattr(self._mutex, "_is_owned", lambda: False)():
+            # The switch needs the writer lock this thread holds: waiting would deadlock.
+            raise StoreError("compact() cannot run inside a transaction")
+        while True:
+            self._idle.wait()  # one compaction at a time: a frozen view owns the tables' watch
+            with self.write_lock():
+                if self._frozen is None:
+                    frozen = self._freeze()
+                    break
         self._compact_from(frozen)
 
     def wait_compaction(self) -> None:
@@ -785,7 +841,7 @@ class JournalStorage(Storage):
 
     def _maybe_compact(self) -> None:
         """Start a compaction when the journal outgrew the snapshot (caller holds write_lock)."""
-        if self._dir is None or self._compactor is not None:
+        if self._dir is None or self._frozen is not None:
             return
         if self._offset <= max(self._compact_min, self._snapshot_bytes, self._retry_at):
             return
@@ -808,11 +864,20 @@ class JournalStorage(Storage):
         except (OSError, StoreError) as exc:  # every write is durable already; retried later
             log.warning("store compaction failed: %s", exc)
         finally:
-            self._compactor = None
+            if self._compactor is threading.current_thread():
+                self._compactor = None
 
     def _freeze(self) -> Frozen:
-        """The current committed state (caller holds write_lock with nothing staged)."""
-        return Frozen(self._gen, self._seq, self._offset, self._tables)
+        """The current committed state (caller holds write_lock, nothing staged, none frozen)."""
+        assert self._frozen is None
+        self._frozen = Frozen(self._gen, self._seq, self._offset, self._tables)
+        self._idle.clear()
+        return self._frozen
+
+    def _thaw(self, frozen: Frozen) -> None:
+        frozen.release()
+        self._frozen = None
+        self._idle.set()
 
     def _compact_from(self, frozen: Frozen, *, locked: bool = False) -> None:
         """Write `frozen` as the next snapshot, then switch to it under the writer lock.
@@ -827,9 +892,13 @@ class JournalStorage(Storage):
         """
         assert self._dir is not None
         self._tmp_count += 1
-        tmp = self._p(f"{SNAPSHOT}.tmp.{os.getpid()}.{self._tmp_count}")
+        # Ends in .tmp, so backups leave a half-written snapshot out (runtime/backup.py).
+        tmp = self._p(f"{SNAPSHOT}.{os.getpid()}.{self._tmp_count}.tmp")
         try:
-            size = self._write_snapshot(tmp, frozen.generation + 1, frozen)
+            try:
+                size = self._write_snapshot(tmp, frozen.generation + 1, frozen)
+            finally:
+                self._thaw(frozen)
             _fault("snapshot-written")
             if locked:
                 self._switch(frozen, tmp, size)
@@ -886,7 +955,6 @@ class JournalStorage(Storage):
         crc = 0
         seq = frozen.seq if frozen is not None else self._seq
         last_ids = frozen.last_ids if frozen is not None else {}
-        tables = frozen.tables if frozen is not None else {}
         with open(path, "wb") as fh:
 
             def out(text: str) -> None:
@@ -898,11 +966,12 @@ class JournalStorage(Storage):
 
             out(f'{{"format": "{FORMAT}", "generation": {generation}, "seq": {seq},\n')
             out(f'"last_ids": {_dump_for_file(last_ids)},\n"tables": {{')
-            for t_index, (name, docs) in enumerate(tables.items()):
+            for t_index, name in enumerate(frozen.tables if frozen is not None else ()):
+                assert frozen is not None
                 out(("," if t_index else "") + f"\n{_dump_for_file(name)}: {{")
-                for d_index, doc_id in enumerate(sorted(docs)):
+                for d_index, (doc_id, doc) in enumerate(frozen.items(name)):
                     sep = "," if d_index else ""
-                    out(f'{sep}\n"{doc_id}": {_dump_for_file(docs[doc_id])}')
+                    out(f'{sep}\n"{doc_id}": {_dump_for_file(doc)}')
                 out("\n}")
             out("\n}")
             tail = _CHECKSUM_SEP + f'{crc:08x}"\n}}\n'.encode()
@@ -921,7 +990,7 @@ class JournalStorage(Storage):
             elif m and int(m[1]) > self._gen:
                 self._check_redundant(p)
                 p.unlink()
-            elif p.name == SNAPSHOT + ".tmp" or p.name.startswith(SNAPSHOT + ".tmp."):
+            elif p.name.startswith(SNAPSHOT + ".") and p.name.endswith(".tmp"):
                 owner = _tmp_owner(p.name)
                 if owner is None or not _alive(owner):  # a live process may be writing it
                     with contextlib.suppress(FileNotFoundError):
