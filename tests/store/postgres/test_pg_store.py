@@ -217,3 +217,30 @@ def test_unreachable_database_is_a_clear_error() -> None:
 def test_passwords_never_appear_in_messages() -> None:
     assert redact("postgresql://hb:s3cret@db.example:5432/hb") == "postgresql://hb:***@db.example:5432/hb"
     assert "s3cret" not in redact("postgresql://hb:s3cret@db/hb?sslmode=require")
+
+
+def test_order_key_indexes_and_queries_work_in_parallel_plans(pg_cluster: Any,
+                                                              pg_url: str) -> None:
+    """hb_order_key has an EXCEPTION block (a subtransaction): it must never run in parallel
+    mode. Parallel plans are forced here; on a real server they come with a big table (the
+    app failed to start on 100k cases: CREATE INDEX was built in parallel)."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    with open_pg_store(pg_url) as s:
+        s.insert_many("cases", [{"status": "open", "property": "p",
+                                 "next_check_at": f"2026-01-{i % 28 + 1:02d}T00:00:00"}
+                                for i in range(300)] + [{"next_check_at": "2026-02-30"}])
+    name = urlsplit(pg_url).path.lstrip("/")
+    with psycopg.connect(pg_cluster.cluster.url(), autocommit=True) as conn:
+        for key, value in (("force_parallel_mode", "on"), ("parallel_setup_cost", "0"),
+                           ("max_parallel_maintenance_workers", "2"),
+                           ("min_parallel_table_scan_size", "0")):
+            conn.execute(f"ALTER DATABASE {name} SET {key} = {value}")
+    with open_pg_store(pg_url) as s:
+        s.ensure_index("cases", "next_check_at", ordered=True)
+        found = s.query("cases", Criteria(ranges={"next_check_at": ("2026-01-10", None)},
+                                          order_by="next_check_at"))
+        assert len(found) == sum(1 for i in range(300) if i % 28 + 1 >= 10)
+        assert [d["next_check_at"] for d in found] == sorted(d["next_check_at"] for d in found)
