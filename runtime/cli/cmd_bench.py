@@ -33,6 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                          "SCALE/2 years of one busy property (scale 10 = five years)")
     pv.add_argument("--scale", type=int, choices=(1, 10, 100), default=10)
     pv.add_argument("--runs", type=int, default=15, help="reruns per page (median)")
+    pv.add_argument("--backend", choices=("embedded", "postgresql"), default="embedded",
+                    help="postgresql: the same history amid --properties × SCALE/2 years of "
+                    "synthetic volume on a throwaway cluster (or --url), pages timed on both")
+    pv.add_argument("--properties", type=int, default=50,
+                    help="postgresql: synthetic properties beside the demo property")
+    pv.add_argument("--url", help="postgresql: an empty database (default: a throwaway cluster)")
     pv.add_argument("--json", action="store_true", help="print one JSON line")
     pv.set_defaults(func=_volume)
 
@@ -101,7 +107,11 @@ def _volume(args: argparse.Namespace) -> int:
 
     from runtime.engine.demo import progress_bar
     from runtime.ui.bench_volume import run as run_volume_bench
+    from runtime.ui.bench_volume import run_postgresql
 
+    if args.backend == "postgresql":
+        return _emit(run_postgresql(args.scale, properties=args.properties, url=args.url,
+                                    runs=args.runs, progress=progress_bar(sys.stderr)), args.json)
     return _emit(run_volume_bench(args.scale, runs=args.runs, progress=progress_bar(sys.stderr)),
                  args.json)
 

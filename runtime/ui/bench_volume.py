@@ -171,3 +171,35 @@ def run(scale: int, *, runs: int = 15,
         return result
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_postgresql(scale: int, *, properties: int = 50, url: str | None = None, runs: int = 15,
+                   progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+    """The same demo history on PostgreSQL, amid `properties` × scale/2 years of synthetic volume.
+
+    The history is built exactly as for the embedded run (into a temporary embedded store),
+    then `handbook bench postgres --demo` copies it in beside the synthetic properties and
+    times the same pages there and on the embedded store in one run (issue 14).
+    """
+    from runtime.store.postgres.bench import run as run_pg_bench
+
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    tmp = Path(tempfile.mkdtemp(prefix="handbook-bench-volume-pg-"))
+    os.environ.setdefault("HANDBOOK_PBKDF2_ITERATIONS", "1000")
+    try:
+        data = tmp / "data"
+        # Built on the embedded store whatever the environment says: the benchmark copies it.
+        saved = os.environ.pop("HANDBOOK_DATABASE_URL", None)
+        try:
+            built = _build(data, scale / 2, progress)
+        finally:
+            if saved is not None:
+                os.environ["HANDBOOK_DATABASE_URL"] = saved
+        result: dict[str, Any] = {"scale": scale, "years": scale / 2, "backend": "postgresql",
+                                  **built}
+        result.update(run_pg_bench(properties, max(1, round(scale / 2)), url=url, demo=data,
+                                   app_runs=runs))
+        return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
