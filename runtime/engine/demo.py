@@ -202,7 +202,7 @@ class _Filler:
         """The sample's (valid) value for each field the validator refused."""
         fixed = dict(data)
         for path in errors:
-            top = path.split(".")[0].split("[")[0]
+            top = _top_field(path)
             fs = self.spec.by_path.get(top)
             if fs is None:
                 fixed.pop(top, None)
@@ -231,10 +231,11 @@ class DemoBuilder:
             return cache[pid]
 
         self.handbook_for = hb_for
-        self.hb = self.handbook_for(property_id)
-        if property_id not in self.handbook_for(None).properties:
+        known = self.handbook_for(None).properties
+        if property_id not in known:
             raise HandbookError(f"unknown property {property_id!r}; the rules have "
-                                f"{', '.join(sorted(self.handbook_for(None).properties))}")
+                                f"{', '.join(sorted(known))}")
+        self.hb = self.handbook_for(property_id)
         # Notifications of historical events would flood the outbox with years of mail.
         self.engine = Engine(StoreRepository(store), self.handbook_for, notify=False)
         self.users = self._users()
@@ -378,7 +379,7 @@ class DemoBuilder:
                 errors = exc.errors
                 fixed = filler.repair(data, errors, {**known, **data})
                 for path in errors:  # required fields the section asked for
-                    top = path.split(".")[0].split("[")[0]
+                    top = _top_field(path)
                     fs = filler.spec.by_path.get(top)
                     if top not in fixed and fs is not None and top not in known:
                         value = sample_value(fs, {**known, **fixed})
@@ -428,6 +429,11 @@ class DemoBuilder:
                               report=report)
                 else:
                     self.register(which, at, report)
+
+
+def _top_field(path: str) -> str:
+    """The top-level field of an error path (`workers[1].name` → `workers`)."""
+    return path.split(".")[0].split("[")[0]
 
 
 _HANDED_OFF = re.compile(r"\(handed off to (\S+)\)")

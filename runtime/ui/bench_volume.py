@@ -14,6 +14,7 @@ Goals (issue 13): every page <= 150 ms median at scale 10; stall <= 50 ms.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,11 +50,13 @@ def _median_ms(rerun: Callable[[], object], runs: int) -> float:
 def _build(data: Path, years: float, progress: Callable[[int, int, str], None] | None
            ) -> dict[str, Any]:
     from runtime.engine.demo import generate
-    from runtime.store.backends import open_configured
+    from runtime.store.embedded.store import open_store
     from runtime.versions import current_tree
 
     rules, forms, _number = current_tree(data)
-    store = open_configured(data)
+    # Always the embedded store in DATA/store, whatever HANDBOOK_DATABASE_URL says: the
+    # embedded run measures it and the PostgreSQL run copies it in.
+    store = open_store(data / "store")
     t0 = time.perf_counter()
     try:
         # A fixed last day keeps a run reproducible (same seed, same history).
@@ -151,16 +154,25 @@ def _sqlite(store_dir: Path, into: Path) -> dict[str, Any]:
             "sqlite_mb": round(into.stat().st_size / 1e6, 1)}
 
 
+@contextlib.contextmanager
+def _scratch(scale: int, prefix: str) -> Iterator[Path]:
+    """A temporary data directory for one run (removed afterwards); cheap demo passwords."""
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.setdefault("HANDBOOK_PBKDF2_ITERATIONS", "1000")
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def run(scale: int, *, runs: int = 15,
         progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
     """Build scale/2 years of one property and measure pages, store and SQLite at that size."""
     from runtime.store.bench_compaction import measure_store
 
-    if scale < 1:
-        raise ValueError("scale must be at least 1")
-    tmp = Path(tempfile.mkdtemp(prefix="handbook-bench-volume-"))
-    os.environ.setdefault("HANDBOOK_PBKDF2_ITERATIONS", "1000")
-    try:
+    with _scratch(scale, "handbook-bench-volume-") as tmp:
         data = tmp / "data"
         result: dict[str, Any] = {"scale": scale, "years": scale / 2}
         result.update(_build(data, scale / 2, progress))
@@ -169,37 +181,22 @@ def run(scale: int, *, runs: int = 15,
         result.update(_sqlite(data / "store", tmp / "same.sqlite"))
         result["stall_within_goal"] = result["stall_ms"] <= STALL_GOAL_MS
         return result
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run_postgresql(scale: int, *, properties: int = 50, url: str | None = None, runs: int = 15,
                    progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
     """The same demo history on PostgreSQL, amid `properties` × scale/2 years of synthetic volume.
 
-    The history is built exactly as for the embedded run (into a temporary embedded store),
-    then `handbook bench postgres --demo` copies it in beside the synthetic properties and
-    times the same pages there and on the embedded store in one run (issue 14).
+    The history is built exactly as for the embedded run, then `handbook bench postgres --demo`
+    copies it in beside the synthetic properties and times the same pages there and on the
+    embedded store in one run (issue 14).
     """
     from runtime.store.postgres.bench import run as run_pg_bench
 
-    if scale < 1:
-        raise ValueError("scale must be at least 1")
-    tmp = Path(tempfile.mkdtemp(prefix="handbook-bench-volume-pg-"))
-    os.environ.setdefault("HANDBOOK_PBKDF2_ITERATIONS", "1000")
-    try:
+    with _scratch(scale, "handbook-bench-volume-pg-") as tmp:
         data = tmp / "data"
-        # Built on the embedded store whatever the environment says: the benchmark copies it.
-        saved = os.environ.pop("HANDBOOK_DATABASE_URL", None)
-        try:
-            built = _build(data, scale / 2, progress)
-        finally:
-            if saved is not None:
-                os.environ["HANDBOOK_DATABASE_URL"] = saved
         result: dict[str, Any] = {"scale": scale, "years": scale / 2, "backend": "postgresql",
-                                  **built}
+                                  **_build(data, scale / 2, progress)}
         result.update(run_pg_bench(properties, max(1, round(scale / 2)), url=url, demo=data,
                                    app_runs=runs))
         return result
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
