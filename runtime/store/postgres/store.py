@@ -175,11 +175,10 @@ class PgStore:
 
     def _server_answers(self) -> bool:
         try:
-            with psycopg.connect(self.url, autocommit=True,
-                                 connect_timeout=max(1, int(self._timeout))) as c:
+            with self._ddl() as c:  # a direct connection, outside the pool
                 c.execute("SELECT 1")
             return True
-        except psycopg.Error:
+        except (StoreUnavailable, psycopg.Error):
             return False
 
     def _renew_pool(self, stale: ConnectionPool) -> ConnectionPool:
@@ -312,7 +311,9 @@ class PgStore:
         # A separate connection: table creation must commit on its own even when the caller's
         # transaction later rolls back, and must not wait for the write lock that caller holds.
         try:
-            return psycopg.connect(self.url, autocommit=True, connect_timeout=int(self._timeout))
+            # connect_timeout 0 would mean "wait forever": at least a second.
+            return psycopg.connect(self.url, autocommit=True,
+                                   connect_timeout=max(1, int(self._timeout)))
         except psycopg.Error as exc:
             raise self._unavailable(exc) from None
 
