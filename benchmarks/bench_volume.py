@@ -6,7 +6,8 @@ dashboard against an empty-script baseline of the same run, the store's open tim
 document, the longest read/write stall during a forced compaction, the same data in SQLite.
 Goals (issue 13): each page <= 150 ms median at scale 10; stall <= 50 ms; 100x the history
 costs <= 2x the page time (open work is the same at every scale).
-Run: `.venv/bin/python benchmarks/bench_volume.py [--scales 1 10 100] [--json]`.
+Run: `.venv/bin/python benchmarks/bench_volume.py [--scales 1 10 100] [--cache DIR] [--json]`
+(--cache keeps each built history and reuses it while generator, engine and rules are unchanged).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--scales", type=int, nargs="+", default=[1, 10])
     p.add_argument("--runs", type=int, default=15)
+    p.add_argument("--cache", default=None,
+                   help="reuse histories kept here (handbook bench volume --cache)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     missed = False
@@ -34,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for scale in args.scales:
         out = subprocess.run(
             [sys.executable, "-m", "runtime.cli", "bench", "volume", "--scale", str(scale),
-             "--runs", str(args.runs), "--json"],
+             "--runs", str(args.runs), "--json",
+             *(["--cache", args.cache] if args.cache else [])],
             cwd=ROOT, capture_output=True, text=True)
         if out.returncode:
             print(f"scale {scale} failed: {out.stderr.strip()[-2000:]}", flush=True)

@@ -55,6 +55,8 @@ VALID_DURATIONS = [
     ("１５分钟", 15, "minutes", False, "15m"),  # full-width digits from a Chinese IME
     ("24小时", 24, "hours", False, "24h"),
     ("15分钟内", 15, "minutes", False, "15m"),
+    ("15分钟以内", 15, "minutes", False, "15m"),
+    ("2个工作日以内", 2, "days", True, "2 working days"),
     ("7天", 7, "days", False, "7d"),
     ("1周", 1, "weeks", False, "1w"),
     ("3个月", 3, "months", False, "3 months"),

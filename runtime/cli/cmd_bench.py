@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pv.add_argument("--properties", type=int, default=50,
                     help="postgresql: synthetic properties beside the demo property")
     pv.add_argument("--url", help="postgresql: an empty database (default: a throwaway cluster)")
+    pv.add_argument("--cache", type=Path, default=None,
+                    help="keep built histories in DIR and reuse one whose scale, seed, end day "
+                    "and hash of generator, engine and rules match (default: always build)")
     pv.add_argument("--json", action="store_true", help="print one JSON line")
     pv.set_defaults(func=_volume)
 
@@ -103,17 +106,15 @@ def _compaction(args: argparse.Namespace) -> int:
 
 
 def _volume(args: argparse.Namespace) -> int:
-    import sys
-
-    from runtime.engine.demo import progress_bar
     from runtime.ui.bench_volume import run as run_volume_bench
     from runtime.ui.bench_volume import run_postgresql
 
+    # The history is built by `handbook demo-data` in a child process, whose progress bar
+    # goes to this process's stderr.
     if args.backend == "postgresql":
         return _emit(run_postgresql(args.scale, properties=args.properties, url=args.url,
-                                    runs=args.runs, progress=progress_bar(sys.stderr)), args.json)
-    return _emit(run_volume_bench(args.scale, runs=args.runs, progress=progress_bar(sys.stderr)),
-                 args.json)
+                                    runs=args.runs, cache=args.cache), args.json)
+    return _emit(run_volume_bench(args.scale, runs=args.runs, cache=args.cache), args.json)
 
 
 def _clocks(args: argparse.Namespace) -> int:

@@ -208,8 +208,9 @@ def parse_duration(text: str) -> Duration:
     norm = _normalise(text)
     if not norm:
         raise _duration_error(text, "it is empty")
-    # Chinese forms: "2个工作日", "24小时", "15分钟内" (a trailing 内 'within' is tolerated).
-    norm = norm.removesuffix("内").removesuffix("以内").strip()
+    # Chinese forms: "2个工作日", "24小时", "15分钟内", "15分钟以内" (a trailing 内 or 以内,
+    # 'within', is tolerated; 以内 first, or stripping 内 would leave a dangling 以).
+    norm = norm.removesuffix("以内").removesuffix("内").strip()
     if re.fullmatch(r"[+-]?\s*[\d.]+\s*M", unicodedata.normalize("NFKC", text).strip()):
         raise _duration_error(text, "'M' is ambiguous: write 'min' for minutes or 'months'")
     m = _DURATION_RE.match(norm)

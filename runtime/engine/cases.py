@@ -350,14 +350,22 @@ def _in_parallel(rules: Rules, case: Case) -> bool:
     return False
 
 
-def comment(case: Case, *, text: str, now: datetime, user: str | None = None) -> Outcome:
-    """Add a comment to the case log (allowed on closed cases too)."""
+def comment(case: Case, *, text: str, now: datetime, user: str | None = None,
+            links: Mapping[str, str] | None = None) -> Outcome:
+    """Add a comment to the case log (allowed on closed cases too); `links` names other
+    cases by id (e.g. `handed_off_to`), so code follows them without parsing the text."""
     if not (text or "").strip():
         raise CaseBlocked("a comment cannot be empty", "reason")
     out = Outcome(case.copy())
-    out.log(Event("commented", now, user, out.case.step, {"text": text.strip()}))
+    out.log(Event("commented", now, user, out.case.step, {**(links or {}), "text": text.strip()}))
     out.case.updated_at = max(out.case.updated_at, now)
     return out
+
+
+def handed_off_to(case: Case) -> list[str]:
+    """Ids of the cases this one handed off to (`hands-off-to`), oldest first."""
+    return [str(e.data["handed_off_to"]) for e in case.events
+            if e.type == "commented" and e.data.get("handed_off_to")]
 
 
 def attach_record(rules: Rules, case: Case, *, form: str, record_id: str, now: datetime,

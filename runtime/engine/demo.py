@@ -22,8 +22,9 @@ reproducible from `--seed`):
 - the last three days' cases are left open at a random step: open work the same at any
   number of years, as at a real front desk.
 
-Writes are grouped one day per store transaction (one journal line and one fsync a day),
-which is what makes five years take minutes rather than hours.
+Writes are grouped one day per store transaction (one journal line and one fsync a day):
+generation stopped part-way leaves every day before the one it was on, complete, and nothing
+of that day. Nearly all the time is the engine's own work per step (docs/DEMO_DATA.md).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from typing import Any, TextIO
 from runtime.auth import StoreUserTable, UserDirectory, demo_users
 from runtime.compiler import model as m
 from runtime.compiler.pipeline import DEFAULT_FORMS, DEFAULT_RULES, load
+from runtime.engine.cases import handed_off_to
 from runtime.engine.service import Engine
 from runtime.engine.store_repo import StoreRepository, personal_paths
 from runtime.errors import CaseBlocked, FormValidationError, HandbookError
@@ -69,6 +71,7 @@ RECORDS_PER_DAY: dict[str, float] = {
 OPEN_DAYS = 3  # cases started this many days before the end stay open
 LATE_SHARE = 0.04  # cases that wait past a step's limit (clocks breach, escalations follow)
 MAX_STEPS = 40
+MAX_TICKS = 8  # worker ticks of one case during one wait, at the moments it fell due
 
 # How often a yes/no question of the handbook is answered "yes" (others: 10%).
 YES_SHARE: dict[str, float] = {
@@ -301,7 +304,11 @@ class DemoBuilder:
                 wait = timedelta(days=self.rng.randint(2, 4))
                 report.late += 1
             now = now + wait
-            self.engine.tick_case(case.id, now)  # clocks breach as time passes, as the worker does
+            if n == late_step:
+                # Days pass: the worker fires the breaches and escalations at their moments.
+                # Over a short wait the step's own completion ticks the case first (the
+                # engine ticks before every operation), which fires the same events.
+                case = self._worker_ticks(case, now)
             data = self._step_data(proc, step, now, case.data, filler)
             cid, sid, who = case.id, step.id, self._who(step.roles)
 
@@ -315,11 +322,29 @@ class DemoBuilder:
             report.steps += 1
         if case.status == "open":
             report.open_cases += 1
-        for number in _handed_off_to(case):
-            if depth < 3:
-                for doc in self.store.find("cases", number=number):
-                    self._walk(StoreRepository._case(doc), now, leave_open=leave_open,
-                               late=False, report=report, depth=depth + 1)
+        for other in handed_off_to(case) if depth < 3 else ():
+            self._walk(self.engine.get_case(other), now, leave_open=leave_open, late=False,
+                       report=report, depth=depth + 1)
+
+    def _worker_ticks(self, case: Any, now: datetime) -> Any:
+        """Tick the case at each moment it fell due before `now`, as the worker does.
+
+        The worker decodes only cases whose `next_check_at` has come, so warnings, breaches
+        and escalations are logged at their own time; a case with nothing due is left alone
+        (the step's own completion ticks it again at `now`). A clock that re-checks hourly
+        would be ticked every hour of a long wait: after MAX_TICKS the rest is one tick at
+        `now`, which fires the same events (a tick fires everything due by its time).
+        """
+        for n in range(MAX_TICKS + 1):
+            due = case.next_check_at
+            if case.status != "open" or due is None or due > now:
+                break
+            self.engine.tick_case(case.id, due if n < MAX_TICKS else now)
+            fresh = self.engine.get_case(case.id)
+            if fresh.next_check_at == due:
+                return fresh  # nothing more will fire before a later operation
+            case = fresh
+        return case
 
     def _unblocked(self, case_id: str, step: m.Step, now: datetime, report: DemoReport,
                    complete: Callable[[], Any]) -> Any:
@@ -434,15 +459,6 @@ class DemoBuilder:
 def _top_field(path: str) -> str:
     """The top-level field of an error path (`workers[1].name` → `workers`)."""
     return path.split(".")[0].split("[")[0]
-
-
-_HANDED_OFF = re.compile(r"\(handed off to (\S+)\)")
-
-
-def _handed_off_to(case: Any) -> list[str]:
-    """Numbers of the cases this one handed off to (named in its log by Engine._hand_off)."""
-    return [m[1] for e in case.events for v in e.data.values() if isinstance(v, str)
-            for m in _HANDED_OFF.finditer(v)]
 
 
 def _section(form: m.Form, section: str | None) -> tuple[str, ...] | None:

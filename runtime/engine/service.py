@@ -230,9 +230,11 @@ class Engine:
                                   partial=True)
         except FormValidationError:
             new = self.start_case(procedure_id, case.property, None, now, user=user)
-        self.comment(new.id, f"由 {case.number} 转入 (handed off from {case.number})", now, user)
+        self.comment(new.id, f"由 {case.number} 转入 (handed off from {case.number})", now, user,
+                     links={"handed_off_from": case.id})
         return self.comment(case.id, f"转入《{target.title}》{new.number} "
-                            f"(handed off to {new.number})", now, user)
+                            f"(handed off to {new.number})", now, user,
+                            links={"handed_off_to": new.id})
 
     def transfer(self, case_id: str, reason: str, now: datetime, to_role: str | None = None,
                  to_user: str | None = None, user: str | None = None,
@@ -265,10 +267,11 @@ class Engine:
         return self._apply(case_id, now, None, lambda r, c: cases.record_event(
             r, c, event=event, now=local(now), role=role, user=user, allowed=allowed))
 
-    def comment(self, case_id: str, text: str, now: datetime, user: str | None = None) -> Case:
-        """Add a comment to the case log."""
+    def comment(self, case_id: str, text: str, now: datetime, user: str | None = None,
+                links: Mapping[str, str] | None = None) -> Case:
+        """Add a comment to the case log (`links`: other cases it names, by id)."""
         return self._apply(case_id, now, None, lambda r, c: cases.comment(
-            c, text=text, now=local(now), user=user))
+            c, text=text, now=local(now), user=user, links=links))
 
     def add_record(self, case_id: str, form_id: str, data: Mapping[str, Any], now: datetime,
                    user: str | None = None) -> str:

@@ -1,8 +1,10 @@
 """`handbook bench volume`: page reruns, open time, memory and compaction stall at a history size.
 
-One scale per process (the app's caches hold one data directory): scale S builds S/2 years of
-one busy property with `handbook demo-data`'s generator (runtime/engine/demo.py; scale 10 ≈ five
-years ≈ 10k cases), then measures in the same run:
+Scale S builds S/2 years of one busy property with `handbook demo-data` (runtime/engine/demo.py;
+scale 10 ≈ five years ≈ 11k cases, 100 = fifty years), or with `--cache DIR` copies a history
+built earlier under the same key (`history_key`: scale, seed, end day, hash of generator, engine
+and rules). Each step runs in its own process (a whole store at scale 100 is gigabytes, and the
+app's caches hold one data directory per process) and measures in the same run:
 - AppTest median server-side reruns of 我的待办, the case page, 查询记录 and the dashboard for a
   signed-in supervisor, and of an empty one-line script (the baseline), with each ratio;
 - the store opened in a fresh process (open time, first indexed query, RSS per document);
@@ -15,12 +17,15 @@ Goals (issue 13): every page <= 150 ms median at scale 10; stall <= 50 ms.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import shutil
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -47,24 +52,72 @@ def _median_ms(rerun: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def _build(data: Path, years: float, progress: Callable[[int, int, str], None] | None
-           ) -> dict[str, Any]:
-    from runtime.engine.demo import generate
-    from runtime.store.embedded.store import open_store
-    from runtime.versions import current_tree
+END = date(2026, 11, 30)  # a fixed last day keeps a run reproducible (same seed, same history)
+SEED = 7
+# What a built history depends on besides scale, seed and end day: the generator and the
+# engine, forms and record code it drives, and the shipped rules it runs on.
+HISTORY_SOURCES = ("runtime/engine", "runtime/forms", "runtime/store/records.py",
+                   "runtime/auth.py", "rules", "forms")
 
-    rules, forms, _number = current_tree(data)
+
+def history_key(scale: int) -> str:
+    """The cache key of the history `scale` builds: scale, seed, end day, sources' hash."""
+    digest = hashlib.sha256()
+    for top in HISTORY_SOURCES:
+        path = ROOT / top
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for f in files:
+            if f.is_file() and "__pycache__" not in f.parts:
+                digest.update(f.relative_to(ROOT).as_posix().encode() + b"\0")
+                digest.update(f.read_bytes() + b"\0")
+    return f"scale{scale}-seed{SEED}-end{END.isoformat()}-{digest.hexdigest()[:16]}"
+
+
+def _build(data: Path, years: float) -> dict[str, Any]:
+    """`handbook demo-data` into `data` in a child process (its memory is gone afterwards)."""
     # Always the embedded store in DATA/store, whatever HANDBOOK_DATABASE_URL says: the
     # embedded run measures it and the PostgreSQL run copies it in.
-    store = open_store(data / "store")
+    env = {k: v for k, v in os.environ.items() if k != "HANDBOOK_DATABASE_URL"}
     t0 = time.perf_counter()
-    try:
-        # A fixed last day keeps a run reproducible (same seed, same history).
-        report = generate(store, PROPERTY, years=years, end=date(2026, 11, 30), seed=7,
-                          rules=rules, forms=forms, progress=progress)
-    finally:
-        store.close()
-    return {**report.as_dict(), "build_s": round(time.perf_counter() - t0, 1)}
+    out = subprocess.run(
+        [sys.executable, "-m", "runtime.cli", "demo-data", "--years", str(years),
+         "--property", PROPERTY, "--data", str(data), "--end", END.isoformat(),
+         "--seed", str(SEED), "--json"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)  # progress bar: our stderr
+    if out.returncode:
+        raise RuntimeError(f"demo-data failed with exit code {out.returncode}")
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report.pop("seconds", None)
+    return {**report, "build_s": round(time.perf_counter() - t0, 1)}
+
+
+def _history(scale: int, data: Path, cache: Path | None) -> dict[str, Any]:
+    """The history of `scale` in `data`: built now, or copied from `cache` when it holds the
+    same key (a finished build only: an entry is renamed into place after its build)."""
+    if cache is None:
+        return {**_build(data, scale / 2), "history": "built"}
+    key = history_key(scale)
+    entry = cache / key
+    if not (entry / "build.json").is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = cache / f"{key}.partial-{os.getpid()}"
+        shutil.rmtree(partial, ignore_errors=True)
+        report = _build(partial / "data", scale / 2)
+        (partial / "build.json").write_text(json.dumps(report, ensure_ascii=False))
+        try:
+            partial.rename(entry)
+        except OSError:  # another run finished the same key first: use theirs
+            shutil.rmtree(partial, ignore_errors=True)
+        state = "built"
+    else:
+        state = "cached"
+    report = json.loads((entry / "build.json").read_text())
+    t0 = time.perf_counter()
+    # The measurements write (sign-ins, probe documents, a compaction): on a copy, so the
+    # cached history stays exactly as it was built.
+    shutil.copytree(entry / "data", data)
+    return {**report, "history": state, "history_key": key,
+            "copy_s": round(time.perf_counter() - t0, 1)}
 
 
 def _busiest_user(store: Any) -> str:
@@ -167,36 +220,65 @@ def _scratch(scale: int, prefix: str) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(scale: int, *, runs: int = 15,
-        progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
-    """Build scale/2 years of one property and measure pages, store and SQLite at that size."""
+_MARK = "BENCH-VOLUME-RESULT "
+
+
+def _phase(name: str, data: str, arg: str) -> dict[str, Any]:
+    """One measurement of a run, in the process `_child` starts (see there)."""
     from runtime.store.bench_compaction import measure_store
 
+    path = Path(data)
+    if name == "pages":
+        return _pages(path, int(arg))
+    if name == "store":
+        return measure_store(path / "store", table="tasks")
+    if name == "sqlite":
+        return _sqlite(path / "store", Path(arg))
+    raise ValueError(f"unknown phase {name!r}")
+
+
+def _child(name: str, data: Path, arg: str) -> dict[str, Any]:
+    """`_phase` in a fresh process: each phase opens the whole store (gigabytes at scale
+    100), and what a process freed is not given back to the system, so phases in one
+    process would add up; the app's caches also hold one data directory per process."""
+    code = ("import json, sys\nfrom runtime.ui import bench_volume as b\n"
+            "r = b._phase(*sys.argv[1:])\nprint('\\n' + b._MARK + json.dumps(r), flush=True)\n")
+    out = subprocess.run([sys.executable, "-c", code, name, str(data), arg], cwd=ROOT,
+                         stdout=subprocess.PIPE, text=True)
+    found = [line for line in out.stdout.splitlines() if line.startswith(_MARK)]
+    if out.returncode or not found:
+        raise RuntimeError(f"bench volume: the {name} phase failed (exit {out.returncode})")
+    return dict(json.loads(found[-1][len(_MARK):]))
+
+
+def run(scale: int, *, runs: int = 15, cache: Path | None = None) -> dict[str, Any]:
+    """Build scale/2 years of one property (or copy it from `cache`) and measure pages, store
+    and SQLite at that size."""
     with _scratch(scale, "handbook-bench-volume-") as tmp:
         data = tmp / "data"
         result: dict[str, Any] = {"scale": scale, "years": scale / 2}
-        result.update(_build(data, scale / 2, progress))
-        result.update(_pages(data, runs))
-        result.update(measure_store(data / "store", table="tasks"))
-        result.update(_sqlite(data / "store", tmp / "same.sqlite"))
+        result.update(_history(scale, data, cache))
+        result.update(_child("pages", data, str(runs)))
+        result.update(_child("store", data, ""))
+        result.update(_child("sqlite", data, str(tmp / "same.sqlite")))
         result["stall_within_goal"] = result["stall_ms"] <= STALL_GOAL_MS
         return result
 
 
 def run_postgresql(scale: int, *, properties: int = 50, url: str | None = None, runs: int = 15,
-                   progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+                   cache: Path | None = None) -> dict[str, Any]:
     """The same demo history on PostgreSQL, amid `properties` × scale/2 years of synthetic volume.
 
-    The history is built exactly as for the embedded run, then `handbook bench postgres --demo`
-    copies it in beside the synthetic properties and times the same pages there and on the
-    embedded store in one run (issue 14).
+    The history is built (or copied from `cache`) exactly as for the embedded run, then
+    `handbook bench postgres --demo` copies it in beside the synthetic properties and times
+    the same pages there and on the embedded store in one run (issue 14).
     """
     from runtime.store.postgres.bench import run as run_pg_bench
 
     with _scratch(scale, "handbook-bench-volume-pg-") as tmp:
         data = tmp / "data"
         result: dict[str, Any] = {"scale": scale, "years": scale / 2, "backend": "postgresql",
-                                  **_build(data, scale / 2, progress)}
+                                  **_history(scale, data, cache)}
         result.update(run_pg_bench(properties, max(1, round(scale / 2)), url=url, demo=data,
                                    app_runs=runs))
         return result

@@ -69,7 +69,7 @@ NEAR_MISS_RECURRENCES = [
     "every 2 days", "yearly in smarch", "monthly by day 25 08:60", "hourly 8-22",
 ]
 # Accepted by the parser in other spellings: the pattern must take them too.
-MORE_DURATIONS = ["２４小时", "15分钟内", "2个工作日", "24 Hours", "3 MONTHS", "+5m",
+MORE_DURATIONS = ["２４小时", "15分钟内", "15分钟以内", "2个工作日", "24 Hours", "3 MONTHS", "+5m",
                   "4 working  hours"]
 MORE_RECURRENCES = ["Every Friday at 14:30", "daily 08:00 and 17:00", "every Monday, Thursday",
                     "monthly last working day", "yearly in dec, jun", "every mondays",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from runtime.cli import main
-from runtime.engine.demo import OPEN_DAYS, generate
+from runtime.engine.demo import OPEN_DAYS, DemoBuilder, generate
 from runtime.engine.store_repo import StoreRepository
 from runtime.errors import HandbookError
 from runtime.store import open_memory_store, open_store
@@ -101,3 +101,29 @@ def test_unknown_property_is_refused_before_writing() -> None:
     with pytest.raises(HandbookError):
         generate(store, "nowhere", years=1)
     assert store.count("cases") == 0
+
+
+def test_a_failure_mid_day_leaves_only_whole_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One store transaction a day: what breaks on a day (here the third case of the last
+    # day, after two were worked) takes that whole day back; the days before stay complete.
+    store = open_memory_store()
+    real = DemoBuilder.case
+    on_last_day: list[str] = []
+
+    def case(self: DemoBuilder, procedure_id: str, at: Any, **kw: Any) -> None:
+        if at.date() == END:
+            on_last_day.append(procedure_id)
+            if len(on_last_day) == 3:
+                raise RuntimeError("killed")
+        real(self, procedure_id, at, **kw)
+
+    monkeypatch.setattr(DemoBuilder, "case", case)
+    with pytest.raises(RuntimeError, match="killed"):
+        generate(store, PROPERTY, years=3 / 365.25, end=END, seed=5)
+    kept = {(END - timedelta(days=n)).isoformat() for n in (1, 2)}
+    assert {d["created_at"][:10] for d in store.all("cases")} == kept
+    assert {d["created_at"][:10] for d in store.all("records")} <= kept
+    case_ids = {str(d["id"]) for d in store.all("cases")}
+    assert {str(t["case_id"]) for t in store.all("tasks")} <= case_ids
+    numbers = sorted(d["number"] for d in store.all("cases"))
+    assert len(set(numbers)) == len(numbers) == len(case_ids)

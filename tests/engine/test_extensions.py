@@ -7,6 +7,7 @@ from pathlib import Path
 
 from runtime.compiler import model as m
 from runtime.compiler.pipeline import load
+from runtime.engine.cases import handed_off_to
 from runtime.engine.repo import MemoryRepository
 from runtime.engine.service import Engine
 from tests.conftest import MakeTree
@@ -101,6 +102,10 @@ steps:
     assert any("handed off to" in (e.data.get("text") or "") for e in after.events)
     opened = [c for c in eng.repo.find_cases() if c.procedure_id == "complaint"]
     assert len(opened) == 1 and opened[0].data.get("content") == "投诉物业"
+    # each log names the other case by id as a field, not only in the text
+    assert handed_off_to(after) == [opened[0].id]
+    assert any(e.data.get("handed_off_from") == case.id for e in opened[0].events)
+    assert handed_off_to(opened[0]) == []
 
 
 def test_schedule_within_adds_a_second_deadline(make_tree: MakeTree) -> None:

@@ -60,7 +60,7 @@ def duration_pattern() -> str:
     working_units = [a for a, u in tx._UNIT_ALIASES.items() if u in ("minutes", "hours", "days")
                      and a.isascii()]
     plain = unit(list(tx._UNIT_ALIASES) + list(tx._CN_WORKING))
-    body = rf"\+?\s*{_NUM}\s*(?:{_literal('working')}\s+{unit(working_units)}|{plain})(?:\s*内)?"
+    body = rf"\+?\s*{_NUM}\s*(?:{_literal('working')}\s+{unit(working_units)}|{plain})(?:\s*以?内)?"
     return rf"^\s*{body}\s*$"
 
 
