@@ -41,19 +41,25 @@ every write and ids, allocated under the exclusive lock, never collide.
 
 Compaction (automatic when the journal outgrows max(8 MiB, snapshot size), or
 `store.compact()`) never holds the locks while it writes: under the exclusive lock it
-freezes the state at transaction S (shallow copies of the tables; documents are never
-mutated in place) and lets go; snapshot.json.<pid>.<n>.tmp with generation G+1 and seq S is
-written and fsynced while other threads and processes keep reading and appending to
-journal-<G>.jsonl (in a background thread once the snapshot is over 1 MiB; smaller ones are
-written inline, in milliseconds). The switch, under the exclusive lock again: copy the lines
-committed after S into journal-<G+1>.jsonl, fsync it and the directory, rename the temp file
-over snapshot.json, fsync the directory, delete the old journal. A crash before the rename
-leaves the old snapshot + journal (complete) and a newer journal that only repeats lines of
-the old one: the next open checks that (a newer journal holding transactions beyond the
-snapshot's is refused as damage) and deletes it with the dead writer's temp file; after the
-rename the new snapshot + journal hold every write. Another process notices the new
-snapshot, and since it already applied every copied line it switches journals and skips
-them instead of reloading.
+freezes the state at transaction S (nothing is copied: each table records the old document
+of every id it changes from then on; documents are never mutated in place) and lets go;
+snapshot.json.<pid>.<n>.tmp with generation G+1 and seq S is written and fsynced (in 1 MiB
+steps, so other writers' fsyncs never queue behind a long flush) while other threads and
+processes keep reading and appending to journal-<G>.jsonl (in a background thread once the
+snapshot is over 1 MiB; smaller ones are written inline, in milliseconds). Still without
+the lock, the lines committed after S are copied into a private journal-<G+1>.jsonl.<pid>.
+<n>.tmp and fsynced. The switch, under the exclusive lock: append the few lines committed
+since that copy (one data sync), rename the temp snapshot over snapshot.json, rename the temp
+journal to journal-<G+1>.jsonl, fsync the directory once, delete the old journal (the old
+files are closed, and their blocks freed, after the lock is released). Until the old journal
+is deleted it holds every committed line, so every crash point is recoverable: before the
+snapshot's rename the old pair holds everything (a kept journal rename is only a copy of
+old lines: the next open checks that — a newer journal holding transactions beyond the
+snapshot's is refused as damage — and deletes it with the dead writer's temp files); after
+the snapshot's rename but without the journal's, whoever looks next under the lock (an open,
+or another live process) appends the old journal's lines after S to journal-<G+1>.jsonl
+(`_finish_switch`). Another process notices the new snapshot, and since it already applied
+every copied line it switches journals and skips them instead of reloading.
 
 Indexes live in memory only and are built on a table's first query that can use them
 (so opening 100k records costs little more than parsing the snapshot), then kept in step

@@ -120,3 +120,101 @@ def test_bench_compaction_prints_one_json_line(capsys: pytest.CaptureFixture[str
     longest = max(data["during"]["write_max_ms"], data["during"]["read_max_ms"])
     assert data["stall_ms"] == pytest.approx(longest, abs=0.051)
 
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_switch_stopped_after_the_snapshot_rename_is_completed_by_another_instance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime.store.embedded import journal
+
+    s = Store(tmp_path, compact_min_bytes=1 << 30)
+    other = Store(tmp_path)
+    ids = [s.insert("t", {"n": n}) for n in range(5)]
+    real = s.journal._write_snapshot
+
+    def slow(path: Path, generation: int, frozen: object = None) -> int:
+        ids.append(other.insert("t", {"n": len(ids)}))  # committed after the freeze
+        return real(path, generation, frozen)  # type: ignore[arg-type]
+
+    def stop(step: str) -> None:
+        if step == "snapshot-renamed":
+            raise _Stop(step)
+
+    monkeypatch.setattr(s.journal, "_write_snapshot", slow)
+    monkeypatch.setattr(journal, "fault_hook", stop)
+    with pytest.raises(_Stop):
+        s.compact()
+    monkeypatch.setattr(journal, "fault_hook", None)
+    # The new snapshot is in place; its journal is not, the old one still holds the tail.
+    assert json.loads((tmp_path / SNAPSHOT).read_text())["generation"] == 1
+    assert not (tmp_path / journal_name(1)).exists()
+    assert (tmp_path / journal_name(0)).exists()
+    ids.append(other.insert("t", {"n": len(ids)}))  # the live instance completes the switch
+    assert _journal_seqs(tmp_path / journal_name(1))[0] == json.loads(
+        (tmp_path / SNAPSHOT).read_text())["seq"] + 1
+    ids.append(s.insert("t", {"n": len(ids)}))  # and the one that stopped follows it
+    assert [d["n"] for d in s.all("t")] == list(range(len(ids)))
+    assert [d["n"] for d in other.all("t")] == list(range(len(ids)))
+    other.close()
+    s.close()
+    with Store(tmp_path) as fresh:
+        assert [d["id"] for d in fresh.all("t")] == ids
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_second_compaction_waits_for_the_first_switch(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from runtime.store.embedded import journal
+
+    s = Store(tmp_path, compact_min_bytes=1 << 30)
+    for n in range(10):
+        s.insert("t", {"n": n})
+    freezes: list[int] = []
+    real_freeze = s.journal._freeze
+    copied, release = threading.Event(), threading.Event()
+
+    def freeze() -> journal.Frozen:
+        frozen = real_freeze()
+        freezes.append(frozen.generation)
+        return frozen
+
+    def hold(step: str) -> None:
+        if step == "journal-copied" and not copied.is_set():
+            copied.set()  # the first compaction wrote its files and goes for the lock next
+            assert release.wait(WAIT)
+
+    waits: list[int] = []
+    second_waits = threading.Event()
+
+    class Idle(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(1)
+            if len(waits) >= 2:
+                second_waits.set()
+            return super().wait(timeout)
+
+    idle = Idle()
+    idle.set()
+    monkeypatch.setattr(s.journal, "_idle", idle)
+    monkeypatch.setattr(s.journal, "_freeze", freeze)
+    monkeypatch.setattr(journal, "fault_hook", hold)
+    first = threading.Thread(target=s.compact)
+    first.start()
+    assert copied.wait(WAIT)
+    second = threading.Thread(target=s.compact)
+    second.start()
+    assert second_waits.wait(WAIT)
+    s.insert("t", {"n": 10})  # writes go on meanwhile
+    assert freezes == [0]  # the second one did not freeze generation 0 again
+    release.set()
+    first.join(WAIT)
+    second.join(WAIT)
+    assert freezes == [0, 1]
+    assert json.loads((tmp_path / SNAPSHOT).read_text())["generation"] == 2
+    s.close()
+    with Store(tmp_path) as fresh:
+        assert fresh.count("t") == 11

@@ -62,8 +62,10 @@ while True:
 STEPS = [
     "line-half-written",
     "snapshot-written",
+    "journal-copied",
     "journal-created",
     "snapshot-renamed",
+    "journal-renamed",
     "dir-synced",
     "old-journal-removed",
 ]

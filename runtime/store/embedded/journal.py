@@ -64,11 +64,12 @@ DEFAULT_COMPACT_MIN_BYTES = 8 * 1024 * 1024
 DEFAULT_BACKGROUND_MIN_BYTES = 1024 * 1024
 # A snapshot is flushed to disk in steps of this size while it is written: one fsync of a
 # 100 MB file at the end makes the device busy long enough to stall other writers' fsyncs.
-SNAPSHOT_SYNC_STEP = 4 * 1024 * 1024
+SNAPSHOT_SYNC_STEP = 1024 * 1024
 
 # Test hook: called with the name of each crash-relevant step ("line-half-written",
-# "snapshot-written", "journal-created", "snapshot-renamed", "dir-synced",
-# "old-journal-removed"). Crash tests set it to SIGKILL their own process at that step.
+# "snapshot-written", "journal-copied", "journal-created", "snapshot-renamed",
+# "journal-renamed", "dir-synced", "old-journal-removed"). Crash tests set it to SIGKILL
+# their own process at that step.
 fault_hook: Callable[[str], None] | None = None
 
 
@@ -201,6 +202,24 @@ def fsync_dir(path: Path) -> None:
 _sync_data: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 
 
+def _write_fd(fd: int, data: bytes) -> None:
+    """Write all of `data` (os.write may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _valid_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(seq, line with its newline) of each valid journal line, up to the first bad one."""
+    pos = 0
+    while (nl := data.find(b"\n", pos)) >= 0:
+        obj = decode_line(data[pos:nl])
+        if obj is None:
+            return
+        yield obj["seq"], data[pos : nl + 1]
+        pos = nl + 1
+
+
 class TableState:
     """Documents of one table (id -> doc), its highest id ever used and its indexes."""
 
@@ -295,7 +314,8 @@ class Frozen:
 
 
 def _tmp_owner(name: str) -> int | None:
-    """The process id in a snapshot temp file name (`snapshot.json.<pid>.<n>.tmp`)."""
+    """The process id in a compaction temp file name (`snapshot.json.<pid>.<n>.tmp`,
+    `journal-<G>.jsonl.<pid>.<n>.tmp`)."""
     parts = name.split(".")
     return int(parts[2]) if len(parts) == 5 and parts[2].isdigit() else None
 
@@ -352,7 +372,9 @@ class JournalStorage(Storage):
         self._retry_at = 0
         self._compactor: threading.Thread | None = None  # the background compaction, if any
         self._frozen: Frozen | None = None  # the state a running compaction writes
-        self._idle = threading.Event()  # set while no compaction holds a frozen state
+        # Set while no compaction runs (from its freeze to the end of its switch): a second one
+        # must not freeze the same generation while the first waits for its switch.
+        self._idle = threading.Event()
         self._idle.set()
         self._tmp_count = 0
         self._snapshot_path = str(self._dir / SNAPSHOT) if self._dir is not None else ""
@@ -414,6 +436,7 @@ class JournalStorage(Storage):
             self._compactor = None  # the parent's thread did not come along
             if self._frozen is not None:
                 self._thaw(self._frozen)
+            self._idle.set()
             if self._dir is not None:
                 self._lock_fd = os.open(self._p(LOCK), os.O_RDWR | os.O_CREAT, 0o644)
                 self._mark_fd = -1
@@ -448,6 +471,7 @@ class JournalStorage(Storage):
 
     def _load(self, exclusive: bool) -> None:
         """Read snapshot + journal from scratch (open, or another process compacted twice)."""
+        self._finish_switch(exclusive)
         path = self._p(SNAPSHOT)
         sig = self._snapshot_sig()
         try:
@@ -613,6 +637,7 @@ class JournalStorage(Storage):
             sig = self._snapshot_sig()
             if sig == self._snap_sig:
                 break
+            self._finish_switch(exclusive)
             header = self._read_header()
             if header is not None and header[0] > self._gen and header[1] <= self._seq:
                 # Another process compacted a state we already hold (its new journal starts
@@ -804,10 +829,7 @@ class JournalStorage(Storage):
 
     def _write_all(self, data: bytes) -> None:
         assert self._jfd is not None
-        view = memoryview(data)
-        while view:
-            n = os.write(self._jfd, view)
-            view = view[n:]
+        _write_fd(self._jfd, data)
 
     def next_id(self, name: str) -> int:
         """A fresh id for `name` (caller holds write_lock; ids are never reused)."""
@@ -831,7 +853,7 @@ class JournalStorage(Storage):
         while True:
             self._idle.wait()  # one compaction at a time: a frozen view owns the tables' watch
             with self.write_lock():
-                if self._frozen is None:
+                if self._idle.is_set():
                     frozen = self._freeze()
                     break
         self._compact_from(frozen)
@@ -845,7 +867,7 @@ class JournalStorage(Storage):
 
     def _maybe_compact(self) -> None:
         """Start a compaction when the journal outgrew the snapshot (caller holds write_lock)."""
-        if self._dir is None or self._frozen is not None:
+        if self._dir is None or not self._idle.is_set():
             return
         if self._offset <= max(self._compact_min, self._snapshot_bytes, self._retry_at):
             return
@@ -872,8 +894,8 @@ class JournalStorage(Storage):
                 self._compactor = None
 
     def _freeze(self) -> Frozen:
-        """The current committed state (caller holds write_lock, nothing staged, none frozen)."""
-        assert self._frozen is None
+        """The current committed state (caller holds write_lock, nothing staged, none running)."""
+        assert self._frozen is None and self._idle.is_set()
         self._frozen = Frozen(self._gen, self._seq, self._offset, self._tables)
         self._idle.clear()
         return self._frozen
@@ -881,73 +903,181 @@ class JournalStorage(Storage):
     def _thaw(self, frozen: Frozen) -> None:
         frozen.release()
         self._frozen = None
-        self._idle.set()
 
     def _compact_from(self, frozen: Frozen, *, locked: bool = False) -> None:
         """Write `frozen` as the next snapshot, then switch to it under the writer lock.
 
         `locked`: the caller holds the writer lock already (a small inline compaction).
 
-        Order on disk, each step crash-safe: the new snapshot under a temp name; the new
-        journal holding copies of the lines committed since the freeze (fsynced); the rename
-        of the snapshot; the directory fsync; removal of the old journal. Until the rename the
-        old snapshot and journal hold everything and the new journal is a redundant copy
-        (`_remove_stale_files` drops it); after it the new pair holds everything.
+        Without any lock: the new snapshot under a temp name, then the journal lines committed
+        since the freeze copied into a private temp journal, both fsynced. Under the lock only
+        the few lines committed since that copy are appended (`_switch`), so the lock is held
+        for one data sync, two renames and one directory fsync.
         """
         assert self._dir is not None
         self._tmp_count += 1
-        # Ends in .tmp, so backups leave a half-written snapshot out (runtime/backup.py).
-        tmp = self._p(f"{SNAPSHOT}.{os.getpid()}.{self._tmp_count}.tmp")
+        n, pid, new_gen = self._tmp_count, os.getpid(), frozen.generation + 1
+        # Both end in .tmp, so backups leave them out (runtime/backup.py); the journal's name
+        # is private because journal-<G+1> may already be another process's live journal.
+        tmp = self._p(f"{SNAPSHOT}.{pid}.{n}.tmp")
+        tmp_journal = self._p(f"{journal_name(new_gen)}.{pid}.{n}.tmp")
+        journal_fd: int | None = None
+        adopted = False
+        deferred: list[int] = []  # closed once the lock is released (see _switch)
         try:
             try:
-                size = self._write_snapshot(tmp, frozen.generation + 1, frozen)
+                size = self._write_snapshot(tmp, new_gen, frozen)
             finally:
                 self._thaw(frozen)
             _fault("snapshot-written")
+            journal_fd, copied = self._copy_tail(frozen, tmp_journal)
+            _fault("journal-copied")
             if locked:
-                self._switch(frozen, tmp, size)
+                adopted = self._switch(frozen, tmp, size, tmp_journal, journal_fd, copied,
+                                       deferred)
                 return
             with self.write_lock():
                 if self._gen != frozen.generation:
                     return  # another process compacted meanwhile; ours is out of date
-                self._switch(frozen, tmp, size)
+                adopted = self._switch(frozen, tmp, size, tmp_journal, journal_fd, copied,
+                                       deferred)
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(tmp)
+            for fd in deferred:
+                with contextlib.suppress(OSError):
+                    os.close(fd)  # frees the old snapshot's and journal's disk blocks
+            if journal_fd is not None and not adopted:
+                os.close(journal_fd)
+            for path in (tmp, tmp_journal):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path)
+            self._idle.set()
 
-    def _switch(self, frozen: Frozen, tmp: Path, size: int) -> None:
+    def _copy_tail(self, frozen: Frozen, path: Path) -> tuple[int, bytes]:
+        """Copy the lines committed since the freeze into a new private journal, fsynced (no lock).
+
+        `_offset` only ever moves to the end of a line that was fsynced, so the bytes before
+        it are final; whatever is read here is checked against the journal under the lock.
+        """
+        end = self._offset if self._gen == frozen.generation else frozen.offset
+        try:
+            fd = os.open(self._p(journal_name(frozen.generation)), os.O_RDONLY)
+        except FileNotFoundError:
+            copied = b""  # another process compacted and removed it; the switch will see that
+        else:
+            try:
+                copied = os.pread(fd, max(0, end - frozen.offset), frozen.offset)
+            finally:
+                os.close(fd)
+        new_fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            _write_fd(new_fd, copied)
+            os.fsync(new_fd)
+        except BaseException:
+            os.close(new_fd)
+            raise
+        return new_fd, copied
+
+    def _switch(self, frozen: Frozen, tmp: Path, size: int, tmp_journal: Path, journal_fd: int,
+                copied: bytes, deferred: list[int]) -> bool:
+        """Make the written snapshot current (caller holds write_lock); True: journal_fd adopted.
+
+        Order on disk: append to the temp journal the lines committed since it was copied
+        (data sync); rename the snapshot; rename the temp journal to journal-<G+1>; one
+        directory fsync; only then remove the old journal. Until that removal the old journal
+        holds every committed line, so a crash (or a power cut that kept only the snapshot's
+        rename) leaves what `_finish_switch` completes on the next look; a kept journal rename
+        without the snapshot's is a redundant copy (`_check_redundant`).
+
+        The old snapshot and journal stay open (`deferred`, closed by the caller after the
+        lock): dropping the last reference to a 100 MB file frees its blocks, which took
+        30 ms inside the rename when nothing held it open.
+        """
         assert self._dir is not None and self._jfd is not None
         new_gen = frozen.generation + 1
         tail = os.pread(self._jfd, self._offset - frozen.offset, frozen.offset)
-        new_path = self._p(journal_name(new_gen))
-        new_fd = os.open(new_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            view = memoryview(tail)
-            while view:
-                view = view[os.write(new_fd, view):]
-            os.fsync(new_fd)
-            fsync_dir(self._dir)
-            _fault("journal-created")
-            os.replace(tmp, self._p(SNAPSHOT))
-        except BaseException:
-            os.close(new_fd)
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(new_path)
-            raise
+        if tail.startswith(copied):
+            extra = tail[len(copied):]
+        else:  # the copy does not match the journal (it was reloaded meanwhile): start over
+            os.ftruncate(journal_fd, 0)
+            extra = tail
+        if extra:
+            _write_fd(journal_fd, extra)
+            _sync_data(journal_fd)
+        _fault("journal-created")
+        with contextlib.suppress(FileNotFoundError):
+            deferred.append(os.open(self._p(SNAPSHOT), os.O_RDONLY))
+        os.replace(tmp, self._p(SNAPSHOT))
         _fault("snapshot-renamed")
+        os.replace(tmp_journal, self._p(journal_name(new_gen)))
+        _fault("journal-renamed")
         fsync_dir(self._dir)
         _fault("dir-synced")
         # From here the new snapshot and journal hold every write; the old journal is redundant.
         old_fd, old_gen = self._jfd, self._gen
-        self._gen, self._jfd = new_gen, new_fd
+        self._gen, self._jfd = new_gen, journal_fd
         self._offset = self._seen_size = len(tail)
-        os.close(old_fd)
+        deferred.append(old_fd)
         with contextlib.suppress(FileNotFoundError):
             os.remove(self._p(journal_name(old_gen)))
         _fault("old-journal-removed")
         self._snap_sig = self._snapshot_sig()
         self._snapshot_bytes = size
         self._retry_at = 0
+        return True
+
+    def _finish_switch(self, exclusive: bool) -> None:
+        """Complete a switch that stopped between the snapshot's rename and the journal's.
+
+        Then the snapshot is generation G+1 while journal-<G+1> is missing (or short), and
+        the old journal-<G> still holds every line committed after the snapshot's seq: those
+        are appended to journal-<G+1>. Caller holds the file lock (shared is upgraded).
+        """
+        assert self._dir is not None
+        header = self._read_header()
+        if header is None or header[0] == 0:
+            return
+        generation, snap_seq = header
+        try:
+            old = self._p(journal_name(generation - 1)).read_bytes()
+        except FileNotFoundError:
+            return  # the usual case: the switch finished
+        wanted = [(seq, raw) for seq, raw in _valid_lines(old) if seq > snap_seq]
+        if not wanted:
+            return
+        path = self._p(journal_name(generation))
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            data = b""
+        have = [seq for seq, _raw in _valid_lines(data)]
+        end = sum(len(raw) for _seq, raw in _valid_lines(data))
+        last = have[-1] if have else snap_seq
+        missing = [raw for seq, raw in wanted if seq > last]
+        if not missing:
+            return
+        if have != list(range(snap_seq + 1, last + 1)) or b"\n" in data[end:] \
+                or wanted[0][0] > last + 1:
+            raise StoreDamaged(
+                f"{path} and {journal_name(generation - 1)} do not continue each other after "
+                f"an interrupted compaction; {_RESTORE}"
+            )
+        if not exclusive:
+            self._flock(fcntl.LOCK_EX)  # converted, not atomic: look again under it
+            try:
+                self._finish_switch(exclusive=True)
+            finally:
+                self._flock(fcntl.LOCK_SH)
+            return
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.ftruncate(fd, end)  # an unfinished last line, never acknowledged
+            _write_fd(fd, b"".join(missing))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fsync_dir(self._dir)
+        log.warning("completed an interrupted compaction: copied %d lines into %s",
+                    len(missing), path)
 
     def _write_snapshot(self, path: Path, generation: int, frozen: Frozen | None = None) -> int:
         """Write a state (default: the empty store) as readable JSON, one document a line; fsync.
@@ -999,7 +1129,7 @@ class JournalStorage(Storage):
             elif m and int(m[1]) > self._gen:
                 self._check_redundant(p)
                 p.unlink()
-            elif p.name.startswith(SNAPSHOT + ".") and p.name.endswith(".tmp"):
+            elif p.name.startswith((SNAPSHOT + ".", "journal-")) and p.name.endswith(".tmp"):
                 owner = _tmp_owner(p.name)
                 if owner is None or not _alive(owner):  # a live process may be writing it
                     with contextlib.suppress(FileNotFoundError):
