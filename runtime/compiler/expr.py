@@ -136,8 +136,12 @@ class Condition:
 
         A breached limit is not a failing evaluation: it raises LimitExceeded naming the
         condition's rule and field (`where`), so it is shown instead of silently False."""
+        # Only the names it reads: Jinja copies every name it is given into a new context
+        # on each call, and a form's context holds all of its fields (a missing name is
+        # undefined either way).
+        names = {n: context[n] for n in self.names if n in context}
         try:
-            return bool(run_expression(self._fn, context, self.where or repr(self.source)))
+            return bool(run_expression(self._fn, names, self.where or repr(self.source)))
         except LimitExceeded:
             raise
         except Exception:  # a rule must never crash a page: wrong types simply don't match

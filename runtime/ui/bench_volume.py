@@ -10,8 +10,11 @@ app's caches hold one data directory per process) and measures in the same run:
 - the store opened in a fresh process (open time, first indexed query, RSS per document);
 - the longest durable write / read of a probe thread during a forced compaction
   (runtime/store/bench_compaction.py), against the same probe with nothing else going on;
+- 10 signed-in sessions rerunning 我的待办 together in one process, against one alone:
+  throughput ratio, p50/p95, store commits during the reruns (runtime/ui/bench_sessions.py);
 - the same documents in SQLite (one JSON column per table): open and count the open tasks.
-Goals (issue 13): every page <= 150 ms median at scale 10; stall <= 50 ms.
+Goals (issue 13): every page <= 150 ms median at scale 10; stall <= 50 ms; sessions together
+>= 1.0x the throughput of one alone.
 """
 
 from __future__ import annotations
@@ -132,32 +135,44 @@ def _busiest_user(store: Any) -> str:
     return str(best["username"]) if best else USER
 
 
-def _pages(data: Path, runs: int) -> dict[str, Any]:
+def _app_env(data: Path) -> None:
+    """This process serves the app on `data` (AppTest runs the real app.py)."""
     os.environ["HANDBOOK_DATA"] = str(data)
     # Run as a demo (as `make run` does): demo accounts keep the published password instead
     # of being sent to the choose-your-own-password page first.
     os.environ.setdefault("HANDBOOK_DEMO", "1")
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         lambda record: "missing ScriptRunContext" not in record.getMessage())
+
+
+def _signed_in(page: str, user: str) -> Any:
+    """An AppTest of app.py signed in as `user` (demo password) and showing `page`."""
     from streamlit.testing.v1 import AppTest
 
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
+    at.text_input(key="login_username").input(user)
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    at.session_state["_goto"] = page
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"page {page}: {at.exception}")
+    return at
+
+
+def _pages(data: Path, runs: int) -> dict[str, Any]:
+    _app_env(data)
     from runtime.ui import context as ctx
     from runtime.ui.casework import CASE_KEY
 
     worker = _busiest_user(ctx.store())
 
-    def signed_in(page: str, user: str = worker) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
-        at.text_input(key="login_username").input(user)
-        at.text_input(key="login_password").input(PASSWORD)
-        at.button[0].click().run()
-        at.session_state["_goto"] = page
-        at.run()
-        if at.exception:
-            raise RuntimeError(f"page {page}: {at.exception}")
-        return at
+    def signed_in(page: str, user: str = worker) -> Any:
+        return _signed_in(page, user)
 
     out: dict[str, Any] = {"page_user": worker, "dashboard_user": USER}
+    from streamlit.testing.v1 import AppTest
+
     baseline = AppTest.from_string(BASELINE_SCRIPT, default_timeout=120)
     out["baseline_ms"] = round(_median_ms(baseline.run, runs), 1)
     t0 = time.perf_counter()
@@ -180,6 +195,20 @@ def _pages(data: Path, runs: int) -> dict[str, Any]:
     out["pages_within_goal"] = all(out[f"{p}_ms"] <= GOAL_MS
                                    for p in ("tasks", "case", "search", "dashboard"))
     return out
+
+
+def _sessions(data: Path, reruns: int) -> dict[str, Any]:
+    """10 sessions rerunning 我的待办 together against one alone (runtime/ui/bench_sessions.py)."""
+    _app_env(data)
+    from runtime.ui import bench_sessions
+    from runtime.ui import context as ctx
+
+    store = ctx.store()
+    worker = _busiest_user(store)
+    journal = getattr(store, "journal", None)  # the embedded store's commit counter
+    return bench_sessions.measure(lambda: _signed_in("tasks", worker),
+                                  lambda: int(journal.sequence) if journal is not None else 0,
+                                  reruns=reruns)
 
 
 def _sqlite(store_dir: Path, into: Path) -> dict[str, Any]:
@@ -230,6 +259,8 @@ def _phase(name: str, data: str, arg: str) -> dict[str, Any]:
     path = Path(data)
     if name == "pages":
         return _pages(path, int(arg))
+    if name == "sessions":
+        return _sessions(path, int(arg))
     if name == "store":
         return measure_store(path / "store", table="tasks")
     if name == "sqlite":
@@ -259,6 +290,7 @@ def run(scale: int, *, runs: int = 15, cache: Path | None = None) -> dict[str, A
         result: dict[str, Any] = {"scale": scale, "years": scale / 2}
         result.update(_history(scale, data, cache))
         result.update(_child("pages", data, str(runs)))
+        result.update(_child("sessions", data, str(max(2, runs // 3))))
         result.update(_child("store", data, ""))
         result.update(_child("sqlite", data, str(tmp / "same.sqlite")))
         result["stall_within_goal"] = result["stall_ms"] <= STALL_GOAL_MS
