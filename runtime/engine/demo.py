@@ -225,6 +225,7 @@ class DemoBuilder:
                  rules: Path | None = None, forms: Path | None = None) -> None:
         self.store = store
         self.property = property_id
+        self.seed = seed
         self.rng = random.Random(seed)
         cache: dict[str | None, m.Handbook] = {}
 
@@ -438,6 +439,10 @@ class DemoBuilder:
     def day(self, day: date, end: date, report: DemoReport) -> None:
         """Everything that happened at the property on `day` (one store transaction)."""
         rng = self.rng
+        # Each day draws from its own seed: a day's work is the same whatever day the
+        # history started on, so the last days (the open work) are the same at any number of
+        # years, and a shorter history is the tail of a longer one.
+        rng.seed(f"{self.seed}:{day.isoformat()}")
         events: list[tuple[datetime, str, str]] = []
         for pid, mean in CASES_PER_DAY.items():
             if pid not in self.hb.procedures:

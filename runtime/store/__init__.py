@@ -11,11 +11,13 @@ live on top of it in `runtime.store.records`.
 On-disk format — one directory per database, every file UTF-8 JSON a person can read:
 
     snapshot.json          full state at some point: {"format": "handbook-store/2",
-                           "generation": G, "seq": S, "last_ids": {...}, "tables":
-                           {"records": {"1": {...}, ...}}, "checksum": "<crc32>"} — one
-                           document per line; the checksum covers every byte before it, so
-                           an edited or damaged snapshot is refused (format /1, written
-                           before checksums, still opens and is upgraded at compaction).
+                           "generation": G, "seq": S, "layout": "compact-lines",
+                           "last_ids": {...}, "tables": {"records": {"1": {...}, ...}},
+                           "checksum": "<crc32>"} — one document per line, as its compact
+                           JSON; the checksum covers every byte before it, so an edited or
+                           damaged snapshot is refused (format /1, written before
+                           checksums, and snapshots without "layout" still open — decoded
+                           whole — and are rewritten at the next compaction).
     journal-<G>.jsonl      everything committed after that snapshot, one transaction per
                            line: {"crc":"1a2b3c4d","seq":S+1,"ops":[{"op":"put","t":"records",
                            "id":7,"doc":{...}}, {"op":"del",...}, {"op":"clear",...}]}
@@ -61,9 +63,16 @@ or another live process) appends the old journal's lines after S to journal-<G+1
 (`_finish_switch`). Another process notices the new snapshot, and since it already applied
 every copied line it switches journals and skips them instead of reloading.
 
-Indexes live in memory only and are built on a table's first query that can use them
-(so opening 100k records costs little more than parsing the snapshot), then kept in step
-with every write and replayed line: equality on kind, status, form_id, property,
+Memory. Each document is held as its compact JSON bytes (the normal form, exactly the
+snapshot's line), decoded on access, with a small bounded cache of decoded documents:
+bytes take a fraction of the decoded dicts and the garbage collector never walks them. So
+opening reads the snapshot's lines as they are and decodes nothing, compaction copies the
+bytes instead of re-encoding, and every reader gets a document decoded afresh (nobody can
+change a stored one in place).
+
+Indexes live in memory only and are built on a table's first query that can use them —
+every declared index of the table in one decoding pass — then kept in step with every
+write and replayed line: equality on kind, status, form_id, property,
 assignee_role, assignee_user, case_id and number in every table, ordered (range) on
 due_at, plus any `store.ensure_index(table, field, ordered=...)`. Naive datetimes are local
 property time (UTC+8); aware ones are converted before comparing.

@@ -94,6 +94,24 @@ def _build(data: Path, years: float) -> dict[str, Any]:
     return {**report, "build_s": round(time.perf_counter() - t0, 1)}
 
 
+def _drop_abandoned(cache: Path) -> None:
+    """Remove half-built entries whose building process is gone (killed, machine restarted)."""
+    for partial in cache.glob("*.partial-*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def _history(scale: int, data: Path, cache: Path | None) -> dict[str, Any]:
     """The history of `scale` in `data`: built now, or copied from `cache` when it holds the
     same key (a finished build only: an entry is renamed into place after its build)."""
@@ -103,9 +121,14 @@ def _history(scale: int, data: Path, cache: Path | None) -> dict[str, Any]:
     entry = cache / key
     if not (entry / "build.json").is_file():
         cache.mkdir(parents=True, exist_ok=True)
+        _drop_abandoned(cache)
         partial = cache / f"{key}.partial-{os.getpid()}"
         shutil.rmtree(partial, ignore_errors=True)
-        report = _build(partial / "data", scale / 2)
+        try:
+            report = _build(partial / "data", scale / 2)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
         (partial / "build.json").write_text(json.dumps(report, ensure_ascii=False))
         try:
             partial.rename(entry)

@@ -127,3 +127,21 @@ def test_a_failure_mid_day_leaves_only_whole_days(monkeypatch: pytest.MonkeyPatc
     assert {str(t["case_id"]) for t in store.all("tasks")} <= case_ids
     numbers = sorted(d["number"] for d in store.all("cases"))
     assert len(set(numbers)) == len(numbers) == len(case_ids)
+
+
+def test_the_last_days_are_the_same_whatever_the_length() -> None:
+    # Each day has its own seed: a longer history ends in the very same open work, which is
+    # what lets `bench volume` compare history sizes with the same work open.
+    short, long = open_memory_store(), open_memory_store()
+    generate(short, PROPERTY, years=OPEN_DAYS / 365.25, end=END, seed=5)
+    generate(long, PROPERTY, years=(OPEN_DAYS + 4) / 365.25, end=END, seed=5)
+
+    def work(store: Any, since: date) -> list[tuple[Any, ...]]:
+        cases = StoreRepository(store).find_cases(property=PROPERTY)
+        return sorted((c.procedure_id, c.created_at, c.status, c.step, json.dumps(
+            {k: v for k, v in c.data.items() if k != "number"}, sort_keys=True))
+            for c in cases if c.created_at.date() >= since)
+
+    since = END - timedelta(days=OPEN_DAYS - 1)
+    assert work(short, since) == work(long, since) != []
+    assert len(work(long, since - timedelta(days=4))) > len(work(short, since))

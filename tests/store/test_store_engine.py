@@ -152,8 +152,8 @@ def _fifty_records(path: Path, *, compact_after: int | None = None) -> None:
 def _edit_a_digit(path: Path) -> None:
     snap = path / SNAPSHOT
     raw = snap.read_bytes()
-    at = raw.index(b'"n": 7,')
-    snap.write_bytes(raw[:at] + b'"n": 8,' + raw[at + len(b'"n": 7,'):])
+    at = raw.index(b'"n":7,')  # documents are stored as compact JSON
+    snap.write_bytes(raw[:at] + b'"n":8,' + raw[at + len(b'"n":7,'):])
 
 
 def _cut_journal_in_half(path: Path) -> None:

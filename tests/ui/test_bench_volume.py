@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,10 @@ def test_a_cached_history_is_reused_only_under_its_own_key(tmp_path: Path,
 
     monkeypatch.setattr(bv, "_build", fake_build)
     cache = tmp_path / "cache"
+    # what a killed build left behind goes when a build starts
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (cache / f"{bv.history_key(1)}.partial-{dead.pid}/data").mkdir(parents=True)
     first = bv._history(1, tmp_path / "a", cache)
     assert first["history"] == "built" and len(built) == 1
     again = bv._history(1, tmp_path / "b", cache)

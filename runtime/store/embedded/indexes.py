@@ -1,12 +1,13 @@
 """In-memory indexes over one table: equality (value -> ids) and ordered (datetime/number -> ids).
 
-Indexes are rebuilt from the documents whenever a process loads the store; they are never
+Indexes are built from the documents in the process that queries them; they are never
 written to disk, so the data files stay the only source of truth.
 """
 
 from __future__ import annotations
 
 import bisect
+import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -137,21 +138,35 @@ class EqIndex:
                 if not bucket:
                     del self.buckets[key]
 
-    def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
-        """Index every document at once (open/reload): a tight loop for plain scalars."""
-        buckets: dict[Any, set[int]] = {}
+    def start(self) -> None:
+        """Forget everything: a build follows."""
+        self.buckets = {}
+
+    def feed(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Index a batch of documents during a build: a tight loop for plain scalars."""
+        buckets = self.buckets
         field, simple = self.field, "." not in self.field
         for doc_id, doc in docs.items():
             value = doc.get(field) if simple else get_path(doc, field)
             kind = type(value)
-            keys = [value] if kind is str or kind is int or kind is float else eq_keys(value)
-            for key in keys:
+            if kind is str or kind is int or kind is float:  # the common case, no list made
+                bucket = buckets.get(value)
+                if bucket is None:
+                    buckets[value] = {doc_id}
+                else:
+                    bucket.add(doc_id)
+                continue
+            if value is None or value is MISSING:
+                continue
+            for key in eq_keys(value):
                 bucket = buckets.get(key)
                 if bucket is None:
                     buckets[key] = {doc_id}
                 else:
                     bucket.add(doc_id)
-        self.buckets = buckets
+
+    def finish(self) -> None:
+        """The build is complete."""
 
     def lookup(self, wanted: Any) -> set[int] | None:
         """Ids whose value matches `wanted`, or None when the index cannot answer it."""
@@ -200,18 +215,28 @@ class OrderedIndex:
         if self._recent.pop(doc_id, None) is None:
             self._stale += 1
 
-    def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
-        """Index every document at once (open/reload)."""
+    def start(self) -> None:
+        """Forget everything: a build follows."""
         self.keys = {}
-        for doc_id, doc in docs.items():
-            key = order_key(get_path(doc, self.field))
-            if key is not None:
-                self.keys[doc_id] = key
-        pairs = sorted((k, i) for i, k in self.keys.items())
-        self._skeys = [k for k, _ in pairs]
-        self._sids = [i for _, i in pairs]
         self._recent = {}
         self._stale = 0
+
+    def feed(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Index a batch of documents during a build."""
+        keys, field, simple = self.keys, self.field, "." not in self.field
+        for doc_id, doc in docs.items():
+            value = doc.get(field, MISSING) if simple else get_path(doc, field)
+            if value is MISSING or value is None:
+                continue
+            key = order_key(value)
+            if key is not None:
+                keys[doc_id] = key
+
+    def finish(self) -> None:
+        """Sort what was fed (by key, ties by id; twice as fast as sorting (key, id) pairs)."""
+        keys = self.keys
+        self._sids = sorted(sorted(keys), key=keys.__getitem__)  # stable: ties stay by id
+        self._skeys = list(map(keys.__getitem__, self._sids))
 
     def _merge(self) -> None:
         if self._stale:
@@ -277,8 +302,14 @@ class Derived(Protocol):
 
     field: None
 
-    def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
-        """Index every document at once."""
+    def start(self) -> None:
+        """Forget everything: a build follows."""
+
+    def feed(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Index a batch of documents during a build."""
+
+    def finish(self) -> None:
+        """The build is complete."""
 
     def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
         """Index one document."""
@@ -287,38 +318,84 @@ class Derived(Protocol):
         """Forget one document (as it was when indexed)."""
 
 
+Index = EqIndex | OrderedIndex | Derived
+
+def _chunks(docs: Mapping[int, Mapping[str, Any]]) -> Iterable[Mapping[int, Mapping[str, Any]]]:
+    """The documents a few at a time (a table's are held encoded: decoding them all at once
+    would briefly need the memory the encoding saves)."""
+    chunks = getattr(docs, "chunks", None)
+    return chunks() if chunks is not None else (docs,)
+
+
 class IndexSet:
-    """All indexes of one table. Each is built on its first query, then kept in step.
+    """All indexes of one table. They are built on the first query that needs one, then kept
+    in step.
 
     Lazy building keeps opening a large store cheap: an index nobody queries in this
-    process costs nothing, neither at open nor on writes.
+    process costs nothing, neither at open nor on writes. Every build decodes the whole
+    table, so one build makes every declared index still missing in the same pass (the
+    default fields, `add_field`s and `plan`ned derived indexes): a page's first visit
+    decodes each of its tables once, not once per index.
     """
 
-    __slots__ = ("_live", "derived", "eq", "ordered")
+    __slots__ = ("_live", "_planned", "derived", "eq", "ordered")
 
     def __init__(self, eq_fields: Iterable[str], ordered_fields: Iterable[str]) -> None:
         self.eq = {f: EqIndex(f) for f in eq_fields}
         self.ordered = {f: OrderedIndex(f) for f in ordered_fields}
         self.derived: dict[str, Derived] = {}
-        self._live: list[EqIndex | OrderedIndex | Derived] = []  # the built ones
+        self._planned: dict[str, Derived] = {}  # derived indexes to build with the next build
+        self._live: list[Index] = []  # the built ones
+
+    def built(self) -> bool:
+        """True once any index is built (writes must then keep them in step)."""
+        return bool(self._live)
+
+    def _build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Build every declared index that is not built yet, in one pass over the documents."""
+        live = self._live
+        pending: list[Index] = [i for i in self.eq.values() if i not in live]
+        pending += [i for i in self.ordered.values() if i not in live]
+        pending += self._planned.values()
+        for index in pending:
+            index.start()
+        # Decoding makes many short-lived dicts without cycles: the collector's passes over
+        # them would only slow the build down.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for chunk in _chunks(docs):
+                for index in pending:
+                    index.feed(chunk)
+        finally:
+            if collecting:
+                gc.enable()
+        for index in pending:
+            index.finish()
+        self.derived.update(self._planned)
+        self._planned = {}
+        live.extend(pending)
+
+    def plan(self, name: str, factory: Callable[[], Any]) -> None:
+        """Declare the derived index `name`: built with the next build (or on its first use)."""
+        if name not in self.derived and name not in self._planned:
+            self._planned[name] = factory()
 
     def derived_index(self, name: str, factory: Callable[[], Any],
                       docs: Mapping[int, Mapping[str, Any]]) -> Any:
         """The derived index `name` (made by `factory` and built now on first use)."""
         index = self.derived.get(name)
         if index is None:
-            index = factory()
-            index.build(docs)
-            self.derived[name] = index
-            self._live.append(index)
+            self.plan(name, factory)
+            self._build(docs)
+            index = self.derived[name]
         return index
 
     def eq_index(self, field: str, docs: Mapping[int, Mapping[str, Any]]) -> EqIndex | None:
         """The equality index on `field` (built now if needed), or None if not indexed."""
         index = self.eq.get(field)
         if index is not None and index not in self._live:
-            index.build(docs)
-            self._live.append(index)
+            self._build(docs)
         return index
 
     def ordered_index(
@@ -327,8 +404,7 @@ class IndexSet:
         """The range index on `field` (built now if needed), or None if not indexed."""
         index = self.ordered.get(field)
         if index is not None and index not in self._live:
-            index.build(docs)
-            self._live.append(index)
+            self._build(docs)
         return index
 
     def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
@@ -345,6 +421,7 @@ class IndexSet:
         """Forget every built index (the documents were replaced wholesale)."""
         self._live = []
         self.derived = {}
+        self._planned = {}
 
     def replace(self, doc_id: int, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         """Re-index a changed document, touching only indexes whose field changed."""
@@ -359,7 +436,7 @@ class IndexSet:
                 index.add(doc_id, new)
 
     def add_field(self, field: str, ordered: bool) -> None:
-        """Declare one more index (built on its first query)."""
+        """Declare one more index (built with the next build, or on its first query)."""
         if ordered:
             self.ordered.setdefault(field, OrderedIndex(field))
         else:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import json
 import logging
 import os
 import re
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,12 @@ LOCK = "lock"
 # never lead it, so it never raises a false alarm.
 COMMITTED = "committed"
 _CHECKSUM_SEP = b',\n"checksum": "'
+# Snapshots whose header says this hold one document a line as its compact JSON (the normal
+# form `encode_doc` makes): `_load` keeps those bytes without decoding them. Snapshots
+# without it (older writers) are decoded whole and re-encoded once.
+LAYOUT = "compact-lines"
+# The snapshot writer hands the file this much at a time.
+_WRITE_CHUNK = 1024 * 1024
 _RESTORE = "the files are kept untouched — restore from a backup (`handbook restore FILE`)"
 _JOURNAL_RE = re.compile(r"^journal-(\d+)\.jsonl$")
 _HEADER_RE = re.compile(rb'"generation": (\d+), "seq": (\d+)')
@@ -92,6 +100,19 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
+def _text_of(doc: Any) -> str:
+    """Compact JSON text of a document (raises TypeError/ValueError on what JSON cannot hold)."""
+    text = json.dumps(
+        doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_json_default
+    )
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(doc, allow_nan=False, separators=(",", ":"), default=_json_default)
+    return text
+
+
 def encode_doc(doc: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """JSON text of a document and the document as it will read back (the normal form).
 
@@ -102,20 +123,28 @@ def encode_doc(doc: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     if not isinstance(doc, Mapping):
         raise StoreError(f"a document must be a mapping, not {type(doc).__name__}")
     try:
-        text = json.dumps(
-            doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_json_default
-        )
-        if not text.isascii():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                text = json.dumps(
-                    doc, allow_nan=False, separators=(",", ":"), default=_json_default
-                )
+        text = _text_of(doc)
     except (TypeError, ValueError, RecursionError) as exc:
         raise StoreError(f"document is not JSON data: {exc}") from exc
     value = json.loads(text)
     return text, value
+
+
+# The json module's C scanner, called directly: json.loads spends a third of its time on a
+# small document detecting the encoding and in Python wrappers.
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def decode_doc(raw: bytes) -> dict[str, Any]:
+    """A fresh dict from a stored document's bytes (every call a new, private object)."""
+    try:
+        text = raw.decode("utf-8")
+        doc, end = _scan(text, 0)
+    except (ValueError, StopIteration) as exc:  # only via a damaged file with a valid CRC
+        raise StoreDamaged(f"a stored document is not JSON ({exc!r}); {_RESTORE}") from exc
+    if type(doc) is not dict or end != len(text):
+        raise StoreDamaged(f"a stored document is not one JSON object; {_RESTORE}")
+    return doc
 
 
 def _dump_for_file(value: Any) -> str:
@@ -193,6 +222,79 @@ def _verify_snapshot(path: Path, raw: bytes, snap: dict[str, Any]) -> None:
         )
 
 
+def _parse_lines(raw: bytes) -> tuple[dict[str, Any], dict[str, dict[int, bytes]]] | None:
+    """Header and tables (id -> document bytes) of a `LAYOUT` snapshot, without decoding them.
+
+    None when the file is not laid out exactly as `_write_snapshot` writes it; the caller
+    then decodes it whole. The caller has checked the CRC, so the bytes are the writer's.
+    """
+    nl1 = raw.find(b"\n")
+    nl2 = raw.find(b"\n", nl1 + 1)
+    nl3 = raw.find(b"\n", nl2 + 1)
+    if min(nl1, nl2, nl3) < 0 or raw[nl2 + 1:nl3] != b'"tables": {':
+        return None
+    head = raw[:nl2].rstrip(b",")
+    if not head.endswith(b"}"):  # the last_ids object closes the second line
+        return None
+    try:
+        header = json.loads(head + b"}")
+    except ValueError:
+        return None
+    if not isinstance(header, dict) or header.get("layout") != LAYOUT:
+        return None
+    end = raw.rfind(_CHECKSUM_SEP)
+    tables: dict[str, dict[int, bytes]] = {}
+    docs: dict[int, bytes] | None = None
+    pos = nl3 + 1
+    while True:
+        nl = raw.find(b"\n", pos)
+        if nl < 0:
+            return None
+        if raw[pos] == 0x7D:  # "}": the end of a table, or of all tables
+            if docs is None:
+                return (header, tables) if pos + 1 == end else None
+            docs = None
+        elif docs is None:  # '"name": {' opens a table
+            if not raw.startswith(b": {", nl - 3):
+                return None
+            try:
+                name = json.loads(raw[pos:nl - 3])
+            except ValueError:
+                return None
+            if not isinstance(name, str) or name in tables:
+                return None
+            docs = tables[name] = {}
+        else:  # '"id": {...}' with a comma when another document follows
+            colon = raw.find(b'": {', pos, nl)
+            stop = nl - 1 if raw[nl - 1] == 0x2C else nl
+            if colon < 0 or raw[pos] != 0x22 or raw[stop - 1] != 0x7D:
+                return None
+            try:
+                doc_id = int(raw[pos + 1:colon])
+            except ValueError:
+                return None
+            docs[doc_id] = raw[colon + 3:stop]
+        pos = nl + 1
+
+
+def _stated_checksum(raw: bytes) -> Any:
+    """The checksum a snapshot states in its last member (None when it has none)."""
+    at = raw.rfind(_CHECKSUM_SEP)
+    if at < 0:
+        return None
+    try:
+        return json.loads(b"{" + raw[at + 2:]).get("checksum")
+    except (ValueError, AttributeError):
+        return None
+
+
+def _stored_bytes(doc: Any) -> bytes:
+    """The bytes a table holds for one decoded document (its compact JSON)."""
+    if type(doc) is not dict:
+        raise TypeError(f"a document is a {type(doc).__name__}, not an object")
+    return _text_of(doc).encode("utf-8")
+
+
 def fsync_dir(path: Path) -> None:
     """fsync a directory so renames and new file names in it are durable."""
     fd = os.open(path, os.O_RDONLY)
@@ -223,42 +325,162 @@ def _valid_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
         pos = nl + 1
 
 
-class TableState:
-    """Documents of one table (id -> doc), its highest id ever used and its indexes."""
+class DocView(Mapping[int, dict[str, Any]]):
+    """A table's documents as dicts, decoded from their stored bytes on access.
 
-    __slots__ = ("docs", "indexes", "last_id", "version", "watch")
+    Documents are held as their compact JSON bytes (the normal form, the very bytes of the
+    snapshot): bytes cost a fraction of the decoded dicts and the cyclic garbage collector
+    never walks them. A small bounded cache keeps recently read documents decoded; each
+    entry remembers the bytes object it came from, so a replaced document can never be
+    served stale, even to a reader racing the write. Decoded documents are shared by the
+    store's own readers and must not be mutated; `fresh` gives a private copy.
+    """
+
+    __slots__ = ("_cache", "_cached_bytes", "raw")
+
+    CACHE_DOCS = 2048
+    CACHE_BYTES = 2 * 1024 * 1024  # of encoded JSON; decoded dicts take a few times that
+
+    def __init__(self, raw: dict[int, bytes] | None = None) -> None:
+        self.raw: dict[int, bytes] = {} if raw is None else raw
+        self._cache: OrderedDict[int, tuple[bytes, dict[str, Any]]] = OrderedDict()
+        self._cached_bytes = 0
+
+    def __getitem__(self, doc_id: int) -> dict[str, Any]:
+        raw = self.raw[doc_id]
+        hit = self._cache.get(doc_id)
+        if hit is not None and hit[0] is raw:
+            return hit[1]
+        doc = decode_doc(raw)
+        self.remember(doc_id, raw, doc)
+        return doc
+
+    def get(self, doc_id: int, default: Any = None) -> Any:
+        """The decoded document, or `default` when there is none."""
+        try:
+            return self[doc_id]
+        except KeyError:
+            return default
+
+    def fresh(self, doc_id: int) -> dict[str, Any]:
+        """A private decoded copy the caller may change (KeyError when absent)."""
+        return decode_doc(self.raw[doc_id])
+
+    def remember(self, doc_id: int, raw: bytes, doc: dict[str, Any]) -> None:
+        """Cache `doc` as the decoded form of `raw` (evicting the oldest entries)."""
+        cache = self._cache
+        old = cache.pop(doc_id, None)
+        if old is not None:
+            self._cached_bytes -= len(old[0])
+        while cache and (len(cache) >= self.CACHE_DOCS
+                         or self._cached_bytes + len(raw) > self.CACHE_BYTES):
+            try:
+                self._cached_bytes -= len(cache.popitem(last=False)[1][0])
+            except KeyError:  # another thread emptied it first
+                break
+        if len(raw) <= self.CACHE_BYTES // 8:  # one huge document must not flush the rest
+            cache[doc_id] = (raw, doc)
+            self._cached_bytes += len(raw)
+
+    def forget(self, doc_id: int) -> None:
+        """Drop the cached decoded form of one document (it was replaced or deleted)."""
+        old = self._cache.pop(doc_id, None)
+        if old is not None:
+            self._cached_bytes -= len(old[0])
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self.raw
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def keys(self) -> KeysView[int]:
+        """The ids (no decoding)."""
+        return self.raw.keys()
+
+    def items(self) -> Iterator[tuple[int, dict[str, Any]]]:  # type: ignore[override]
+        """(id, decoded document) of every document, decoded one by one and not cached."""
+        for doc_id, raw in list(self.raw.items()):  # one C-level copy: safe against writers
+            yield doc_id, decode_doc(raw)
+
+    def values(self) -> Iterator[dict[str, Any]]:  # type: ignore[override]
+        """Every document decoded (not cached)."""
+        for _, doc in self.items():
+            yield doc
+
+    def chunks(self, size: int = 256 * 1024) -> Iterator[dict[int, dict[str, Any]]]:
+        """Every document decoded, about `size` bytes of JSON at a time (index building: one
+        pass, and only one chunk of decoded documents alive at any time)."""
+        chunk: dict[int, dict[str, Any]] = {}
+        held = 0
+        for doc_id, raw in list(self.raw.items()):  # one C-level copy: safe against writers
+            chunk[doc_id] = decode_doc(raw)
+            held += len(raw)
+            if held >= size:
+                yield chunk
+                chunk, held = {}, 0
+        if chunk:
+            yield chunk
+
+
+class TableState:
+    """Documents of one table (id -> JSON bytes, read through `docs`), its highest id, indexes."""
+
+    __slots__ = ("docs", "indexes", "last_id", "raw", "version", "watch")
 
     def __init__(self, eq_fields: Iterable[str], ordered_fields: Iterable[str]) -> None:
-        self.docs: dict[int, dict[str, Any]] = {}
+        self.docs = DocView()
+        self.raw = self.docs.raw  # id -> compact JSON bytes: the table's only copy of the data
         self.last_id = 0
         self.indexes = IndexSet(eq_fields, ordered_fields)
         self.version = 0  # bumped on every change; lets TinyDB's query cache notice replays
-        # While a compaction writes this table: each changed id's document as it was when the
+        # While a compaction writes this table: each changed id's bytes as they were when the
         # state was frozen (None: it did not exist), recorded before the first change.
-        self.watch: dict[int, dict[str, Any] | None] | None = None
+        self.watch: dict[int, bytes | None] | None = None
 
-    def put(self, doc_id: int, doc: dict[str, Any]) -> None:
-        """Insert or replace one document."""
-        old = self.docs.get(doc_id)
+    def load(self, raw: dict[int, bytes]) -> None:
+        """Take a freshly read table wholesale (open/reload; no index is built yet)."""
+        self.docs = DocView(raw)
+        self.raw = raw
+
+    def put(self, doc_id: int, doc: dict[str, Any], raw: bytes | None = None) -> None:
+        """Insert or replace one document; `raw` is its compact JSON (encoded when not given).
+
+        `doc` must be a private object in normal form (as `encode_doc` returns it): it is
+        kept as the cached decoded form.
+        """
+        if raw is None:
+            raw = _text_of(doc).encode("utf-8")
+        old_raw = self.raw.get(doc_id)
         watch = self.watch
         if watch is not None and doc_id not in watch:
-            watch[doc_id] = old
-        self.docs[doc_id] = doc
-        if old is None:
-            self.indexes.add(doc_id, doc)
-        else:
-            self.indexes.replace(doc_id, old, doc)
+            watch[doc_id] = old_raw
+        indexes = self.indexes
+        old = self.docs[doc_id] if old_raw is not None and indexes.built() else None
+        self.raw[doc_id] = raw
+        self.docs.remember(doc_id, raw, doc)
+        if old_raw is None:
+            indexes.add(doc_id, doc)
+        elif old is not None:
+            indexes.replace(doc_id, old, doc)
         self.last_id = max(self.last_id, doc_id)
         self.version += 1
 
     def delete(self, doc_id: int) -> None:
         """Remove one document if present."""
         watch = self.watch
+        old_raw = self.raw.get(doc_id)
         if watch is not None and doc_id not in watch:
-            watch[doc_id] = self.docs.get(doc_id)
-        old = self.docs.pop(doc_id, None)
-        if old is not None:
-            self.indexes.remove(doc_id, old)
+            watch[doc_id] = old_raw
+        if old_raw is not None:
+            old = self.docs[doc_id] if self.indexes.built() else None
+            del self.raw[doc_id]
+            self.docs.forget(doc_id)
+            if old is not None:
+                self.indexes.remove(doc_id, old)
         self.version += 1
 
 
@@ -269,9 +491,9 @@ class Frozen:
     """The state at one committed transaction, for writing a snapshot without any lock.
 
     Freezing copies nothing (copying 300k ids under the lock would itself be a stall): each
-    table records the old document of every id it changes from now on (`TableState.watch`),
-    and documents are never mutated in place (every put stores a fresh object), so live
-    documents plus those old ones are the frozen state however the tables change meanwhile.
+    table records the old bytes of every id it changes from now on (`TableState.watch`),
+    and stored bytes are never mutated (every put stores a fresh object), so live bytes
+    plus those old ones are the frozen state however the tables change meanwhile.
     """
 
     __slots__ = ("generation", "last_ids", "offset", "seq", "tables")
@@ -291,24 +513,25 @@ class Frozen:
         for ts in self.tables.values():
             ts.watch = None
 
-    def items(self, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(id, document) of table `name` as frozen, while other threads may change it.
+    def items(self, name: str) -> Iterator[tuple[int, bytes]]:
+        """(id, compact JSON bytes) of table `name` as frozen, while other threads change it.
 
-        Safe without the lock because a writer records the old document in `watch` before it
-        changes `docs`: reading `docs` first and `watch` second can never see the new document
+        Safe without the lock because a writer records the old bytes in `watch` before it
+        changes `raw`: reading `raw` first and `watch` second can never see the new document
         with no old one recorded. Ids come in insertion order (ascending for new ids).
         """
         ts = self.tables[name]
         watch = ts.watch
         assert watch is not None
-        keys = list(ts.docs)  # one C-level copy: atomic with respect to other threads
+        live = ts.raw
+        keys = list(live)  # one C-level copy: atomic with respect to other threads
         for doc_id in keys:
-            doc = ts.docs.get(doc_id)
+            raw = live.get(doc_id)
             old = watch.get(doc_id, _UNSEEN)
             if old is not _UNSEEN:
-                doc = old  # type: ignore[assignment]
-            if doc is not None:
-                yield doc_id, doc
+                raw = old  # type: ignore[assignment]
+            if raw is not None:
+                yield doc_id, raw
         # Ids deleted after the freeze but before `keys` was taken are only in `watch`.
         listed = set(keys)
         for doc_id, old in list(watch.items()):
@@ -484,35 +707,63 @@ class JournalStorage(Storage):
 
     def _load(self, exclusive: bool) -> None:
         """Read snapshot + journal from scratch (open, or another process compacted twice)."""
+        # Replay and the old layout decode many dicts at once: the collector's passes over
+        # them (they have no cycles) would double the time, so it waits until the end.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._load_files(exclusive)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _load_files(self, exclusive: bool) -> None:
         self._finish_switch(exclusive)
         path = self._p(SNAPSHOT)
         sig = self._snapshot_sig()
         try:
             raw = path.read_bytes()
-            snap = json.loads(raw)
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise StoreDamaged(f"cannot read snapshot {path}: {exc}; {_RESTORE}") from exc
-        if not isinstance(snap, dict) or snap.get("format") not in (FORMAT, *LEGACY_FORMATS):
-            raise StoreDamaged(f"{path} is not a {FORMAT} snapshot; {_RESTORE}")
-        if snap["format"] == FORMAT:
+        parsed = _parse_lines(raw) if raw.startswith(b'{"format": "' + FORMAT.encode()) else None
+        if parsed is not None:
+            snap, docs_of = parsed
+            snap["checksum"] = _stated_checksum(raw)
             _verify_snapshot(path, raw, snap)
+        else:
+            try:
+                snap = json.loads(raw)
+            except ValueError as exc:
+                raise StoreDamaged(f"cannot read snapshot {path}: {exc}; {_RESTORE}") from exc
+            if not isinstance(snap, dict) or snap.get("format") not in (FORMAT, *LEGACY_FORMATS):
+                raise StoreDamaged(f"{path} is not a {FORMAT} snapshot; {_RESTORE}")
+            if snap["format"] == FORMAT:
+                _verify_snapshot(path, raw, snap)
+            docs_of = None
         tables: dict[str, TableState] = {}
         try:
             last_ids = snap.get("last_ids", {})
-            for name, docs in snap.get("tables", {}).items():
+            if docs_of is None:  # written by an older version: decode it whole, encode each
+                docs_of = {
+                    name: {int(key): _stored_bytes(doc) for key, doc in docs.items()}
+                    for name, docs in snap.get("tables", {}).items()
+                }
+            for name, stored in docs_of.items():
                 ts = self._new_table(name)
-                ts.docs = {int(key): doc for key, doc in docs.items()}
-                ts.last_id = max(max(ts.docs, default=0), int(last_ids.get(name, 0)))
+                ts.load(stored)
+                ts.last_id = max(max(stored, default=0), int(last_ids.get(name, 0)))
                 tables[name] = ts
             generation, seq = int(snap["generation"]), int(snap["seq"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreDamaged(f"{path} is malformed ({type(exc).__name__}: {exc}); "
                              f"{_RESTORE}") from exc
+        snapshot_size = len(raw)
+        del raw, snap  # the file's bytes: free them before replaying the journal
         self._tables = tables
         self._gen = generation
         self._seq = seq
         self._snap_sig = sig
-        self._snapshot_bytes = len(raw)
+        self._snapshot_bytes = snapshot_size
         if self._jfd is not None:
             os.close(self._jfd)
         self._jfd = None
@@ -617,7 +868,10 @@ class JournalStorage(Storage):
         for op in ops:
             kind, name = op.get("op"), op.get("t")
             if kind == "put":
-                self._table(name).put(int(op["id"]), op["doc"])
+                doc = op["doc"]
+                if type(doc) is not dict:
+                    raise TypeError(f"document is a {type(doc).__name__}, not an object")
+                self._table(name).put(int(op["id"]), doc)
             elif kind == "del":
                 self._table(name).delete(int(op["id"]))
             elif kind == "clear":
@@ -863,7 +1117,7 @@ class JournalStorage(Storage):
             fresh.last_id = old.last_id if old is not None else 0
             self._tables[name] = fresh
         elif op[0] == "put":
-            self._table(name).put(op[2], op[3])
+            self._table(name).put(op[2], op[3], op[4].encode("utf-8"))
         else:
             self._table(name).delete(op[2])
 
@@ -1193,6 +1447,9 @@ class JournalStorage(Storage):
     def _write_snapshot(self, path: Path, generation: int, frozen: Frozen | None = None) -> int:
         """Write a state (default: the empty store) as readable JSON, one document a line; fsync.
 
+        Each document is its compact JSON bytes exactly as held in memory (`LAYOUT`), so
+        `_load` takes a line's bytes as they are instead of decoding the whole file.
+
         The last member is a CRC-32 of every byte before it, so an edited or damaged
         snapshot is refused on open instead of silently changing the data.
         """
@@ -1204,8 +1461,10 @@ class JournalStorage(Storage):
         with open(path, "wb") as fh:
 
             def out(text: str) -> None:
+                out_bytes(text.encode("utf-8"))
+
+            def out_bytes(data: bytes) -> None:
                 nonlocal written, crc, synced
-                data = text.encode("utf-8")
                 written += len(data)
                 crc = zlib.crc32(data, crc)
                 fh.write(data)
@@ -1214,14 +1473,25 @@ class JournalStorage(Storage):
                     _sync_data(fh.fileno())
                     synced = written
 
-            out(f'{{"format": "{FORMAT}", "generation": {generation}, "seq": {seq},\n')
+            out(f'{{"format": "{FORMAT}", "generation": {generation}, "seq": {seq}, '
+                f'"layout": "{LAYOUT}",\n')
             out(f'"last_ids": {_dump_for_file(last_ids)},\n"tables": {{')
             for t_index, name in enumerate(frozen.tables if frozen is not None else ()):
                 assert frozen is not None
                 out(("," if t_index else "") + f"\n{_dump_for_file(name)}: {{")
-                for d_index, (doc_id, doc) in enumerate(frozen.items(name)):
-                    sep = "," if d_index else ""
-                    out(f'{sep}\n"{doc_id}": {_dump_for_file(doc)}')
+                # The stored bytes are copied as they are: no re-encoding, little GIL time.
+                buf: list[bytes] = []
+                size = 0
+                sep = b'\n"%d": '
+                for doc_id, raw in frozen.items(name):
+                    buf.append(sep % doc_id)
+                    buf.append(raw)
+                    size += len(raw) + 12
+                    sep = b',\n"%d": '
+                    if size >= _WRITE_CHUNK:
+                        out_bytes(b"".join(buf))
+                        buf, size = [], 0
+                out_bytes(b"".join(buf))
                 out("\n}")
             out("\n}")
             tail = _CHECKSUM_SEP + f'{crc:08x}"\n}}\n'.encode()

@@ -58,10 +58,20 @@ class TextIndex:
         self._dirty: set[int] = set()
         self._built = False
 
-    def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
-        """Index every document."""
-        self.texts = {i: search_texts(d) for i, d in docs.items()}
+    def start(self) -> None:
+        """Forget everything: a build follows."""
+        self.texts = {}
+        self._dirty = set()
         self._built = False
+
+    def feed(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Index a batch of documents during a build."""
+        texts = self.texts
+        for i, d in docs.items():
+            texts[i] = search_texts(d)
+
+    def finish(self) -> None:
+        """The build is complete (the blobs are made on the first search)."""
 
     def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
         """Index one document."""
@@ -140,11 +150,17 @@ class CaseTally:
         if not any(row):
             del self.rows[key]
 
-    def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
-        """Count every case."""
+    def start(self) -> None:
+        """Forget everything: a build follows."""
         self.rows = {}
+
+    def feed(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Count a batch of cases during a build."""
         for doc in docs.values():
             self._apply(doc, 1)
+
+    def finish(self) -> None:
+        """The build is complete."""
 
     def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
         """Count one case."""
@@ -164,9 +180,16 @@ class FlagIndex:
         self.predicate = predicate
         self.ids: set[int] = set()
 
-    def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
-        """Flag every document."""
-        self.ids = {i for i, d in docs.items() if self.predicate(d)}
+    def start(self) -> None:
+        """Forget everything: a build follows."""
+        self.ids = set()
+
+    def feed(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
+        """Flag a batch of documents during a build."""
+        self.ids.update(i for i, d in docs.items() if self.predicate(d))
+
+    def finish(self) -> None:
+        """The build is complete."""
 
     def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
         """Flag one document."""
@@ -183,6 +206,24 @@ def _voided(doc: Mapping[str, Any]) -> bool:
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+def _prepare_cases(state: TableState) -> None:
+    """Declare every index the case pages use, so their first build is one pass."""
+    state.indexes.add_field("procedure_id", False)
+    state.indexes.add_field("created_at", True)
+    state.indexes.plan("tally", CaseTally)
+
+
+def _prepare_records(state: TableState) -> None:
+    """Declare every index the record pages use, so their first build is one pass."""
+    state.indexes.add_field("created_at", True)
+    state.indexes.add_field("data.visited_at", True)
+    state.indexes.plan("voided", _voided_index)
+
+
+def _voided_index() -> FlagIndex:
+    return FlagIndex(_voided)
 
 
 def _eq(state: TableState, field: str) -> EqIndex:
@@ -290,6 +331,7 @@ def search_cases(state: TableState | None, *, properties: Collection[str | None]
     """See Repository.search_cases."""
     if state is None:
         return Page((), 0, offset, limit)
+    _prepare_cases(state)
     ids = _ids_with(state, "property", set(properties))
     # Reserved numbers are placeholders, never cases to show.
     statuses: tuple[str, ...] = (("open", "closed") if status is None
@@ -312,11 +354,12 @@ def search_records(state: TableState | None, export: Export, *,
     """See Repository.search_records."""
     if state is None:
         return Page((), 0, offset, limit)
+    _prepare_records(state)
     ids = _ids_with(state, "property", set(properties))
     if form_id is not None:
         ids &= _bucket(state, "form_id", form_id)
     if not include_voided:
-        ids -= state.indexes.derived_index("voided", lambda: FlagIndex(_voided), state.docs).ids
+        ids -= state.indexes.derived_index("voided", _voided_index, state.docs).ids
     hits = _text_hits(state, text, personal)
     if hits is not None:
         ids &= hits
@@ -329,6 +372,7 @@ def case_counts(state: TableState | None, *, properties: Collection[str | None],
     """See Repository.case_counts: tallies kept in step, overdue from the open cases only."""
     if state is None:
         return []
+    _prepare_cases(state)
     props = set(properties)
     rows: dict[tuple[Any, str], list[int]] = {}
     overdue: dict[tuple[Any, str], int] = {}
@@ -368,6 +412,10 @@ def monthly_report(cases: TableState | None, tasks: TableState | None,
     rep = MonthlyReport(month)
     props, procs = set(properties), set(procedures)
     lo, hi = month_bounds(month)
+    if cases is not None:
+        _prepare_cases(cases)
+    if records is not None:
+        _prepare_records(records)
     if cases is not None:
         for i in sorted(_range(cases, "created_at", lo, hi)):
             doc = cases.docs[i]

@@ -28,6 +28,7 @@ from runtime.store.embedded.journal import (
     DEFAULT_COMPACT_MIN_BYTES,
     DEFAULT_EQ_FIELDS,
     DEFAULT_ORDERED_FIELDS,
+    DocView,
     TableState,
     check_table_name,
 )
@@ -49,6 +50,13 @@ def _export(doc_id: int, doc: Mapping[str, Any]) -> Doc:
     out: Doc = {"id": doc_id}
     for k, v in doc.items():
         out[k] = clone(v) if type(v) in (dict, list) else v
+    return out
+
+
+def _exported(docs: DocView, doc_id: int) -> Doc:
+    """A caller's own copy of one stored document: decoded afresh, nothing shared."""
+    out: Doc = {"id": doc_id}
+    out.update(docs.fresh(doc_id))
     return out
 
 
@@ -107,6 +115,22 @@ def select(state: TableState | None, c: Criteria) -> list[int]:
         base = docs.keys()
 
     needle = c.text.casefold() if c.text else None
+    if not todo_eq and not todo_ranges and needle is None and c.where is None:
+        ids = list(base)  # the indexes answered it all: no document is decoded
+    else:
+        ids = _filtered(docs, base, todo_eq, todo_ranges, needle, c)
+    if c.order_by is None:
+        ids.sort(reverse=c.descending)
+    else:
+        ids.sort(key=lambda i: _order_value(docs[i], c.order_by or ""), reverse=c.descending)
+    end = None if c.limit is None else c.offset + c.limit
+    return ids[c.offset : end] if c.offset or end is not None else ids
+
+
+def _filtered(docs: Mapping[int, Mapping[str, Any]], base: Iterable[int],
+              todo_eq: Mapping[str, Any], todo_ranges: Mapping[str, tuple[Any, Any]],
+              needle: str | None, c: Criteria) -> list[int]:
+    """The ids of `base` whose documents pass what the indexes could not answer."""
     ids: list[int] = []
     for i in base:
         doc = docs[i]
@@ -121,13 +145,7 @@ def select(state: TableState | None, c: Criteria) -> list[int]:
         if c.where is not None and not c.where(doc):
             continue
         ids.append(i)
-
-    if c.order_by is None:
-        ids.sort(reverse=c.descending)
-    else:
-        ids.sort(key=lambda i: _order_value(docs[i], c.order_by or ""), reverse=c.descending)
-    end = None if c.limit is None else c.offset + c.limit
-    return ids[c.offset : end] if c.offset or end is not None else ids
+    return ids
 
 
 def _in_range(key: float | None, lo: float | None, hi: float | None) -> bool:
@@ -232,7 +250,7 @@ class Store:
                 doc["updated_at"] = stamp
 
             t.update(apply, doc_ids=[doc_id])
-            return _export(doc_id, self.journal.state(table).docs[doc_id])  # type: ignore[union-attr]
+            return _exported(self.journal.state(table).docs, doc_id)  # type: ignore[union-attr]
 
     def delete(self, table: str, doc_id: DocId, *, expected_rev: int | None = None) -> None:
         """Erase a scratch document (drafts, sessions). Records are voided, never deleted."""
@@ -252,10 +270,9 @@ class Store:
         """One document as a fresh dict; raises NotFound."""
         with self.journal.read_lock():
             state = self.journal.state(table)
-            doc = state.docs.get(doc_id) if state is not None else None
-            if doc is None:
+            if state is None or doc_id not in state.docs:
                 raise NotFound(f"{table} {doc_id} does not exist")
-            return _export(doc_id, doc)
+            return _exported(state.docs, doc_id)
 
     def query(self, table: str, criteria: Criteria) -> list[Doc]:
         """Documents matching the criteria, as fresh dicts."""
@@ -265,7 +282,7 @@ class Store:
             if not ids:
                 return []
             docs = state.docs  # type: ignore[union-attr]
-            return [_export(i, docs[i]) for i in ids]
+            return [_exported(docs, i) for i in ids]
 
     def find(
         self,

@@ -14,7 +14,14 @@ from tinydb import TinyDB
 from tinydb.queries import QueryLike
 from tinydb.table import Document, Table
 
-from runtime.store.embedded.journal import JournalStorage, Op, check_table_name, encode_doc
+from runtime.store.embedded.journal import (
+    DocView,
+    JournalStorage,
+    Op,
+    check_table_name,
+    decode_doc,
+    encode_doc,
+)
 
 
 def clone(value: Any) -> Any:
@@ -33,7 +40,7 @@ class _Staged(MutableMapping[int, Any]):
     live state untouched; afterwards only copies that really changed become journal puts.
     """
 
-    def __init__(self, live: Mapping[int, dict[str, Any]]) -> None:
+    def __init__(self, live: DocView) -> None:
         self._live = live
         self.changed: dict[int, Any] = {}
         self.cleared = False
@@ -46,7 +53,7 @@ class _Staged(MutableMapping[int, Any]):
             return value
         if self.cleared:
             raise KeyError(key)
-        value = clone(self._live[key])
+        value = self._live.fresh(key)  # decoded afresh: the caller's to change
         self.changed[key] = value
         return value
 
@@ -84,9 +91,11 @@ class _Staged(MutableMapping[int, Any]):
                 if not self.cleared:
                     out.append(("del", table, key))
                 continue
-            if not self.cleared and self._live.get(key) == value:
-                continue  # only read (e.g. a query condition looked at it)
             text, doc = encode_doc(value)
+            if not self.cleared and key in self._live:
+                stored = self._live.raw[key]
+                if stored == text.encode("utf-8") or self._live[key] == doc:
+                    continue  # only read (e.g. a query condition looked at it)
             out.append(("put", table, int(key), doc, text))
         return out
 
@@ -104,14 +113,14 @@ class JournalTable(Table):
         self._cache_state: object = None
 
     # -- storage plumbing TinyDB calls ------------------------------------------------
-    def _read_table(self) -> dict[str, Mapping[Any, Any]]:
+    def _read_table(self) -> DocView:  # type: ignore[override]
         state = self._journal.state(self.name)
-        return state.docs if state is not None else {}  # type: ignore[return-value]
+        return state.docs if state is not None else DocView()
 
     def _update_table(self, updater: Callable[[dict[int, Mapping[Any, Any]]], None]) -> None:
         with self._journal.write_lock():
             state = self._journal.state(self.name)
-            staged = _Staged(state.docs if state is not None else {})
+            staged = _Staged(state.docs if state is not None else DocView())
             updater(staged)  # type: ignore[arg-type]
             self._journal.stage(staged.ops(self.name))
         self.clear_cache()
@@ -183,10 +192,11 @@ class JournalTable(Table):
         with self._journal.read_lock():
             docs = self._read_table()
             if doc_id is not None:
-                raw = docs.get(doc_id)  # type: ignore[call-overload]
-                return None if raw is None else Document(clone(raw), doc_id)
+                if doc_id not in docs:
+                    return None
+                return Document(docs.fresh(doc_id), doc_id)
             if doc_ids is not None:
-                return [Document(clone(docs[i]), i) for i in doc_ids if i in docs]  # type: ignore[index]
+                return [Document(docs.fresh(i), i) for i in doc_ids if i in docs]
             if cond is None:
                 raise TypeError("get() needs cond, doc_id or doc_ids")
             found = super().get(cond)
@@ -203,9 +213,9 @@ class JournalTable(Table):
 
     def __iter__(self) -> Iterator[Document]:
         with self._journal.read_lock():
-            items = list(self._read_table().items())
-        for doc_id, doc in items:
-            yield Document(clone(doc), doc_id)  # type: ignore[arg-type]
+            items = list(self._read_table().raw.items())
+        for doc_id, raw in items:
+            yield Document(decode_doc(raw), doc_id)
 
 
 class JournalDB(TinyDB):

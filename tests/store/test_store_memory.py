@@ -1,0 +1,199 @@
+"""Documents held as their stored bytes: the snapshot layout, decoding, the cache, one-pass indexes.
+
+The embedded store keeps each document as its compact JSON bytes (runtime/store/embedded/
+journal.py: DocView) and decodes on access; the snapshot holds the same bytes one document a
+line, so opening takes them as they are. These tests pin what that must never change: the
+data read back, that nobody can change a stored document through a result, that a replaced
+document is never served from the cache, and that damage is reported as damage.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import zlib
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tinydb import Query
+
+from runtime.errors import StoreDamaged
+from runtime.store import open_store
+from runtime.store.embedded import journal
+from runtime.store.embedded.journal import FORMAT, LAYOUT, SNAPSHOT, DocView, encode_doc
+
+NOW = datetime(2026, 3, 10, 12, 0)
+P1 = "taoyuan-village"
+
+# Strings that look like the snapshot's own structure, unusual text, nesting.
+TRICKY: list[dict[str, Any]] = [
+    {"text": 'a line\n"7": {"x": 1},\nend', "n": 1},
+    {"text": "}\n},\n", "list": [1, [2, [3]], {"k": None}]},
+    {"text": "投诉：电梯 \u2028 \x00 \t", "f": 1.5e-7, "big": 2**70, "neg": -0.0},
+    {"lone": "\ud800 half a pair", "ok": True},
+    {"": "empty key", "nested": {"a": {"b": {"c": "deep"}}}},
+]
+TABLES = ["t", 'quote"d', "表格 名", "x: {"]
+
+
+def _fill(path: Path) -> dict[str, list[dict[str, Any]]]:
+    with open_store(path) as s:
+        for name in TABLES:
+            for doc in TRICKY:
+                s.insert(name, doc)
+        s.insert("emptied", {"n": 1})
+        s.db.table("emptied").truncate()  # a table with no documents left
+        s.compact()
+        return {name: s.all(name) for name in [*TABLES, "emptied"]}
+
+
+def test_snapshot_holds_each_document_as_its_compact_json_line(tmp_path: Path) -> None:
+    before = _fill(tmp_path)
+    raw = (tmp_path / SNAPSHOT).read_bytes()
+    header = raw.split(b"\n", 1)[0]
+    assert f'"layout": "{LAYOUT}"'.encode() in header
+    with open_store(tmp_path) as s:
+        state = s.journal.state("t")
+        assert state is not None
+        for doc_id, stored in state.raw.items():
+            text, _ = encode_doc({k: v for k, v in s.get("t", doc_id).items() if k != "id"})
+            assert stored == text.encode("utf-8")  # the normal form, byte for byte
+            assert b'\n"%d": ' % doc_id + stored in raw  # the very bytes of the snapshot
+        assert {name: s.all(name) for name in before} == before
+    # still plain JSON a person or another tool can read
+    assert json.loads(raw)["tables"]["t"]["4"]["lone"] == "\ud800 half a pair"
+
+
+def _old_layout(path: Path) -> None:
+    """Rewrite the snapshot as the writer before the compact layout did (spaces, no layout)."""
+    snap = json.loads((path / SNAPSHOT).read_bytes())
+    out = (f'{{"format": "{FORMAT}", "generation": {snap["generation"]}, "seq": '
+           f'{snap["seq"]},\n"last_ids": {json.dumps(snap["last_ids"])},\n"tables": {{')
+    for t_index, (name, docs) in enumerate(snap["tables"].items()):
+        out += ("," if t_index else "") + f"\n{json.dumps(name, ensure_ascii=False)}: {{"
+        out += ",".join(f'\n"{i}": {json.dumps(d)}' for i, d in docs.items()) + "\n}"
+    body = (out + "\n}").encode()
+    (path / SNAPSHOT).write_bytes(
+        body + b',\n"checksum": "' + f'{zlib.crc32(body):08x}"\n}}\n'.encode())
+
+
+def test_snapshot_of_the_older_layout_opens_whole_and_is_rewritten(tmp_path: Path) -> None:
+    before = _fill(tmp_path)
+    _old_layout(tmp_path)
+    assert b'"layout"' not in (tmp_path / SNAPSHOT).read_bytes()
+    with open_store(tmp_path) as s:
+        assert {name: s.all(name) for name in before} == before
+        s.compact()
+    assert f'"layout": "{LAYOUT}"'.encode() in (tmp_path / SNAPSHOT).read_bytes()
+    with open_store(tmp_path) as s:
+        assert {name: s.all(name) for name in before} == before
+
+
+def _with_checksum(path: Path, body: bytes) -> None:
+    (path / SNAPSHOT).write_bytes(
+        body + b',\n"checksum": "' + f'{zlib.crc32(body):08x}"\n}}\n'.encode())
+
+
+@pytest.mark.parametrize("doc", [b'{"n":1', b'{"n":1}}', b'{"n":}', b"[1]", b'{"n":"\xff"}'])
+def test_a_broken_document_behind_a_valid_checksum_is_damage(tmp_path: Path, doc: bytes) -> None:
+    """Only a deliberate edit can get here (the CRC holds): still StoreDamaged, never a crash."""
+    with open_store(tmp_path) as s:
+        s.insert("t", {"n": 0})
+        s.insert("t", {"n": 2})
+        s.compact()
+    raw = (tmp_path / SNAPSHOT).read_bytes()
+    body = raw[: raw.rindex(b',\n"checksum"')]
+    assert b'{"n":0,"rev":1}' in body
+    body = body.replace(b'{"n":0,"rev":1}', doc)
+    _with_checksum(tmp_path, body)
+    # refused at open, or when the document is read
+    with pytest.raises(StoreDamaged, match="restore"), open_store(tmp_path) as s:
+        s.all("t")
+
+
+def test_results_never_reach_the_stored_documents(tmp_path: Path) -> None:
+    with open_store(tmp_path) as s:
+        doc_id = s.insert("cases", {"status": "open", "property": P1, "rows": [1],
+                                    "data": {"k": [1]}, "created_at": "2026-03-01T08:00:00"})
+        s.insert("tasks", {"status": "open", "property": P1, "roles": ["front-desk"],
+                           "kind": "step", "key": "a", "data": {"k": [1]}})
+        s.insert("records", {"property": P1, "form_id": "f", "data": {"k": [1]},
+                             "created_at": "2026-03-01T08:00:00"})
+        for _ in range(2):  # the second round reads from the decoded-document cache
+            s.get("cases", doc_id)["rows"].append("x")
+            s.all("cases")[0]["data"]["k"].append("x")
+            s.find("cases", status="open")[0]["rows"].append("x")
+            s.update("cases", doc_id, {"n": 1}, by="u", at=NOW)["data"]["k"].append("x")
+            s.open_tasks(roles=["front-desk"], user=None, properties=[P1],
+                         now=NOW).items[0]["data"]["k"].append("x")
+            s.search_records(properties=[P1]).items[0]["data"]["k"].append("x")
+            s.db.table("cases").search(Query().status == "open")[0]["rows"].append("x")
+        assert s.get("cases", doc_id)["rows"] == [1]
+        assert s.get("cases", doc_id)["data"] == {"k": [1]}
+        assert s.get("tasks", 1)["data"] == {"k": [1]}
+        assert s.get("records", 1)["data"] == {"k": [1]}
+
+
+def test_a_replaced_document_is_never_served_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DocView, "CACHE_DOCS", 3)  # evict all the time
+    with open_store(tmp_path) as s, open_store(tmp_path) as other:
+        ids = [s.insert("t", {"n": n, "status": "open"}) for n in range(10)]
+        for round_ in range(1, 4):
+            for doc_id in ids:
+                assert other.get("t", doc_id)["n"] == doc_id - 1 + (round_ - 1) * 100
+                s.update("t", doc_id, {"n": doc_id - 1 + round_ * 100}, by="u", at=NOW)
+        with pytest.raises(RuntimeError), s.transaction():
+            s.update("t", ids[0], {"n": -1}, by="u", at=NOW)
+            assert s.get("t", ids[0])["n"] == -1
+            raise RuntimeError("roll back")
+        assert s.get("t", ids[0])["n"] == 300
+        assert [d["n"] for d in other.find("t", status="open")] == [n + 300 for n in range(10)]
+
+
+def test_a_page_decodes_each_table_once_for_all_its_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents are decoded to build indexes; one pass must build them all, not one each."""
+    with open_store(tmp_path) as s:
+        for n in range(300):
+            s.insert("cases", {"number": f"C{n}", "procedure_id": "repair", "property": P1,
+                               "status": "open" if n % 3 else "closed", "data": {},
+                               "created_at": (NOW - timedelta(hours=n)).isoformat(),
+                               "visits": [], "events": [], "personal": []})
+    decoded = 0
+    real = journal.decode_doc
+
+    def counting(raw: bytes) -> dict[str, Any]:
+        nonlocal decoded
+        decoded += 1
+        return real(raw)
+
+    monkeypatch.setattr(journal, "decode_doc", counting)
+    with open_store(tmp_path) as s:
+        assert decoded == 0  # opening decodes nothing
+        counts = s.case_counts(properties=[P1], now=NOW)
+        assert (counts[0].open, counts[0].closed) == (200, 100)
+        page = s.search_cases(properties=[P1], status="open", procedures=["repair"])
+        assert page.total == 200 and len(page.items) == 50
+        # property, status, procedure_id, created_at and the tally: one pass of 300, plus
+        # the open cases the dashboard looks at for overdue and the 50 shown
+        assert decoded <= 300 + 200 + 50
+
+
+def test_opening_restores_the_collector_as_it_was(tmp_path: Path) -> None:
+    _fill(tmp_path)
+    assert gc.isenabled()
+    with open_store(tmp_path) as s:
+        assert s.count("t") == len(TRICKY)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with open_store(tmp_path) as s:
+            s.find("t", status="x")  # builds indexes (the collector is paused there too)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
