@@ -66,6 +66,16 @@ def _quantile_ms(values: list[float], q: float) -> float:
     return round(ordered[round(q * (len(ordered) - 1))] * 1000, 1) if ordered else 0.0
 
 
+def _alone(app: Any, reruns: int, into: list[float]) -> None:
+    """`reruns` reruns of one session, nothing else running; their times go `into` the list."""
+    for _ in range(reruns):
+        t0 = time.perf_counter()
+        app.run()
+        into.append(time.perf_counter() - t0)
+        if app.exception:
+            raise RuntimeError(f"a rerun alone failed: {app.exception}")
+
+
 def _together(apps: list[Any], reruns: int) -> tuple[list[float], float]:
     """Every app reruns `reruns` times in its own thread, all started at once: (latencies, wall)."""
     together: list[float] = []
@@ -136,13 +146,11 @@ def measure(sign_in: Callable[[], Any], sequence: Callable[[], int], *,
         for app in apps:
             app.run()  # warm-up: every session's first rerun after sign-in
         alone: list[float] = []
+        # Alone before and after the reruns together, so a change of the machine's load
+        # (other processes) during the run weighs on both sides alike.
+        each = max(reruns, sessions)
         before = sequence()
-        for _ in range(max(reruns, 2 * sessions)):
-            t0 = time.perf_counter()
-            apps[0].run()
-            alone.append(time.perf_counter() - t0)
-            if apps[0].exception:
-                raise RuntimeError(f"a rerun alone failed: {apps[0].exception}")
+        _alone(apps[0], each, alone)
         alone_writes = sequence() - before
         before = sequence()
         together, wall = _together(apps, reruns)
@@ -150,6 +158,7 @@ def measure(sign_in: Callable[[], Any], sequence: Callable[[], int], *,
         if write is not None:
             with _writing(write) as writes:
                 writing, writing_wall = _together(apps, reruns)
+        _alone(apps[0], each, alone)
     alone_rate = len(alone) / sum(alone)
     together_rate = len(together) / wall
     out: dict[str, Any] = {

@@ -31,9 +31,9 @@ def test_sessions_rerun_together_and_every_rerun_counts() -> None:
     result = bench_sessions.measure(sign_in, lambda: next(commits), sessions=4, reruns=3,
                                     write=lambda: writes.append(1))
     assert result["sessions"] == 4 and result["session_reruns"] == 12
-    alone = max(3, 2 * 4)
-    # sign-in run + warm-up + its reruns alone (the first session) + 3 reruns together,
-    # and 3 more together while writes go on
+    alone = 2 * max(3, 4)
+    # sign-in run + warm-up + its reruns alone (the first session, before and after) + 3
+    # reruns together, and 3 more together while writes go on
     assert [app.session_state["n"] for app in apps] == [2 + alone + 6, 8, 8, 8]
     assert result["writes_during_reruns"] == len(writes) > 0
     for key in ("writing_p50_ms", "writing_p95_ms", "writing_reruns_per_s",
