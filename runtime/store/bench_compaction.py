@@ -2,8 +2,14 @@
 
 `run(N)` fills a store with N documents shaped like the bench's tasks (runtime/store/bench.py),
 compacts it, then measures, all in the same run:
-- open time of those N documents in a fresh process, the first indexed query apart, and the
-  process's RSS growth per document (VmRSS after open + query minus before open);
+- open time of those N documents in a fresh process, and the first indexed query apart (the
+  open documents of one table, each returned as a dict: `first_query_found` of them);
+- memory: the fresh process's VmRSS growth per document, counted over every table —
+  `rss_open_bytes_per_doc` right after the open, `rss_bytes_per_doc` after the first query
+  too (its results already dropped); the heap is trimmed before the first reading, as the
+  open trims it after loading;
+- `gc_full_ms`: one full collection of the cyclic garbage collector after that, the pause
+  every thread would see whenever Python runs one;
 - the stall: a probe thread writes one document (durable) and reads one, over and over,
   first with nothing else going on (the baseline: median and longest) and then while another
   thread forces a compaction; the longest read and write during the compaction is the stall
@@ -27,7 +33,8 @@ from runtime.store.bench import _docs
 from runtime.store.embedded.store import Store
 
 _OPEN = r"""
-import json, sys, time
+import gc, json, sys, time
+from runtime.store.embedded.indexes import trim_heap
 from runtime.store.embedded.store import Store
 
 def rss_kb():
@@ -37,16 +44,24 @@ def rss_kb():
                 return int(line.split()[1])
     return 0
 
+gc.collect()
+trim_heap()  # the open trims the heap too: start from a trimmed one, or it is credited
 before = rss_kb()
 t0 = time.perf_counter()
 store = Store(sys.argv[1])
 opened = time.perf_counter() - t0
+after_open = rss_kb()
 t1 = time.perf_counter()
-store.find(sys.argv[2], status="open")
+found = len(store.find(sys.argv[2], status="open"))
 first_query = time.perf_counter() - t1
+after_query = rss_kb()
+t2 = time.perf_counter()
+gc.collect()
+gc_full = time.perf_counter() - t2
 docs = sum(store.count(t) for t in store.tables())
-print(json.dumps({"open_s": opened, "first_query_s": first_query,
-                  "rss_kb": rss_kb() - before, "count": docs}))
+print(json.dumps({"open_s": opened, "first_query_s": first_query, "found": found,
+                  "rss_open_kb": after_open - before, "rss_kb": after_query - before,
+                  "gc_full_s": gc_full, "count": docs}))
 """
 
 
@@ -138,6 +153,9 @@ def measure_store(path: Path, table: str = "records") -> dict[str, Any]:
         "open_s": round(opened["open_s"], 3),
         "first_query_s": round(opened["first_query_s"], 3),
         "rss_bytes_per_doc": round(opened["rss_kb"] * 1024 / max(opened["count"], 1)),
+        "rss_open_bytes_per_doc": round(opened["rss_open_kb"] * 1024 / max(opened["count"], 1)),
+        "first_query_found": opened["found"],
+        "gc_full_ms": round(opened["gc_full_s"] * 1000, 1),
         "compaction_s": during["seconds"],
         "stall_ms": round(stall, 1),
         "probes_during_compaction": during["writes"],

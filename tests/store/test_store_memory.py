@@ -22,6 +22,7 @@ from tinydb import Query
 from runtime.errors import StoreDamaged
 from runtime.store import open_store
 from runtime.store.embedded import journal
+from runtime.store.embedded.indexes import pack
 from runtime.store.embedded.journal import FORMAT, LAYOUT, SNAPSHOT, DocView, encode_doc
 
 NOW = datetime(2026, 3, 10, 12, 0)
@@ -197,3 +198,131 @@ def test_opening_restores_the_collector_as_it_was(tmp_path: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# Indexed values of every kind the indexes tell apart (bool vs int, int vs float, lists...).
+INDEXED: list[dict[str, Any]] = [
+    {"status": "open", "due_at": "2026-03-10T08:00:00", "kind": "a", "number": 1},
+    {"status": "open", "due_at": "2026-03-10T08:00:00+00:00", "kind": ["a", "b"], "number": 1.0},
+    {"status": True, "due_at": "2026-03-09", "kind": ["b", ["nested"]], "number": 2},
+    {"status": 1, "due_at": 1_700_000_000, "kind": {"obj": 1}, "number": 2**70},
+    {"status": None, "due_at": "not a date", "kind": "c"},
+    {"due_at": None, "property": "p", "data": {"at": "2026-01-01T00:00:00"}},
+    {"status": False, "due_at": 3.5, "assignee_role": "前台", "data": {"at": "2026-02-01"}},
+]
+
+
+def _index_contents(store: Any, table: str) -> dict[str, Any]:
+    state = store.journal.state(table)
+    idx = state.indexes
+    return {
+        **{f"eq:{f}": i.buckets for f, i in idx.eq.items() if i in idx._live},
+        **{f"ordered:{f}": (i.keys, i._sids, i._skeys) for f, i in idx.ordered.items()
+           if i in idx._live},
+    }
+
+
+def test_indexes_read_from_the_snapshot_equal_indexes_built_from_the_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_store(tmp_path) as s:
+        s.ensure_index("t", "data.at", ordered=True)
+        for doc in INDEXED * 3:
+            s.insert("t", doc)
+        s.db.table("t").remove(doc_ids=[2, 9])
+        s.compact()
+    decoded = 0
+    real = journal.decode_doc
+
+    def counting(raw: bytes) -> dict[str, Any]:
+        nonlocal decoded
+        decoded += 1
+        return real(raw)
+
+    monkeypatch.setattr(journal, "decode_doc", counting)
+    with open_store(tmp_path) as s:
+        s.ensure_index("t", "data.at", ordered=True)
+        state = s.journal.state("t")
+        assert state is not None
+        assert state.indexes.built() and decoded == 0  # adopted, nothing decoded
+        assert [d["id"] for d in s.find("t", status="open")] == [1, 8, 15, 16]
+        assert decoded == 4  # only the documents returned
+        stored = _index_contents(s, "t")
+        monkeypatch.setattr(journal, "decode_doc", real)
+        fresh = type(state.indexes)(list(state.indexes.eq), list(state.indexes.ordered))
+        fresh.build(state.docs)
+        state.indexes = fresh
+        built = _index_contents(s, "t")
+        # the default fields come from the snapshot; one declared after the open is built
+        assert set(stored) == {f"eq:{f}" for f in journal.DEFAULT_EQ_FIELDS} | {
+            "ordered:due_at"}
+        assert built == {**stored, "ordered:data.at": built["ordered:data.at"]}
+        assert s.find("t", due_before="2026-03-10", order_by="id")  # still answers ranges
+
+
+def test_stored_indexes_follow_the_journal_and_later_writes(tmp_path: Path) -> None:
+    with open_store(tmp_path) as s:
+        ids = [s.insert("t", {"status": "open", "due_at": f"2026-03-{d:02d}T08:00:00"})
+               for d in range(1, 11)]
+        s.compact()
+        s.update("t", ids[0], {"status": "done"}, by="u", at=NOW)  # in the journal only
+        s.db.table("t").remove(doc_ids=[ids[1]])
+    with open_store(tmp_path) as s:
+        assert [d["id"] for d in s.find("t", status="open")] == ids[2:]
+        s.update("t", ids[2], {"status": "done", "due_at": None}, by="u", at=NOW)
+        s.insert("t", {"status": "open", "due_at": "2026-02-01T08:00:00"})
+        assert [d["id"] for d in s.find("t", status="open", due_before="2026-03-05")] == [
+            ids[3], 11]
+        assert s.count("t", status="done") == 2
+
+
+def test_stored_indexes_that_do_not_read_back_are_rebuilt(tmp_path: Path) -> None:
+    with open_store(tmp_path) as s:
+        for n in range(5):
+            s.insert("t", {"status": "open" if n % 2 else "done", "n": n})
+        s.compact()
+    raw = (tmp_path / SNAPSHOT).read_bytes()
+    body = raw[: raw.rindex(b',\n"checksum"')]
+    at = body.index(b'"status": [')
+    wrong = f'"status": [["open", "{pack("q", [1, 999])}"]], "x": ['.encode()
+    body = body[:at] + wrong + body[at + 11:]
+    _with_checksum(tmp_path, body)  # a valid checksum over a wrong index (id 999 is no doc)
+    with open_store(tmp_path) as s:
+        assert [d["n"] for d in s.find("t", status="open")] == [1, 3]
+
+
+@pytest.mark.parametrize(("eq", "ordered"), [((), ()), (("status",), ()), ((), ("due_at",))])
+def test_stored_indexes_of_any_declared_fields_read_back(
+    tmp_path: Path, eq: tuple[str, ...], ordered: tuple[str, ...]
+) -> None:
+    def docs(s: Any) -> list[int]:
+        return [d["id"] for d in s.find("t", status="open", due_before="2026-03-05")]
+
+    with journal_store(tmp_path, eq, ordered) as s:
+        for d in range(1, 9):
+            s.insert("t", {"status": "open" if d % 2 else "done",
+                           "due_at": f"2026-03-{d:02d}T08:00:00"})
+        s.compact()
+        before = docs(s)
+    with journal_store(tmp_path, eq, ordered) as s:
+        state = s.journal.state("t")
+        assert state is not None and state.indexes.built() == bool(eq or ordered)
+        assert docs(s) == before == [1, 3]
+
+
+def journal_store(path: Path, eq: tuple[str, ...], ordered: tuple[str, ...]) -> Any:
+    from runtime.store.embedded.store import Store
+
+    return Store(path, eq_fields=eq, ordered_fields=ordered)
+
+
+def test_a_document_id_beyond_64_bits_keeps_its_indexes_unstored(tmp_path: Path) -> None:
+    from tinydb.table import Document
+
+    with open_store(tmp_path) as s:
+        s.insert("t", {"status": "open"})
+        s.db.table("t").insert(Document({"status": "open", "rev": 1}, 2**64))
+        s.compact()  # the ids cannot be packed: the snapshot keeps no index for the table
+    assert b'"indexes"' not in (tmp_path / SNAPSHOT).read_bytes()
+    with open_store(tmp_path) as s:
+        assert [d["id"] for d in s.find("t", status="open")] == [1, 2**64]

@@ -25,7 +25,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from runtime.errors import StoreDamaged, StoreError
-from runtime.store.embedded.indexes import IndexSet
+from runtime.store.embedded.indexes import IndexSet, dump_indexes, trim_heap
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ def _verify_snapshot(path: Path, raw: bytes, snap: dict[str, Any]) -> None:
     """Refuse a snapshot whose bytes do not match the checksum it was written with."""
     at = raw.rfind(_CHECKSUM_SEP)
     stated = snap.get("checksum")
-    actual = f"{zlib.crc32(raw[:at]):08x}" if at >= 0 else None
+    actual = f"{zlib.crc32(memoryview(raw)[:at]):08x}" if at >= 0 else None  # no copy
     if not isinstance(stated, str) or actual != stated:
         raise StoreDamaged(
             f"{path} does not match its checksum (written {stated!r}, now {actual!r}): it was "
@@ -252,7 +252,7 @@ def _parse_lines(raw: bytes) -> tuple[dict[str, Any], dict[str, dict[int, bytes]
             return None
         if raw[pos] == 0x7D:  # "}": the end of a table, or of all tables
             if docs is None:
-                return (header, tables) if pos + 1 == end else None
+                return _with_indexes(raw, pos + 1, end, header, tables)
             docs = None
         elif docs is None:  # '"name": {' opens a table
             if not raw.startswith(b": {", nl - 3):
@@ -275,6 +275,28 @@ def _parse_lines(raw: bytes) -> tuple[dict[str, Any], dict[str, dict[int, bytes]
                 return None
             docs[doc_id] = raw[colon + 3:stop]
         pos = nl + 1
+
+
+_INDEXES = b',\n"indexes": '
+
+
+def _with_indexes(raw: bytes, pos: int, end: int, header: dict[str, Any],
+                  tables: dict[str, dict[int, bytes]],
+                  ) -> tuple[dict[str, Any], dict[str, dict[int, bytes]]] | None:
+    """Header (with the snapshot's indexes, if any, under "indexes") and tables; None when
+    what follows the tables is not what `_write_snapshot` writes there."""
+    if pos == end:
+        return header, tables
+    if not raw.startswith(_INDEXES, pos):
+        return None
+    try:
+        indexes = json.loads(raw[pos + len(_INDEXES):end])
+    except ValueError:
+        return None
+    if not isinstance(indexes, dict):
+        return None
+    header["indexes"] = indexes
+    return header, tables
 
 
 def _stated_checksum(raw: bytes) -> Any:
@@ -416,7 +438,13 @@ class DocView(Mapping[int, dict[str, Any]]):
         pass, and only one chunk of decoded documents alive at any time)."""
         chunk: dict[int, dict[str, Any]] = {}
         held = 0
-        for doc_id, raw in list(self.raw.items()):  # one C-level copy: safe against writers
+        stored = self.raw
+        # The ids only (no 300k tuples for the collector to walk): one C-level copy, safe
+        # against writers; an id deleted meanwhile is skipped.
+        for doc_id in list(stored):
+            raw = stored.get(doc_id)
+            if raw is None:
+                continue
             chunk[doc_id] = decode_doc(raw)
             held += len(raw)
             if held >= size:
@@ -716,6 +744,12 @@ class JournalStorage(Storage):
         finally:
             if collecting:
                 gc.enable()
+        # What was just loaded lives long and holds no cycles (the documents are bytes,
+        # which the collector never looks at; the index sets are): leave it out of every
+        # later full collection, each of which would otherwise walk all of it holding the
+        # GIL (50 ms at 300k documents).
+        gc.freeze()
+        trim_heap()
 
     def _load_files(self, exclusive: bool) -> None:
         self._finish_switch(exclusive)
@@ -748,10 +782,13 @@ class JournalStorage(Storage):
                     name: {int(key): _stored_bytes(doc) for key, doc in docs.items()}
                     for name, docs in snap.get("tables", {}).items()
                 }
+            indexes = snap.get("indexes", {}) if parsed is not None else {}
             for name, stored in docs_of.items():
                 ts = self._new_table(name)
                 ts.load(stored)
                 ts.last_id = max(max(stored, default=0), int(last_ids.get(name, 0)))
+                if name in indexes:
+                    self._take_indexes(ts, name, indexes[name])
                 tables[name] = ts
             generation, seq = int(snap["generation"]), int(snap["seq"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -782,6 +819,15 @@ class JournalStorage(Storage):
             )
         if exclusive and self._jfd is None:
             self._open_journal(create=True)
+
+    def _take_indexes(self, ts: TableState, name: str, dumped: Any) -> None:
+        """Adopt the indexes the snapshot's writer built (no decoding at open); indexes are
+        derived data, so ones that do not read back are dropped and built when needed."""
+        try:
+            ts.indexes.take(dumped, ts.raw)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            log.warning("ignoring the stored indexes of table %r: %s", name, exc)
+            ts.indexes = self._new_table(name).indexes
 
     def _read_mark(self) -> int | None:
         """The last committed transaction number on record (None: no or unreadable record)."""
@@ -1476,14 +1522,16 @@ class JournalStorage(Storage):
             out(f'{{"format": "{FORMAT}", "generation": {generation}, "seq": {seq}, '
                 f'"layout": "{LAYOUT}",\n')
             out(f'"last_ids": {_dump_for_file(last_ids)},\n"tables": {{')
+            indexes: list[tuple[str, list[str]]] = []  # (table, its indexes' JSON pieces)
             for t_index, name in enumerate(frozen.tables if frozen is not None else ()):
                 assert frozen is not None
                 out(("," if t_index else "") + f"\n{_dump_for_file(name)}: {{")
+                stored = dict(frozen.items(name))
                 # The stored bytes are copied as they are: no re-encoding, little GIL time.
                 buf: list[bytes] = []
                 size = 0
                 sep = b'\n"%d": '
-                for doc_id, raw in frozen.items(name):
+                for doc_id, raw in stored.items():
                     buf.append(sep % doc_id)
                     buf.append(raw)
                     size += len(raw) + 12
@@ -1493,13 +1541,42 @@ class JournalStorage(Storage):
                         buf, size = [], 0
                 out_bytes(b"".join(buf))
                 out("\n}")
+                pieces = self._index_json(stored)
+                if pieces:
+                    indexes.append((name, pieces))
             out("\n}")
+            for t_index, (name, pieces) in enumerate(indexes):
+                out((',\n"indexes": {' if t_index == 0 else ",") + f"\n{_dump_for_file(name)}: ")
+                for piece in pieces:
+                    out(piece)
+            if indexes:
+                out("\n}")
             tail = _CHECKSUM_SEP + f'{crc:08x}"\n}}\n'.encode()
             fh.write(tail)
             written += len(tail)
             fh.flush()
             os.fsync(fh.fileno())
         return written
+
+    def _index_json(self, stored: dict[int, bytes]) -> list[str]:
+        """The default equality and range indexes of one frozen table as JSON, for the snapshot.
+
+        Built here from the frozen documents (in the compaction's thread, off the locks), so
+        an open takes them as they are instead of decoding every document on its first query.
+        Only the default fields: a process declares its other indexes after it has opened.
+        """
+        # The sets built here are dropped at the end: the collector walking them meanwhile
+        # (it would, holding the GIL for tens of ms) could free nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return list(dump_indexes(DocView(stored), self._eq_default, self._ordered_default,
+                                     _dump_for_file))
+        except OverflowError:  # an id beyond 64 bits (a caller's own Document id): none kept
+            return []
+        finally:
+            if collecting:
+                gc.enable()
 
     def _remove_stale_files(self) -> None:
         assert self._dir is not None
