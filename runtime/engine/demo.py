@@ -440,8 +440,8 @@ class DemoBuilder:
         """Everything that happened at the property on `day` (one store transaction)."""
         rng = self.rng
         # Each day draws from its own seed: a day's work is the same whatever day the
-        # history started on, so the last days (the open work) are the same at any number of
-        # years, and a shorter history is the tail of a longer one.
+        # history started on (only case and record numbers differ), so the last days, the
+        # open work, are the same at any number of years.
         rng.seed(f"{self.seed}:{day.isoformat()}")
         events: list[tuple[datetime, str, str]] = []
         for pid, mean in CASES_PER_DAY.items():
