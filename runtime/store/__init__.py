@@ -79,12 +79,17 @@ opening reads the snapshot's lines as they are and decodes nothing, compaction c
 bytes instead of re-encoding, and every reader gets a document decoded afresh (nobody can
 change a stored one in place).
 
-Indexes live in memory only and are built on a table's first query that can use them —
-every declared index of the table in one decoding pass — then kept in step with every
-write and replayed line: equality on kind, status, form_id, property,
-assignee_role, assignee_user, case_id and number in every table, ordered (range) on
-due_at, plus any `store.ensure_index(table, field, ordered=...)`. Naive datetimes are local
-property time (UTC+8); aware ones are converted before comparing.
+Indexes: equality on kind, status, form_id, property, assignee_role, assignee_user,
+case_id and number in every table, ordered (range) on due_at, plus any
+`store.ensure_index(table, field, ordered=...)`; kept in step with every write and
+replayed line. The default ones are also in the snapshot, after "tables": "indexes":
+{table: {"eq": {field: [[value, ids], ...]}, "ordered": {field: [ids, keys]}}}, the ids
+and keys packed as base64 of little-endian int64 / float64 (millions of numbers read back
+in C). The compaction builds them from the frozen documents in its own thread, so an open
+adopts them and decodes no document. They are derived data: an open that cannot read them
+back drops them; any other index is built on the first query that needs it, every missing
+declared index of the table in one decoding pass. Naive datetimes are local property time
+(UTC+8); aware ones are converted before comparing.
 
 Test hook: `runtime.store.embedded.journal.fault_hook` is called at each crash-relevant step so the
 crash tests can SIGKILL a writer exactly there (it is None in normal use).

@@ -358,7 +358,7 @@ class DocView(Mapping[int, dict[str, Any]]):
     store's own readers and must not be mutated; `fresh` gives a private copy.
     """
 
-    __slots__ = ("_cache", "_cached_bytes", "raw")
+    __slots__ = ("_cache", "_cached_bytes", "changed", "raw")
 
     CACHE_DOCS = 2048
     CACHE_BYTES = 2 * 1024 * 1024  # of encoded JSON; decoded dicts take a few times that
@@ -367,6 +367,17 @@ class DocView(Mapping[int, dict[str, Any]]):
         self.raw: dict[int, bytes] = {} if raw is None else raw
         self._cache: OrderedDict[int, tuple[bytes, dict[str, Any]]] = OrderedDict()
         self._cached_bytes = 0
+        # While indexes read from the snapshot wait for their first query: each id changed
+        # since, with its bytes as the snapshot had them (None: not there), so such an index
+        # can be brought up to date when it is unpacked (IndexSet._adopt).
+        self.changed: dict[int, bytes | None] | None = None
+
+    def changes(self) -> Iterator[tuple[int, dict[str, Any] | None, dict[str, Any] | None]]:
+        """(id, document as the snapshot had it, document now) of each id in `changed`."""
+        for doc_id, old in list((self.changed or {}).items()):
+            new = self.raw.get(doc_id)
+            yield (doc_id, None if old is None else decode_doc(old),
+                   None if new is None else decode_doc(new))
 
     def __getitem__(self, doc_id: int) -> dict[str, Any]:
         raw = self.raw[doc_id]
@@ -486,6 +497,9 @@ class TableState:
         watch = self.watch
         if watch is not None and doc_id not in watch:
             watch[doc_id] = old_raw
+        changed = self.docs.changed
+        if changed is not None and doc_id not in changed:
+            changed[doc_id] = old_raw
         indexes = self.indexes
         old = self.docs[doc_id] if old_raw is not None and indexes.built() else None
         self.raw[doc_id] = raw
@@ -503,6 +517,9 @@ class TableState:
         old_raw = self.raw.get(doc_id)
         if watch is not None and doc_id not in watch:
             watch[doc_id] = old_raw
+        changed = self.docs.changed
+        if changed is not None and doc_id not in changed:
+            changed[doc_id] = old_raw
         if old_raw is not None:
             old = self.docs[doc_id] if self.indexes.built() else None
             del self.raw[doc_id]
@@ -824,10 +841,12 @@ class JournalStorage(Storage):
         """Adopt the indexes the snapshot's writer built (no decoding at open); indexes are
         derived data, so ones that do not read back are dropped and built when needed."""
         try:
-            ts.indexes.take(dumped, ts.raw)
+            ts.indexes.take(dumped)
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             log.warning("ignoring the stored indexes of table %r: %s", name, exc)
             ts.indexes = self._new_table(name).indexes
+        if ts.indexes.stored():
+            ts.docs.changed = {}  # from now on (the journal's replay too) every change counts
 
     def _read_mark(self) -> int | None:
         """The last committed transaction number on record (None: no or unreadable record)."""
