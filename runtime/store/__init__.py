@@ -36,10 +36,19 @@ unfinished or mis-checksummed last line: it was never acknowledged, so readers i
 and the next writer truncates it away. A bad line followed by valid ones is real damage:
 the store refuses to open and leaves the files as they are.
 
-Concurrency. Threads share one Store (a re-entrant mutex). Processes coordinate through
-the lock file: whoever takes it first replays the lines other processes appended since its
-last read offset (and notices a compaction by the snapshot's inode), so every process sees
-every write and ids, allocated under the exclusive lock, never collide.
+Concurrency. Threads share one Store. Two locks: the writer lock (one transaction at a
+time, held through its fsync; also the compaction switch) and the readers' lock (held while
+the in-memory tables are read or changed). Reads never take the writer lock: a transaction
+holds the readers' lock for its body, and at commit a small one (<= 64 operations) is taken
+back out of the tables while its line is written and fsynced with the readers' lock
+released, then applied again once durable. So other threads read the last committed state
+meanwhile instead of waiting for the disk, and never see a change that could still fail or
+half a transaction; the writing thread sees its own changes at once. (A big transaction, a
+bulk load, keeps the readers' lock through its fsync: replaying it would cost more.)
+Processes coordinate through the lock file: whoever takes it first replays the lines other
+processes appended since its last read offset (and notices a compaction by the snapshot's
+inode), so every process sees every write and ids, allocated under the exclusive lock, never
+collide; a read that notices another process's write catches up under the writer lock first.
 
 Compaction (automatic when the journal outgrows max(8 MiB, snapshot size), or
 `store.compact()`) never holds the locks while it writes: under the exclusive lock it
