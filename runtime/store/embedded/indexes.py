@@ -502,6 +502,10 @@ class IndexSet:
                 if index is not None and index not in self._live:
                     self._stored[index] = dumped
 
+    def drop_stored(self) -> None:
+        """Forget the indexes read from the snapshot (built by a pass when needed)."""
+        self._stored = {}
+
     def _adopt(self, index: EqIndex | OrderedIndex, docs: Any) -> None:
         """Unpack a stored index and bring it up to date with the changes since the open."""
         dumped = self._stored.pop(index)

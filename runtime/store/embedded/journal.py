@@ -499,7 +499,7 @@ class TableState:
             watch[doc_id] = old_raw
         changed = self.docs.changed
         if changed is not None and doc_id not in changed:
-            changed[doc_id] = old_raw
+            self._record_change(changed, doc_id, old_raw)
         indexes = self.indexes
         old = self.docs[doc_id] if old_raw is not None and indexes.built() else None
         self.raw[doc_id] = raw
@@ -511,6 +511,17 @@ class TableState:
         self.last_id = max(self.last_id, doc_id)
         self.version += 1
 
+    def _record_change(self, changed: dict[int, bytes | None], doc_id: int,
+                       old_raw: bytes | None) -> None:
+        """Keep the snapshot's bytes of a document changed while stored indexes wait; once
+        too much changed, drop those indexes instead (kept bytes stay a fraction of the
+        table, and a decoding pass becomes cheaper than bringing them up to date)."""
+        if len(changed) >= len(self.raw) // 4 + 64:
+            self.indexes.drop_stored()
+            self.docs.changed = None
+            return
+        changed[doc_id] = old_raw
+
     def delete(self, doc_id: int) -> None:
         """Remove one document if present."""
         watch = self.watch
@@ -519,7 +530,7 @@ class TableState:
             watch[doc_id] = old_raw
         changed = self.docs.changed
         if changed is not None and doc_id not in changed:
-            changed[doc_id] = old_raw
+            self._record_change(changed, doc_id, old_raw)
         if old_raw is not None:
             old = self.docs[doc_id] if self.indexes.built() else None
             del self.raw[doc_id]
