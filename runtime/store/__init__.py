@@ -36,10 +36,19 @@ unfinished or mis-checksummed last line: it was never acknowledged, so readers i
 and the next writer truncates it away. A bad line followed by valid ones is real damage:
 the store refuses to open and leaves the files as they are.
 
-Concurrency. Threads share one Store (a re-entrant mutex). Processes coordinate through
-the lock file: whoever takes it first replays the lines other processes appended since its
-last read offset (and notices a compaction by the snapshot's inode), so every process sees
-every write and ids, allocated under the exclusive lock, never collide.
+Concurrency. Threads share one Store. Two locks: the writer lock (one transaction at a
+time, held through its fsync; also the compaction switch) and the readers' lock (held while
+the in-memory tables are read or changed). Reads never take the writer lock: a transaction
+holds the readers' lock for its body, and at commit a small one (<= 64 operations) is taken
+back out of the tables while its line is written and fsynced with the readers' lock
+released, then applied again once durable. So other threads read the last committed state
+meanwhile instead of waiting for the disk, and never see a change that could still fail or
+half a transaction; the writing thread sees its own changes at once. (A big transaction, a
+bulk load, keeps the readers' lock through its fsync: replaying it would cost more.)
+Processes coordinate through the lock file: whoever takes it first replays the lines other
+processes appended since its last read offset (and notices a compaction by the snapshot's
+inode), so every process sees every write and ids, allocated under the exclusive lock, never
+collide; a read that notices another process's write catches up under the writer lock first.
 
 Compaction (automatic when the journal outgrows max(8 MiB, snapshot size), or
 `store.compact()`) never holds the locks while it writes: under the exclusive lock it
@@ -70,12 +79,20 @@ opening reads the snapshot's lines as they are and decodes nothing, compaction c
 bytes instead of re-encoding, and every reader gets a document decoded afresh (nobody can
 change a stored one in place).
 
-Indexes live in memory only and are built on a table's first query that can use them —
-every declared index of the table in one decoding pass — then kept in step with every
-write and replayed line: equality on kind, status, form_id, property,
-assignee_role, assignee_user, case_id and number in every table, ordered (range) on
-due_at, plus any `store.ensure_index(table, field, ordered=...)`. Naive datetimes are local
-property time (UTC+8); aware ones are converted before comparing.
+Indexes: equality on kind, status, form_id, property, assignee_role, assignee_user,
+case_id and number in every table, ordered (range) on due_at, plus any
+`store.ensure_index(table, field, ordered=...)`; kept in step with every write and
+replayed line. The default ones are also in the snapshot, after "tables": "indexes":
+{table: {"eq": {field: [[value, ids], ...]}, "ordered": {field: [ids, keys]}}}, the ids
+and keys packed as base64 of little-endian int64 / float64 (millions of numbers read back
+in C). The compaction builds them from the frozen documents in its own thread; an open
+keeps them packed (about 11 bytes an id) and decodes no document, and each is unpacked on
+its first query and brought up to date with the changes since the open (the snapshot's
+bytes of every document changed meanwhile are kept until then). They are derived data:
+one that does not read back, or whose table changed by more than a quarter, is built
+instead. Any other index is built on the first query that needs it, every missing
+declared index of the table in one decoding pass. Naive datetimes are local property time
+(UTC+8); aware ones are converted before comparing.
 
 Test hook: `runtime.store.embedded.journal.fault_hook` is called at each crash-relevant step so the
 crash tests can SIGKILL a writer exactly there (it is None in normal use).

@@ -244,9 +244,14 @@ def test_indexes_read_from_the_snapshot_equal_indexes_built_from_the_documents(
         s.ensure_index("t", "data.at", ordered=True)
         state = s.journal.state("t")
         assert state is not None
-        assert state.indexes.built() and decoded == 0  # adopted, nothing decoded
+        assert state.indexes.stored() and not state.indexes.built() and decoded == 0
         assert [d["id"] for d in s.find("t", status="open")] == [1, 8, 15, 16]
-        assert decoded == 4  # only the documents returned
+        assert decoded == 4  # only the documents returned: the index was unpacked
+        assert set(_index_contents(s, "t")) == {"eq:status"}  # the others stay packed
+        for f in state.indexes.eq:
+            state.indexes.eq_index(f, state.docs)
+        state.indexes.ordered_index("due_at", state.docs)
+        assert decoded == 4 and not state.indexes.stored()
         stored = _index_contents(s, "t")
         monkeypatch.setattr(journal, "decode_doc", real)
         fresh = type(state.indexes)(list(state.indexes.eq), list(state.indexes.ordered))
@@ -268,11 +273,15 @@ def test_stored_indexes_follow_the_journal_and_later_writes(tmp_path: Path) -> N
         s.update("t", ids[0], {"status": "done"}, by="u", at=NOW)  # in the journal only
         s.db.table("t").remove(doc_ids=[ids[1]])
     with open_store(tmp_path) as s:
-        assert [d["id"] for d in s.find("t", status="open")] == ids[2:]
+        assert [d["id"] for d in s.find("t", status="open")] == ids[2:]  # unpacks status
         s.update("t", ids[2], {"status": "done", "due_at": None}, by="u", at=NOW)
+        s.update("t", ids[9], {"due_at": "2026-01-01T08:00:00"}, by="u", at=NOW)
         s.insert("t", {"status": "open", "due_at": "2026-02-01T08:00:00"})
+        s.db.table("t").remove(doc_ids=[ids[3]])
+        # due_at is unpacked only now: brought up to date with the journal and every write
+        assert [d["id"] for d in s.find("t", due_before="2026-03-05")] == [ids[0], ids[9], 11]
         assert [d["id"] for d in s.find("t", status="open", due_before="2026-03-05")] == [
-            ids[3], 11]
+            ids[9], 11]
         assert s.count("t", status="done") == 2
 
 
@@ -306,8 +315,9 @@ def test_stored_indexes_of_any_declared_fields_read_back(
         before = docs(s)
     with journal_store(tmp_path, eq, ordered) as s:
         state = s.journal.state("t")
-        assert state is not None and state.indexes.built() == bool(eq or ordered)
+        assert state is not None and state.indexes.stored() == bool(eq or ordered)
         assert docs(s) == before == [1, 3]
+        assert state.indexes.built() == bool(eq or ordered)
 
 
 def journal_store(path: Path, eq: tuple[str, ...], ordered: tuple[str, ...]) -> Any:
@@ -326,3 +336,72 @@ def test_a_document_id_beyond_64_bits_keeps_its_indexes_unstored(tmp_path: Path)
     assert b'"indexes"' not in (tmp_path / SNAPSHOT).read_bytes()
     with open_store(tmp_path) as s:
         assert [d["id"] for d in s.find("t", status="open")] == [1, 2**64]
+
+
+def test_a_stored_index_of_a_table_that_changed_a_lot_is_built_instead(tmp_path: Path) -> None:
+    with open_store(tmp_path) as s:
+        for n in range(100):
+            s.insert("t", {"status": "open", "n": n})
+        s.compact()
+    with open_store(tmp_path) as s:
+        for n in range(1, 101):
+            s.update("t", n, {"status": "done" if n % 2 else "open"}, by="u", at=NOW)
+        state = s.journal.state("t")
+        assert state is not None and state.docs.changed is not None
+        assert s.count("t", status="open") == 50
+        assert state.docs.changed is None and not state.indexes.stored()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_stored_indexes_answer_like_indexes_built_from_scratch(tmp_path: Path, seed: int) -> None:
+    """Random writes before and after a compaction and a reopen: every query answers as on a
+    store that never had stored indexes (an in-memory one, fed the same writes)."""
+    import random
+
+    from runtime.store import open_memory_store
+
+    rnd = random.Random(seed)
+    values: list[Any] = ["open", "done", 1, 1.0, True, False, None, ["open", "x"], {"o": 1}]
+    dues: list[Any] = [None, "2026-03-01T08:00:00", "2026-03-02", 1.7e9, "bad", True]
+
+    def doc() -> dict[str, Any]:
+        out = {"status": rnd.choice(values), "kind": rnd.choice(values),
+               "due_at": rnd.choice(dues)}
+        return {k: v for k, v in out.items() if rnd.random() > 0.1}  # sometimes missing
+
+    def write(stores: list[Any], n: int) -> None:
+        for _ in range(n):
+            ids = [d["id"] for d in stores[0].all("t")]
+            action = rnd.random()
+            if action < 0.5 or not ids:
+                new = doc()
+                assert len({s.insert("t", new) for s in stores}) == 1
+            elif action < 0.85:
+                doc_id, change = rnd.choice(ids), doc()
+                for s in stores:
+                    s.update("t", doc_id, change, by="u", at=NOW)
+            else:
+                doc_id = rnd.choice(ids)
+                for s in stores:
+                    s.delete("t", doc_id)
+
+    def answers(s: Any) -> list[Any]:
+        out: list[Any] = []
+        for field in ("status", "kind"):
+            for value in values[:6]:
+                out.append(sorted(d["id"] for d in s.find("t", **{field: value})))
+        for bound in ("2026-03-02T00:00:00", 1.8e9):
+            out.append(sorted(d["id"] for d in s.find("t", due_before=bound)))
+        return out
+
+    memory = open_memory_store()
+    with open_store(tmp_path) as disk:
+        write([disk, memory], 150)
+        disk.compact()
+        write([disk, memory], 30)  # in the journal, replayed at the next open
+    with open_store(tmp_path) as disk:
+        write([disk, memory], 30)  # before any stored index is unpacked
+        assert answers(disk) == answers(memory)
+        write([disk, memory], 30)  # after: the unpacked indexes are kept in step
+        assert answers(disk) == answers(memory)
+    memory.close()

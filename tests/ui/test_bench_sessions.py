@@ -27,11 +27,18 @@ def test_sessions_rerun_together_and_every_rerun_counts() -> None:
         apps.append(app)
         return app
 
-    result = bench_sessions.measure(sign_in, lambda: next(commits), sessions=4, reruns=3)
+    writes: list[int] = []
+    result = bench_sessions.measure(sign_in, lambda: next(commits), sessions=4, reruns=3,
+                                    write=lambda: writes.append(1))
     assert result["sessions"] == 4 and result["session_reruns"] == 12
-    alone = max(3, 2 * 4)
-    # sign-in run + warm-up + its reruns alone (the first session) + 3 reruns together
-    assert [app.session_state["n"] for app in apps] == [2 + alone + 3, 5, 5, 5]
+    alone = 2 * max(3, 4)
+    # sign-in run + warm-up + its reruns alone (the first session, before and after) + 3
+    # reruns together, and 3 more together while writes go on
+    assert [app.session_state["n"] for app in apps] == [2 + alone + 6, 8, 8, 8]
+    assert result["writes_during_reruns"] == len(writes) > 0
+    for key in ("writing_p50_ms", "writing_p95_ms", "writing_reruns_per_s",
+                "writing_throughput_ratio"):
+        assert isinstance(result[key], float) and result[key] > 0, key
     assert not [app for app in apps if app.exception]
     assert result["rerun_writes_alone"] == 3 and result["rerun_writes_together"] == 3
     for key in ("alone_p50_ms", "alone_p95_ms", "together_p50_ms", "together_p95_ms",
@@ -42,7 +49,7 @@ def test_sessions_rerun_together_and_every_rerun_counts() -> None:
     assert result["sessions_within_goal"] == (result["sessions_throughput_ratio"] >= 1.0)
     # AppTest is left as it was: one mock Runtime per run again, none installed between runs
     assert app_test.Runtime is Runtime and Runtime._instance is None
-    assert apps[0].run().session_state["n"] == 2 + alone + 4
+    assert apps[0].run().session_state["n"] == 2 + alone + 7
 
 
 def test_a_failing_rerun_is_reported_not_measured() -> None:

@@ -11,6 +11,7 @@ import bisect
 import ctypes
 import gc
 import heapq
+import logging
 import sys
 import time
 from array import array
@@ -19,6 +20,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from runtime.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 MISSING: Any = object()
 
@@ -467,7 +470,7 @@ class IndexSet:
     decodes each of its tables once, not once per index.
     """
 
-    __slots__ = ("_live", "_planned", "derived", "eq", "ordered")
+    __slots__ = ("_live", "_planned", "_stored", "derived", "eq", "ordered")
 
     def __init__(self, eq_fields: Iterable[str], ordered_fields: Iterable[str]) -> None:
         self.eq = {f: EqIndex(f) for f in eq_fields}
@@ -475,31 +478,60 @@ class IndexSet:
         self.derived: dict[str, Derived] = {}
         self._planned: dict[str, Derived] = {}  # derived indexes to build with the next build
         self._live: list[Index] = []  # the built ones
+        # Indexes read from the snapshot and not needed yet: their packed form (a tenth of
+        # the memory of the sets), turned into an index on its first query.
+        self._stored: dict[EqIndex | OrderedIndex, Any] = {}
 
     def built(self) -> bool:
         """True once any index is built (writes must then keep them in step)."""
         return bool(self._live)
 
+    def stored(self) -> bool:
+        """True while some index read from the snapshot waits for its first query."""
+        return bool(self._stored)
 
-    def take(self, data: Any, docs: Mapping[int, Any]) -> None:
-        """Adopt the indexes `dump` wrote for fields declared here (the others are ignored).
+    def take(self, data: Any) -> None:
+        """Keep the indexes `dump` wrote for fields declared here (the others are ignored),
+        packed until their first query (`DocView.changed` must record every change meanwhile).
 
-        Raises TypeError/ValueError/AttributeError/KeyError on data `dump` cannot have
-        written, or that names an id `docs` does not hold.
+        Raises TypeError/ValueError/AttributeError on data `dump` cannot have written.
         """
-        # The ids read are fresh int objects; the table's own ones are shared instead (one
-        # int per document rather than one per document and index).
-        own: dict[int, int] = {i: i for i in docs}
-
-        def ids_of(ids: Iterable[int]) -> Iterable[int]:
-            return map(own.__getitem__, ids)
-
         for kind, declared in (("eq", self.eq), ("ordered", self.ordered)):
             for field, dumped in data.get(kind, {}).items():
                 index = declared.get(field)
                 if index is not None and index not in self._live:
-                    index.take(dumped, ids_of)
-                    self._live.append(index)
+                    self._stored[index] = dumped
+
+    def _adopt(self, index: EqIndex | OrderedIndex, docs: Any) -> None:
+        """Unpack a stored index and bring it up to date with the changes since the open."""
+        dumped = self._stored.pop(index)
+        changed = docs.changed if docs.changed is not None else {}
+        if len(changed) > len(docs) // 4 + 64:
+            self._stored = {}  # changed too much: a decoding pass is cheaper than fixing
+            docs.changed = None
+            return
+        try:
+            # The ids read are fresh int objects; the table's own ones are shared instead (one
+            # int per document, not one per document and index). Ids deleted since: their own.
+            own: dict[int, int] = {i: i for i in docs.raw}
+            index.take(dumped, lambda ids: map(own.get, ids, ids))
+            for doc_id, old, new in docs.changes():
+                if old is not None:
+                    index.remove(doc_id, old)
+                if new is not None:
+                    index.add(doc_id, new)
+            held = index.keys.keys() if isinstance(index, OrderedIndex) else set().union(
+                *index.buckets.values())
+            if not held <= docs.raw.keys():
+                raise ValueError("a stored index names documents the table does not hold")
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            log.warning("ignoring a stored index of %r: %s", index.field, exc)
+            index.start()  # built by the next pass instead
+            return
+        finally:
+            if not self._stored:
+                docs.changed = None  # nothing stored is left to bring up to date
+        self._live.append(index)
 
     def build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
         """Build every declared index that is not built yet, in one pass over the documents."""
@@ -507,9 +539,9 @@ class IndexSet:
 
     def _build(self, docs: Mapping[int, Mapping[str, Any]]) -> None:
         """Build every declared index that is not built yet, in one pass over the documents."""
-        live = self._live
-        pending: list[Index] = [i for i in self.eq.values() if i not in live]
-        pending += [i for i in self.ordered.values() if i not in live]
+        live, stored = self._live, self._stored
+        pending: list[Index] = [i for i in self.eq.values() if i not in live and i not in stored]
+        pending += [i for i in self.ordered.values() if i not in live and i not in stored]
         pending += self._planned.values()
         for index in pending:
             index.start()
@@ -550,7 +582,10 @@ class IndexSet:
         """The equality index on `field` (built now if needed), or None if not indexed."""
         index = self.eq.get(field)
         if index is not None and index not in self._live:
-            self._build(docs)
+            if index in self._stored:
+                self._adopt(index, docs)
+            if index not in self._live:
+                self._build(docs)
         return index
 
     def ordered_index(
@@ -559,7 +594,10 @@ class IndexSet:
         """The range index on `field` (built now if needed), or None if not indexed."""
         index = self.ordered.get(field)
         if index is not None and index not in self._live:
-            self._build(docs)
+            if index in self._stored:
+                self._adopt(index, docs)
+            if index not in self._live:
+                self._build(docs)
         return index
 
     def add(self, doc_id: int, doc: Mapping[str, Any]) -> None:
@@ -577,6 +615,7 @@ class IndexSet:
         self._live = []
         self.derived = {}
         self._planned = {}
+        self._stored = {}
 
     def replace(self, doc_id: int, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         """Re-index a changed document, touching only indexes whose field changed."""

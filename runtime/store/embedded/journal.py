@@ -73,6 +73,9 @@ DEFAULT_BACKGROUND_MIN_BYTES = 1024 * 1024
 # A snapshot is flushed to disk in steps of this size while it is written: one fsync of a
 # 100 MB file at the end makes the device busy long enough to stall other writers' fsyncs.
 SNAPSHOT_SYNC_STEP = 1024 * 1024
+# A transaction of at most this many operations is taken out of the in-memory tables while
+# its fsync runs, so other threads' reads never wait for the disk (see `_commit`).
+HIDE_MAX_OPS = 64
 
 # Test hook: called with the name of each crash-relevant step ("line-half-written",
 # "snapshot-written", "journal-copied", "journal-created", "snapshot-renamed",
@@ -355,7 +358,7 @@ class DocView(Mapping[int, dict[str, Any]]):
     store's own readers and must not be mutated; `fresh` gives a private copy.
     """
 
-    __slots__ = ("_cache", "_cached_bytes", "raw")
+    __slots__ = ("_cache", "_cached_bytes", "changed", "raw")
 
     CACHE_DOCS = 2048
     CACHE_BYTES = 2 * 1024 * 1024  # of encoded JSON; decoded dicts take a few times that
@@ -364,6 +367,17 @@ class DocView(Mapping[int, dict[str, Any]]):
         self.raw: dict[int, bytes] = {} if raw is None else raw
         self._cache: OrderedDict[int, tuple[bytes, dict[str, Any]]] = OrderedDict()
         self._cached_bytes = 0
+        # While indexes read from the snapshot wait for their first query: each id changed
+        # since, with its bytes as the snapshot had them (None: not there), so such an index
+        # can be brought up to date when it is unpacked (IndexSet._adopt).
+        self.changed: dict[int, bytes | None] | None = None
+
+    def changes(self) -> Iterator[tuple[int, dict[str, Any] | None, dict[str, Any] | None]]:
+        """(id, document as the snapshot had it, document now) of each id in `changed`."""
+        for doc_id, old in list((self.changed or {}).items()):
+            new = self.raw.get(doc_id)
+            yield (doc_id, None if old is None else decode_doc(old),
+                   None if new is None else decode_doc(new))
 
     def __getitem__(self, doc_id: int) -> dict[str, Any]:
         raw = self.raw[doc_id]
@@ -483,6 +497,9 @@ class TableState:
         watch = self.watch
         if watch is not None and doc_id not in watch:
             watch[doc_id] = old_raw
+        changed = self.docs.changed
+        if changed is not None and doc_id not in changed:
+            changed[doc_id] = old_raw
         indexes = self.indexes
         old = self.docs[doc_id] if old_raw is not None and indexes.built() else None
         self.raw[doc_id] = raw
@@ -500,6 +517,9 @@ class TableState:
         old_raw = self.raw.get(doc_id)
         if watch is not None and doc_id not in watch:
             watch[doc_id] = old_raw
+        changed = self.docs.changed
+        if changed is not None and doc_id not in changed:
+            changed[doc_id] = old_raw
         if old_raw is not None:
             old = self.docs[doc_id] if self.indexes.built() else None
             del self.raw[doc_id]
@@ -603,7 +623,15 @@ class JournalStorage(Storage):
         self._ordered_default = tuple(ordered_fields)
         self._extra_eq: dict[str, set[str]] = {}
         self._extra_ordered: dict[str, set[str]] = {}
+        # The writer lock: one transaction (or compaction switch) at a time, held through the
+        # fsync, and always taken before `_view`.
         self._mutex = threading.RLock()
+        # The readers' lock: held while the in-memory tables are read or changed; a writer
+        # holds it for its transaction's body but not while it waits for the disk.
+        self._view = threading.RLock()
+        self._owner: int | None = None  # the thread whose transaction is open
+        self._reads = threading.local()  # per thread: how deep in read_lock()
+        self._writing_end: int | None = None  # journal size once our line in flight is written
         self._pid = os.getpid()
         self._closed = False
         self._depth = 0
@@ -682,6 +710,8 @@ class JournalStorage(Storage):
             # rebuild its state from disk (the parent may have been mid-transaction).
             self._pid = os.getpid()
             self._mutex = threading.RLock()
+            self._view = threading.RLock()
+            self._owner, self._reads, self._writing_end = None, threading.local(), None
             self._depth = 0
             self._pending, self._undo, self._reserved = [], [], {}
             self._compactor = None  # the parent's thread did not come along
@@ -811,10 +841,12 @@ class JournalStorage(Storage):
         """Adopt the indexes the snapshot's writer built (no decoding at open); indexes are
         derived data, so ones that do not read back are dropped and built when needed."""
         try:
-            ts.indexes.take(dumped, ts.raw)
+            ts.indexes.take(dumped)
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             log.warning("ignoring the stored indexes of table %r: %s", name, exc)
             ts.indexes = self._new_table(name).indexes
+        if ts.indexes.stored():
+            ts.docs.changed = {}  # from now on (the journal's replay too) every change counts
 
     def _read_mark(self) -> int | None:
         """The last committed transaction number on record (None: no or unreadable record)."""
@@ -922,11 +954,17 @@ class JournalStorage(Storage):
         return ts
 
     def _changed_on_disk(self) -> bool:
+        """Did another process write or compact since we last looked (caller holds _view)?"""
         if self._snap_sig is None or self._snapshot_sig() != self._snap_sig:
             return True
         if self._jfd is None:
             return self._p(journal_name(self._gen)).exists()
-        return os.fstat(self._jfd).st_size != self._seen_size
+        try:
+            size = os.fstat(self._jfd).st_size
+        except OSError:
+            return True  # look again under the locks
+        # The line this process is fsyncing right now is no one else's write.
+        return size != self._seen_size and size != self._writing_end
 
     def _sync(self, exclusive: bool) -> None:
         """Catch up with other processes; caller holds the file lock."""
@@ -992,35 +1030,57 @@ class JournalStorage(Storage):
     # ----------------------------------------------------------------- locking API
     @contextlib.contextmanager
     def read_lock(self) -> Iterator[None]:
-        """Hold the in-process lock for a read, first catching up with other processes."""
+        """Read the committed state, first catching up with other processes; never waits for
+        this process's writer, only for the moment it takes to apply a commit in memory.
+
+        Another thread's transaction is invisible until its fsync returned (see `_commit`);
+        inside this thread's own transaction its changes are visible at once.
+        """
         self._check_usable()
-        with self._mutex:
-            if self._depth == 0 and self._dir is not None and self._changed_on_disk():
-                self._flock(fcntl.LOCK_SH)
-                try:
-                    self._sync(exclusive=False)
-                finally:
-                    self._funlock()
-            yield
+        depth = self._read_depth()
+        if depth == 0 and self._dir is not None and self._owner != threading.get_ident():
+            with self._view:
+                changed = self._changed_on_disk()
+            if changed:
+                # Another process wrote or compacted: catch up under the file lock, after any
+                # transaction of this process (the writer lock orders the two).
+                with self._mutex:
+                    self._flock(fcntl.LOCK_SH)
+                    try:
+                        with self._view:
+                            self._sync(exclusive=False)
+                    finally:
+                        self._funlock()
+        with self._view:
+            self._reads.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._reads.depth = depth
+
+    def _read_depth(self) -> int:
+        depth: int = getattr(self._reads, "depth", 0)
+        return depth
 
     @contextlib.contextmanager
     def write_lock(self) -> Iterator[None]:
         """A nestable transaction: exclusive locks; one journal line + fsync at the outer exit.
 
-        Changes made inside are visible to this thread at once; an exception rolls back
-        the changes made inside the failing block (savepoint semantics when nested).
+        Changes made inside are visible to this thread at once and to other threads once
+        they are durable; an exception rolls back the changes made inside the failing block
+        (savepoint semantics when nested).
         """
         self._check_usable()
+        me = threading.get_ident()
+        if self._owner != me and self._read_depth():
+            # The writer lock is taken before the readers' lock everywhere else: waiting for
+            # it while holding a read could deadlock with another thread's transaction.
+            raise StoreError("cannot start a transaction inside a read (read_lock)")
         with self._mutex:
             outer = self._depth == 0
             if outer:
-                if self._dir is not None:
-                    self._flock(fcntl.LOCK_EX)
-                    try:
-                        self._sync(exclusive=True)
-                    except BaseException:
-                        self._funlock()
-                        raise
+                self._begin()
+                self._owner = me
                 self._pending, self._undo, self._reserved = [], [], {}
             mark = (len(self._undo), len(self._pending))
             self._depth += 1
@@ -1031,7 +1091,7 @@ class JournalStorage(Storage):
                 self._rollback_to(mark)
                 if outer:
                     self._reserved = {}
-                    self._funlock_if_file()
+                    self._end()
                 raise
             self._depth -= 1
             if not outer:
@@ -1042,9 +1102,11 @@ class JournalStorage(Storage):
             except BaseException:
                 self._rollback_to((0, 0))
                 self._reserved = {}
-                self._funlock_if_file()
+                self._end()
                 raise
             self._pending, self._undo, self._reserved = [], [], {}
+            self._owner = None
+            self._view.release()
             try:
                 self._maybe_compact()
             except OSError as exc:  # the write is durable already; compaction retries later
@@ -1052,40 +1114,80 @@ class JournalStorage(Storage):
             finally:
                 self._funlock_if_file()
 
+    def _begin(self) -> None:
+        """Outer transaction start (caller holds the mutex): file lock, readers' lock, catch up."""
+        if self._dir is not None:
+            self._flock(fcntl.LOCK_EX)
+        self._view.acquire()
+        try:
+            if self._dir is not None:
+                self._sync(exclusive=True)
+        except BaseException:
+            self._view.release()
+            self._funlock_if_file()
+            raise
+
+    def _end(self) -> None:
+        """Outer transaction end without a commit (rolled back); the mutex is released after."""
+        self._owner = None
+        self._view.release()
+        self._funlock_if_file()
+
+    @contextlib.contextmanager
+    def _switch_lock(self) -> Iterator[None]:
+        """The writer's locks for a compaction switch: file work, so readers are not held off
+        (the switch takes the readers' lock only to swap the journal in memory)."""
+        with self._mutex:
+            self._flock(fcntl.LOCK_EX)
+            try:
+                with self._view:
+                    self._sync(exclusive=True)
+                yield
+            finally:
+                self._funlock()
+
     def _funlock_if_file(self) -> None:
         if self._dir is not None:
             self._funlock()
 
     def in_transaction(self) -> bool:
         """True inside write_lock() on this thread."""
-        return self._depth > 0
+        return self._owner == threading.get_ident()
 
     # ----------------------------------------------------------------- writes
     def stage(self, ops: list[Op]) -> None:
         """Apply operations now (undoable) and queue them for the enclosing transaction."""
-        if self._depth == 0:
+        if self._owner != threading.get_ident():
             raise StoreError("stage() needs write_lock()")
         for op in ops:
             name = op[1]
-            existed = name in self._tables
-            ts = self._table(name)
+            ts = self._tables.get(name)
+            if ts is None:
+                self._undo.append(("table", name, None))
             if op[0] == "clear":
-                self._undo.append(("table", name, ts if existed else None))
-                fresh = self._new_table(name)
-                fresh.last_id = ts.last_id
-                self._tables[name] = fresh
+                if ts is not None:
+                    self._undo.append(("table", name, ts))
             else:
-                if not existed:
-                    self._undo.append(("table", name, None))
-                self._undo.append(("doc", name, op[2], ts.docs.get(op[2]), ts.last_id))
-                if op[0] == "put":
-                    ts.put(op[2], op[3], op[4].encode("utf-8"))
-                else:
-                    ts.delete(op[2])
+                old = ts.docs.get(op[2]) if ts is not None else None
+                self._undo.append(("doc", name, op[2], old, ts.last_id if ts else 0))
+            self._apply(op)
             self._pending.append(op)
 
-    def _rollback_to(self, mark: tuple[int, int]) -> None:
-        undo_len, pending_len = mark
+    def _apply(self, op: Op) -> None:
+        """Apply one operation to the in-memory tables (caller holds the readers' lock)."""
+        name = op[1]
+        if op[0] == "clear":
+            fresh = self._new_table(name)
+            old = self._tables.get(name)
+            fresh.last_id = old.last_id if old is not None else 0
+            self._tables[name] = fresh
+        elif op[0] == "put":
+            self._table(name).put(op[2], op[3], op[4].encode("utf-8"))
+        else:
+            self._table(name).delete(op[2])
+
+    def _unapply(self, undo_len: int) -> None:
+        """Undo staged operations back to `undo_len` undo entries (newest first)."""
         while len(self._undo) > undo_len:
             entry = self._undo.pop()
             if entry[0] == "table":
@@ -1101,27 +1203,54 @@ class JournalStorage(Storage):
                 else:
                     ts.put(doc_id, old)
                 ts.last_id = last_id
+
+    def _rollback_to(self, mark: tuple[int, int]) -> None:
+        undo_len, pending_len = mark
+        self._unapply(undo_len)
         del self._pending[pending_len:]
 
     def _commit(self, ops: list[Op]) -> None:
+        """Make staged `ops` durable (caller holds every lock, the readers' one exactly once).
+
+        A small transaction is taken back out of the in-memory tables while its line is
+        written and fsynced, with the readers' lock released: other threads go on reading the
+        committed state meanwhile instead of waiting for the disk, and never see a change
+        that could still fail. Once durable it is applied again. A big one (bulk loads) keeps
+        the lock instead: replaying it would cost more than the wait.
+        """
         seq = self._seq + 1
         line = encode_line(seq, ops)
         if self._dir is None:
             self._seq = seq
             return
         assert self._jfd is not None
+        hide = len(ops) <= HIDE_MAX_OPS
+        if hide:
+            ops = list(ops)
+            self._unapply(0)
+            self._writing_end = self._offset + len(line)  # our own line: no catch-up needed
+            self._view.release()
         try:
-            if fault_hook is not None and len(line) > 1:
-                os.write(self._jfd, line[: len(line) // 2])
-                _fault("line-half-written")
-                self._write_all(line[len(line) // 2 :])
-            else:
-                self._write_all(line)
-            _sync_data(self._jfd)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._jfd, self._offset)
-            raise StoreError(f"write to {self._p(journal_name(self._gen))} failed: {exc}") from exc
+            try:
+                if fault_hook is not None and len(line) > 1:
+                    os.write(self._jfd, line[: len(line) // 2])
+                    _fault("line-half-written")
+                    self._write_all(line[len(line) // 2 :])
+                else:
+                    self._write_all(line)
+                _sync_data(self._jfd)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._jfd, self._offset)
+                raise StoreError(
+                    f"write to {self._p(journal_name(self._gen))} failed: {exc}") from exc
+        finally:
+            if hide:
+                self._view.acquire()
+                self._writing_end = None
+        if hide:
+            for op in ops:
+                self._apply(op)
         self._offset += len(line)
         self._seen_size = self._offset
         self._seq = seq
@@ -1147,7 +1276,7 @@ class JournalStorage(Storage):
         """
         if self._dir is None:
             return
-        if self._depth and getattr(self._mutex, "_is_owned", lambda: False)():
+        if self._owner == threading.get_ident():
             # The switch needs the writer lock this thread holds: waiting would deadlock.
             raise StoreError("compact() cannot run inside a transaction")
         while True:
@@ -1236,7 +1365,7 @@ class JournalStorage(Storage):
                 adopted = self._switch(frozen, tmp, size, tmp_journal, journal_fd, copied,
                                        deferred)
                 return
-            with self.write_lock():
+            with self._switch_lock():
                 if self._gen != frozen.generation:
                     return  # another process compacted meanwhile; ours is out of date
                 adopted = self._switch(frozen, tmp, size, tmp_journal, journal_fd, copied,
@@ -1314,13 +1443,14 @@ class JournalStorage(Storage):
         _fault("dir-synced")
         # From here the new snapshot and journal hold every write; the old journal is redundant.
         old_fd, old_gen = self._jfd, self._gen
-        self._gen, self._jfd = new_gen, journal_fd
-        self._offset = self._seen_size = len(tail)
+        with self._view:  # readers compare these with the files (_changed_on_disk)
+            self._gen, self._jfd = new_gen, journal_fd
+            self._offset = self._seen_size = len(tail)
+            self._snap_sig = self._snapshot_sig()
         deferred.append(old_fd)
         with contextlib.suppress(FileNotFoundError):
             os.remove(self._p(journal_name(old_gen)))
         _fault("old-journal-removed")
-        self._snap_sig = self._snapshot_sig()
         self._snapshot_bytes = size
         self._retry_at = 0
         return True
@@ -1510,7 +1640,7 @@ class JournalStorage(Storage):
 
     def ensure_index(self, name: str, field: str, ordered: bool) -> None:
         """Index `field` of table `name` from now on (in this process)."""
-        with self._mutex:
+        with self._view:
             extra = self._extra_ordered if ordered else self._extra_eq
             extra.setdefault(name, set()).add(field)
             ts = self._tables.get(name)
@@ -1543,7 +1673,7 @@ class JournalStorage(Storage):
         """Release file handles (after a running compaction); further use raises StoreError."""
         if self._pid == os.getpid():
             self.wait_compaction()
-        with self._mutex:
+        with self._mutex, self._view:
             if self._closed:
                 return
             self._closed = True

@@ -110,6 +110,7 @@ class JournalTable(Table):
         super().__init__(storage, name, cache_size=cache_size)
         self._journal = storage
         self._cache_version = -1
+        self._cache_state: object = None
 
     # -- storage plumbing TinyDB calls ------------------------------------------------
     def _read_table(self) -> DocView:  # type: ignore[override]
@@ -128,11 +129,14 @@ class JournalTable(Table):
         return self._journal.next_id(self.name)
 
     def _fresh_cache(self) -> None:
+        # The version counts changes of one TableState; a clear or a reload puts a new one
+        # in place whose count starts again, so the object is compared too.
         state = self._journal.state(self.name)
         version = state.version if state is not None else 0
-        if version != self._cache_version:
+        if version != self._cache_version or state is not self._cache_state:
             self._query_cache.clear()
             self._cache_version = version
+            self._cache_state = state
 
     # -- writes: one lock around id allocation and the change ---------------------------
     def _put_op(self, document: Mapping[Any, Any], taken: set[int]) -> Op:
