@@ -39,8 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{n:>7} docs ({r['snapshot_mb']} MB): compaction {r['compaction_s']} s, longest "
             f"stall {r['stall_ms']} ms (baseline longest write {r['baseline_write_max_ms']} ms, "
             f"median {r['baseline_write_median_ms']} ms; ratio {r['stall_vs_baseline_write_max']}"
-            f"x); open {r['open_s']} s + first query {r['first_query_s']} s; "
-            f"RSS {r['rss_bytes_per_doc']} B/doc",
+            f"x); open {r['open_s']} s + first query {r['first_query_s']} s "
+            f"({r['first_query_found']} documents returned); RSS {r['rss_open_bytes_per_doc']} "
+            f"B/doc after the open, {r['rss_bytes_per_doc']} after the first query (goals: "
+            f"open <= 1 s at 100k, RSS <= 1 KB at 300k); a full gc pass {r['gc_full_ms']} ms",
             flush=True,
         )
     return 1 if missed else 0

@@ -57,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         pages = ", ".join(f"{page} {r[page + '_ms']} ms ({r[page + '_ratio']}x)" for page in PAGES)
         print(f"scale {scale}: {r['cases']} cases, {r['records']} records, {r['docs']} docs "
               f"({r['snapshot_mb']} MB, built in {r['build_s']} s); baseline {r['baseline_ms']} ms;"
-              f" {pages}; open {r['open_s']} s, RSS {r['rss_bytes_per_doc']} B/doc; compaction "
+              f" {pages}; open {r['open_s']} s, RSS {r['rss_open_bytes_per_doc']} B/doc after "
+              f"it, {r['rss_bytes_per_doc']} after a first query; compaction "
               f"stall {r['stall_ms']} ms (baseline longest write {r['baseline_write_max_ms']} ms);"
               f" {r['sessions']} sessions together {r['sessions_throughput_ratio']}x the "
               f"throughput of one alone (p50/p95 {r['together_p50_ms']}/{r['together_p95_ms']} "

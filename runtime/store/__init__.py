@@ -85,9 +85,12 @@ case_id and number in every table, ordered (range) on due_at, plus any
 replayed line. The default ones are also in the snapshot, after "tables": "indexes":
 {table: {"eq": {field: [[value, ids], ...]}, "ordered": {field: [ids, keys]}}}, the ids
 and keys packed as base64 of little-endian int64 / float64 (millions of numbers read back
-in C). The compaction builds them from the frozen documents in its own thread, so an open
-adopts them and decodes no document. They are derived data: an open that cannot read them
-back drops them; any other index is built on the first query that needs it, every missing
+in C). The compaction builds them from the frozen documents in its own thread; an open
+keeps them packed (about 11 bytes an id) and decodes no document, and each is unpacked on
+its first query and brought up to date with the changes since the open (the snapshot's
+bytes of every document changed meanwhile are kept until then). They are derived data:
+one that does not read back, or whose table changed by more than a quarter, is built
+instead. Any other index is built on the first query that needs it, every missing
 declared index of the table in one decoding pass. Naive datetimes are local property time
 (UTC+8); aware ones are converted before comparing.
 
