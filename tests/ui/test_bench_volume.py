@@ -65,3 +65,19 @@ def test_a_cached_history_is_reused_only_under_its_own_key(tmp_path: Path,
     # without a cache every run builds
     assert bv._history(1, tmp_path / "e", None)["history"] == "built" and len(built) == 4
     assert not list(cache.glob("*.partial-*"))  # only finished builds are entries
+
+
+def test_the_history_key_ignores_comments_and_docstrings_only(tmp_path: Path) -> None:
+    from runtime.ui.bench_volume import _code_of
+
+    def code(text: str) -> bytes:
+        path = tmp_path / "m.py"
+        path.write_text(text, encoding="utf-8")
+        return _code_of(path)
+
+    base = code('"""Doc."""\n\ndef f(x):\n    """One line."""\n    return x + 1  # why\n')
+    assert base == code('"""Other words."""\n\ndef f(x):\n    return x + 1\n')
+    assert base != code('"""Doc."""\n\ndef f(x):\n    return x + 2\n')
+    yaml = tmp_path / "rules.yaml"
+    yaml.write_text("a: 1  # note\n", encoding="utf-8")
+    assert _code_of(yaml) == yaml.read_bytes()  # other files count whole
