@@ -168,3 +168,29 @@ def _catch(errors: list[BaseException], fn: Callable[[], object]) -> None:
         fn()
     except BaseException as exc:
         errors.append(exc)
+
+
+def test_a_commit_that_cannot_be_applied_again_reloads_from_the_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Store(tmp_path)
+    s.insert("t", {"n": 0})
+    real = s.journal._apply
+    calls: list[object] = []
+
+    def apply(op: Any) -> None:
+        calls.append(op)
+        if len(calls) == 3:  # staged twice (insert, update), then applied again after fsync
+            raise MemoryError("no memory left")
+        real(op)
+
+    monkeypatch.setattr(s.journal, "_apply", apply)
+    with pytest.raises(MemoryError), s.transaction():
+        s.insert("t", {"n": 1})
+        s.update("t", 1, {"n": 5}, by="x", at="2026-01-01T00:00:00")
+    monkeypatch.undo()
+    # The line is durable, so the transaction happened: the store reloads and shows all of it.
+    assert [d["n"] for d in s.all("t")] == [5, 1]
+    s.insert("t", {"n": 2})
+    s.close()
+    with Store(tmp_path) as again:
+        assert [d["n"] for d in again.all("t")] == [5, 1, 2]

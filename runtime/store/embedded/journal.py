@@ -1248,13 +1248,19 @@ class JournalStorage(Storage):
             if hide:
                 self._view.acquire()
                 self._writing_end = None
-        if hide:
-            for op in ops:
-                self._apply(op)
         self._offset += len(line)
         self._seen_size = self._offset
         self._seq = seq
         self._write_mark()
+        if hide:
+            try:
+                for op in ops:
+                    self._apply(op)
+            except BaseException:
+                # Durable but only partly back in memory (it applied once, so this is out of
+                # memory or worse): the next look reloads everything from the files.
+                self._snap_sig = None
+                raise
 
     def _write_all(self, data: bytes) -> None:
         assert self._jfd is not None
