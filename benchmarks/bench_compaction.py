@@ -41,7 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"median {r['baseline_write_median_ms']} ms; ratio {r['stall_vs_baseline_write_max']}"
             f"x); open {r['open_s']} s + first query {r['first_query_s']} s "
             f"({r['first_query_found']} documents returned); RSS {r['rss_open_bytes_per_doc']} "
-            f"B/doc after the open, {r['rss_bytes_per_doc']} after the first query (goals: "
+            f"B/doc after the open, {r['rss_query_bytes_per_doc']} after the first query, "
+            f"{r['rss_bytes_per_doc']} settled (goals: "
             f"open <= 1 s at 100k, RSS <= 1 KB at 300k); a full gc pass {r['gc_full_ms']} ms",
             flush=True,
         )

@@ -77,7 +77,13 @@ snapshot's line), decoded on access, with a small bounded cache of decoded docum
 bytes take a fraction of the decoded dicts and the garbage collector never walks them. So
 opening reads the snapshot's lines as they are and decodes nothing, compaction copies the
 bytes instead of re-encoding, and every reader gets a document decoded afresh (nobody can
-change a stored one in place).
+change a stored one in place). Documents of 2 KB or more (cases, which carry their history)
+are held deflated against one dictionary sampled from the store's own documents
+(`embedded/packing.py`): a thread does it after each open, batch by batch outside the locks,
+and every later write of a large document is deflated as it is stored. Only memory holds
+that form: journal lines and snapshots are written from the plain JSON, so the files stay
+readable and the dictionary is never kept (five-year demo store: 0.9 KB resident a document
+instead of 1.6 KB).
 
 Indexes: equality on kind, status, form_id, property, assignee_role, assignee_user,
 case_id and number in every table, ordered (range) on due_at, plus any

@@ -5,9 +5,10 @@ compacts it, then measures, all in the same run:
 - open time of those N documents in a fresh process, and the first indexed query apart (the
   open documents of one table, each returned as a dict: `first_query_found` of them);
 - memory: the fresh process's VmRSS growth per document, counted over every table —
-  `rss_open_bytes_per_doc` right after the open, `rss_bytes_per_doc` after the first query
-  too (its results already dropped); the heap is trimmed before the first reading, as the
-  open trims it after loading;
+  `rss_open_bytes_per_doc` right after the open, `rss_query_bytes_per_doc` after the first
+  query too (its results already dropped), `rss_bytes_per_doc` once the open's background
+  work is done (large documents held deflated, `settle_s` after the query); the heap is
+  trimmed before the first reading, as the open trims it after loading;
 - `gc_full_ms`: one full collection of the cyclic garbage collector after that, the pause
   every thread would see whenever Python runs one;
 - the stall: a probe thread writes one document (durable) and reads one, over and over,
@@ -55,12 +56,17 @@ t1 = time.perf_counter()
 found = len(store.find(sys.argv[2], status="open"))
 first_query = time.perf_counter() - t1
 after_query = rss_kb()
+t3 = time.perf_counter()
+store.settle()  # large documents deflated in the background after the open
+settle = time.perf_counter() - t3
+after_settle = rss_kb()
 t2 = time.perf_counter()
 gc.collect()
 gc_full = time.perf_counter() - t2
 docs = sum(store.count(t) for t in store.tables())
 print(json.dumps({"open_s": opened, "first_query_s": first_query, "found": found,
-                  "rss_open_kb": after_open - before, "rss_kb": after_query - before,
+                  "rss_open_kb": after_open - before, "rss_query_kb": after_query - before,
+                  "rss_kb": after_settle - before, "settle_s": settle,
                   "gc_full_s": gc_full, "count": docs}))
 """
 
@@ -154,6 +160,8 @@ def measure_store(path: Path, table: str = "records") -> dict[str, Any]:
         "first_query_s": round(opened["first_query_s"], 3),
         "rss_bytes_per_doc": round(opened["rss_kb"] * 1024 / max(opened["count"], 1)),
         "rss_open_bytes_per_doc": round(opened["rss_open_kb"] * 1024 / max(opened["count"], 1)),
+        "rss_query_bytes_per_doc": round(opened["rss_query_kb"] * 1024 / max(opened["count"], 1)),
+        "settle_s": round(opened["settle_s"], 3),
         "first_query_found": opened["found"],
         "gc_full_ms": round(opened["gc_full_s"] * 1000, 1),
         "compaction_s": during["seconds"],

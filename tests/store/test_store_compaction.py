@@ -115,7 +115,8 @@ def test_bench_compaction_prints_one_json_line(capsys: pytest.CaptureFixture[str
     assert len(out.splitlines()) == 1
     data = json.loads(out)
     assert data["docs"] == 300 and data["probes_during_compaction"] >= 1
-    for key in ("open_s", "stall_ms", "rss_bytes_per_doc", "baseline_write_max_ms"):
+    for key in ("open_s", "stall_ms", "rss_bytes_per_doc", "rss_query_bytes_per_doc", "settle_s",
+                "baseline_write_max_ms"):
         assert isinstance(data[key], (int, float)) and data[key] >= 0
     longest = max(data["during"]["write_max_ms"], data["during"]["read_max_ms"])
     assert data["stall_ms"] == pytest.approx(longest, abs=0.051)

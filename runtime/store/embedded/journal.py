@@ -25,6 +25,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from runtime.errors import StoreDamaged, StoreError
+from runtime.store.embedded import packing
 from runtime.store.embedded.indexes import IndexSet, dump_indexes, trim_heap
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ _scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 def decode_doc(raw: bytes) -> dict[str, Any]:
     """A fresh dict from a stored document's bytes (every call a new, private object)."""
     try:
-        text = raw.decode("utf-8")
+        text = packing.plain(raw).decode("utf-8")
         doc, end = _scan(text, 0)
     except (ValueError, StopIteration) as exc:  # only via a damaged file with a valid CRC
         raise StoreDamaged(f"a stored document is not JSON ({exc!r}); {_RESTORE}") from exc
@@ -493,6 +494,7 @@ class TableState:
         """
         if raw is None:
             raw = _text_of(doc).encode("utf-8")
+        raw = packing.deflate(raw)  # a large document is held deflated (see packing)
         old_raw = self.raw.get(doc_id)
         watch = self.watch
         if watch is not None and doc_id not in watch:
@@ -587,12 +589,12 @@ class Frozen:
             if old is not _UNSEEN:
                 raw = old  # type: ignore[assignment]
             if raw is not None:
-                yield doc_id, raw
+                yield doc_id, packing.plain(raw)
         # Ids deleted after the freeze but before `keys` was taken are only in `watch`.
         listed = set(keys)
         for doc_id, old in list(watch.items()):
             if old is not None and doc_id not in listed:
-                yield doc_id, old
+                yield doc_id, packing.plain(old)
 
 
 def _tmp_owner(name: str) -> int | None:
@@ -645,6 +647,7 @@ class JournalStorage(Storage):
         self._writing_end: int | None = None  # journal size once our line in flight is written
         self._pid = os.getpid()
         self._closed = False
+        self._packer: threading.Thread | None = None  # deflates large documents after a load
         self._depth = 0
         self._pending: list[Op] = []
         self._undo: list[tuple[Any, ...]] = []
@@ -726,6 +729,7 @@ class JournalStorage(Storage):
             self._depth = 0
             self._pending, self._undo, self._reserved = [], [], {}
             self._compactor = None  # the parent's thread did not come along
+            self._packer = None
             if self._frozen is not None:
                 self._thaw(self._frozen)
             self._idle.set()
@@ -778,6 +782,75 @@ class JournalStorage(Storage):
         # GIL (50 ms at 300k documents).
         gc.freeze()
         trim_heap()
+        self._start_packing()
+
+    # ----------------------------------------------------------------- large documents
+    def _start_packing(self) -> None:
+        """Deflate the large documents just loaded, in a background thread (see `packing`).
+
+        Not during the load: deflating five years of cases takes about as long again as the
+        open itself, and zlib lets other threads run meanwhile.
+        """
+        tables = self._tables
+        if not any(len(ts.raw) for ts in tables.values()):
+            return
+        worker = threading.Thread(target=self._pack, args=(tables,), name="store-packing",
+                                  daemon=True)
+        self._packer = worker
+        worker.start()
+
+    def wait_packing(self) -> None:
+        """Wait until the large documents of the last load are held deflated."""
+        worker = self._packer
+        if worker is not None and worker is not threading.current_thread():
+            worker.join()
+
+    def _pack(self, tables: dict[str, TableState]) -> None:
+        try:
+            if not packing.sealed():
+                packing.seal(self._samples(tables))
+            if packing.sealed():
+                for ts in list(tables.values()):
+                    if not self._pack_table(tables, ts):
+                        return
+                trim_heap()  # the plain bytes freed leave holes in the C heap
+        except Exception as exc:  # memory only: the documents stay as they were, correct
+            log.warning("store: holding large documents deflated stopped: %s", exc)
+
+    @staticmethod
+    def _samples(tables: Mapping[str, TableState], count: int = 64) -> list[bytes]:
+        """Large documents spread over the tables, to learn the dictionary from."""
+        big = [held for ts in tables.values() for held in list(ts.raw.values())
+               if len(held) >= packing.MIN_BYTES]
+        step = max(1, len(big) // count)
+        return big[::step][:count]
+
+    def _pack_table(self, tables: dict[str, TableState], ts: TableState) -> bool:
+        """Deflate one table's large documents a batch at a time (False: stopped early).
+
+        Deflating happens outside every lock; each batch is swapped in under the readers'
+        lock, and only where the document is still the one deflated (a writer may have
+        replaced it meanwhile; its new bytes were deflated by `TableState.put`). The swap
+        changes no content, so it bumps no version and records nothing for a compaction.
+        """
+        held_of = ts.raw
+        ids = [doc_id for doc_id, held in list(held_of.items())
+               if len(held) >= packing.MIN_BYTES and not packing.is_deflated(held)]
+        for start in range(0, len(ids), 128):
+            if self._closed or self._tables is not tables:
+                return False  # closed, or reloaded: that load packs its own tables
+            done = []
+            for doc_id in ids[start:start + 128]:
+                held = held_of.get(doc_id)
+                if held is not None:
+                    small = packing.deflate(held)
+                    if small is not held:
+                        done.append((doc_id, held, small))
+            with self._view:
+                for doc_id, held, small in done:
+                    if held_of.get(doc_id) is held:
+                        held_of[doc_id] = small
+        return True
 
     def _load_files(self, exclusive: bool) -> None:
         self._finish_switch(exclusive)
@@ -1701,3 +1774,5 @@ class JournalStorage(Storage):
             self._jfd = None
             self._lock_fd = -1
             self._mark_fd = -1
+        if self._pid == os.getpid():
+            self.wait_packing()  # it stops at its next batch, seeing the store closed

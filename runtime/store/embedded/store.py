@@ -408,6 +408,10 @@ class Store:
         """Fold the journal into a fresh snapshot now (it also happens automatically)."""
         self.journal.compact()
 
+    def settle(self) -> None:
+        """Wait for the background work of the open (large documents held deflated)."""
+        self.journal.wait_packing()
+
     def close(self) -> None:
         """Release files; the store cannot be used afterwards."""
         self.db.close()

@@ -22,6 +22,7 @@ from runtime.store.embedded.journal import (
     decode_doc,
     encode_doc,
 )
+from runtime.store.embedded.packing import plain
 
 
 def clone(value: Any) -> Any:
@@ -93,7 +94,7 @@ class _Staged(MutableMapping[int, Any]):
                 continue
             text, doc = encode_doc(value)
             if not self.cleared and key in self._live:
-                stored = self._live.raw[key]
+                stored = plain(self._live.raw[key])
                 if stored == text.encode("utf-8") or self._live[key] == doc:
                     continue  # only read (e.g. a query condition looked at it)
             out.append(("put", table, int(key), doc, text))
