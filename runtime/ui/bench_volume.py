@@ -116,20 +116,12 @@ def _build(data: Path, years: float) -> dict[str, Any]:
 
 def _drop_abandoned(cache: Path) -> None:
     """Remove half-built entries whose building process is gone (killed, machine restarted)."""
+    from runtime.store.embedded.journal import process_alive
+
     for partial in cache.glob("*.partial-*"):
         pid = partial.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(partial, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 def _history(scale: int, data: Path, cache: Path | None) -> dict[str, Any]:

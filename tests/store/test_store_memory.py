@@ -39,6 +39,19 @@ TRICKY: list[dict[str, Any]] = [
 TABLES = ["t", 'quote"d', "表格 名", "x: {"]
 
 
+def _count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, count the documents decoded (`journal.decode_doc`) in the list's one item."""
+    count = [0]
+    real = journal.decode_doc
+
+    def counting(raw: bytes) -> dict[str, Any]:
+        count[0] += 1
+        return real(raw)
+
+    monkeypatch.setattr(journal, "decode_doc", counting)
+    return count
+
+
 def _fill(path: Path) -> dict[str, list[dict[str, Any]]]:
     with open_store(path) as s:
         for name in TABLES:
@@ -165,24 +178,16 @@ def test_a_page_decodes_each_table_once_for_all_its_indexes(
                                "status": "open" if n % 3 else "closed", "data": {},
                                "created_at": (NOW - timedelta(hours=n)).isoformat(),
                                "visits": [], "events": [], "personal": []})
-    decoded = 0
-    real = journal.decode_doc
-
-    def counting(raw: bytes) -> dict[str, Any]:
-        nonlocal decoded
-        decoded += 1
-        return real(raw)
-
-    monkeypatch.setattr(journal, "decode_doc", counting)
+    decoded = _count_decodes(monkeypatch)
     with open_store(tmp_path) as s:
-        assert decoded == 0  # opening decodes nothing
+        assert decoded[0] == 0  # opening decodes nothing
         counts = s.case_counts(properties=[P1], now=NOW)
         assert (counts[0].open, counts[0].closed) == (200, 100)
         page = s.search_cases(properties=[P1], status="open", procedures=["repair"])
         assert page.total == 200 and len(page.items) == 50
         # property, status, procedure_id, created_at and the tally: one pass of 300, plus
         # the open cases the dashboard looks at for overdue and the 50 shown
-        assert decoded <= 300 + 200 + 50
+        assert decoded[0] <= 300 + 200 + 50
 
 
 def test_opening_restores_the_collector_as_it_was(tmp_path: Path) -> None:
@@ -231,27 +236,20 @@ def test_indexes_read_from_the_snapshot_equal_indexes_built_from_the_documents(
             s.insert("t", doc)
         s.db.table("t").remove(doc_ids=[2, 9])
         s.compact()
-    decoded = 0
-    real = journal.decode_doc
-
-    def counting(raw: bytes) -> dict[str, Any]:
-        nonlocal decoded
-        decoded += 1
-        return real(raw)
-
-    monkeypatch.setattr(journal, "decode_doc", counting)
+    real = journal.decode_doc  # put back below, before building a fresh index to compare
+    decoded = _count_decodes(monkeypatch)
     with open_store(tmp_path) as s:
         s.ensure_index("t", "data.at", ordered=True)
         state = s.journal.state("t")
         assert state is not None
-        assert state.indexes.stored() and not state.indexes.built() and decoded == 0
+        assert state.indexes.stored() and not state.indexes.built() and decoded[0] == 0
         assert [d["id"] for d in s.find("t", status="open")] == [1, 8, 15, 16]
-        assert decoded == 4  # only the documents returned: the index was unpacked
+        assert decoded[0] == 4  # only the documents returned: the index was unpacked
         assert set(_index_contents(s, "t")) == {"eq:status"}  # the others stay packed
         for f in state.indexes.eq:
             state.indexes.eq_index(f, state.docs)
         state.indexes.ordered_index("due_at", state.docs)
-        assert decoded == 4 and not state.indexes.stored()
+        assert decoded[0] == 4 and not state.indexes.stored()
         stored = _index_contents(s, "t")
         monkeypatch.setattr(journal, "decode_doc", real)
         fresh = type(state.indexes)(list(state.indexes.eq), list(state.indexes.ordered))

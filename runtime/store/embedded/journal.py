@@ -604,13 +604,14 @@ def _tmp_owner(name: str) -> int | None:
     return int(parts[2]) if len(parts) == 5 and parts[2].isdigit() else None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True while process `pid` exists (someone else's counts too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        return True  # someone else's process
     return True
 
 
@@ -1698,7 +1699,7 @@ class JournalStorage(Storage):
                 p.unlink()
             elif p.name.startswith((SNAPSHOT + ".", "journal-")) and p.name.endswith(".tmp"):
                 owner = _tmp_owner(p.name)
-                if owner is None or not _alive(owner):  # a live process may be writing it
+                if owner is None or not process_alive(owner):  # a live process may be writing it
                     with contextlib.suppress(FileNotFoundError):
                         p.unlink()
 
