@@ -13,7 +13,6 @@ A deflated value starts with a zero byte, which compact JSON of an object never 
 
 from __future__ import annotations
 
-import random
 import threading
 import zlib
 from collections.abc import Iterable
@@ -44,10 +43,7 @@ def seal(samples: Iterable[bytes]) -> None:
     with _sealing:
         if _dictionary is not None:
             return
-        picked = list(samples)
-        # Fixed seed: the same store gives the same dictionary, so figures can be compared.
-        random.Random(0).shuffle(picked)
-        text = b"".join(picked)[-_DICT_BYTES:]
+        text = b"".join(samples)[-_DICT_BYTES:]
         if len(text) >= 1024:  # too little to learn from: wait for a bigger table
             _dictionary = text
 
